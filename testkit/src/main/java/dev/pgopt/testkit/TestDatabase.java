@@ -1,0 +1,27 @@
+package dev.pgopt.testkit;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/** A database of its own for one test class, in the shared test cluster. */
+public record TestDatabase(TestCluster cluster, String name) {
+  public String url() {
+    return cluster.url(name);
+  }
+
+  public String jdbcUrl() {
+    return cluster.jdbcUrl(name);
+  }
+
+  public Connection connect() throws SQLException {
+    return cluster.connect(name);
+  }
+
+  public void execute(String... statements) {
+    cluster.execute(name, statements);
+  }
+
+  public void drop() {
+    cluster.execute("postgres", "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+  }
+}

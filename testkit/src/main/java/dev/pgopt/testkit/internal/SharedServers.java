@@ -1,0 +1,76 @@
+package dev.pgopt.testkit.internal;
+
+import dev.pgopt.local.LocalRedis;
+import dev.pgopt.local.internal.Commands;
+import dev.pgopt.testkit.TestCluster;
+import dev.pgopt.testkit.TestDatabase;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/** The servers of one test run: started on first use, stopped and deleted when JUnit closes the root store. */
+public final class SharedServers implements ExtensionContext.Store.CloseableResource {
+  private final Path root;
+  private final TestCluster primary;
+  private final Thread shutdownHook;
+  private final AtomicInteger counter = new AtomicInteger();
+
+  private SharedServers(Path root, TestCluster primary) {
+    this.root = root;
+    this.primary = primary;
+    // If the JVM dies without JUnit closing the store, still stop the server we started.
+    this.shutdownHook = new Thread(primary::close, "pgopt-testkit-stop");
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
+  }
+
+  public static SharedServers start() {
+    try {
+      Path root = Files.createTempDirectory("pgopt-testkit-");
+      Commands.createOwnedDirectory(root);
+      byte[] secret = new byte[12];
+      new SecureRandom().nextBytes(secret);
+      return new SharedServers(root, TestCluster.startPrimary(root, "pw-" + HexFormat.of().formatHex(secret)));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot create a temporary directory for the test cluster", e);
+    }
+  }
+
+  public TestCluster primary() {
+    return primary;
+  }
+
+  public LocalRedis startRedis() {
+    return LocalRedis.start(root.resolve("redis-" + counter.incrementAndGet()));
+  }
+
+  @Override
+  public void close() throws IOException {
+    primary.close();
+    Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    try (Stream<Path> files = Files.walk(root)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  /** A class-scoped database, dropped when the class's store closes. */
+  public record DroppedAtEnd(TestDatabase database) implements ExtensionContext.Store.CloseableResource {
+    @Override
+    public void close() {
+      database.drop();
+    }
+  }
+
+  /** A class-scoped server, closed when the class's store closes. */
+  public record ClosedAtEnd<T extends AutoCloseable>(T resource) implements ExtensionContext.Store.CloseableResource {
+    @Override
+    public void close() throws Exception {
+      resource.close();
+    }
+  }
+}
