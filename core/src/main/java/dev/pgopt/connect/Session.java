@@ -1,0 +1,114 @@
+package dev.pgopt.connect;
+
+import dev.pgopt.connect.internal.FailureClassifier;
+import dev.pgopt.connect.internal.JdbcConnector;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+
+/**
+ * One connection to a target. All work runs in short read-only transactions that set {@code statement_timeout}
+ * and {@code lock_timeout} locally, so limits hold behind transaction-pooling proxies (PgBouncer, Supavisor, RDS
+ * Proxy) where session-level {@code SET} would leak or be lost.
+ */
+public final class Session implements AutoCloseable {
+  /** Work done inside one transaction. */
+  @FunctionalInterface
+  public interface Work<T> {
+    T run(Connection connection) throws SQLException;
+  }
+
+  private final DatabaseTarget target;
+  private final SessionOptions options;
+  private final Connection connection;
+  private final int serverVersionNum;
+  private final int backendPid;
+
+  private Session(DatabaseTarget target, SessionOptions options, Connection connection, int serverVersionNum, int backendPid) {
+    this.target = target;
+    this.options = options;
+    this.connection = connection;
+    this.serverVersionNum = serverVersionNum;
+    this.backendPid = backendPid;
+  }
+
+  /** Connects, and refuses servers older than PostgreSQL 13. */
+  public static Session open(DatabaseTarget target, SessionOptions options) throws DatabaseFailure {
+    Connection c = JdbcConnector.connect(target, options);
+    try {
+      c.setAutoCommit(false);
+      c.setReadOnly(true);
+      int[] info = new int[2];
+      Session probe = new Session(target, options, c, 0, 0);
+      probe.readOnly(conn -> {
+        try (var rs = conn.createStatement().executeQuery(
+            "SELECT current_setting('server_version_num')::int, pg_backend_pid()")) {
+          rs.next();
+          info[0] = rs.getInt(1);
+          info[1] = rs.getInt(2);
+        }
+        return null;
+      });
+      if (info[0] < 130000) {
+        throw new DatabaseFailure(DatabaseFailure.Kind.UNSUPPORTED_SERVER, "unsupported server version "
+            + ServerVersions.display(info[0]) + " at " + target.display()
+            + ": pgopt needs PostgreSQL 13 or newer (older versions are past end of life); upgrade the server", null);
+      }
+      return new Session(target, options, c, info[0], info[1]);
+    } catch (SQLException e) {
+      closeQuietly(c);
+      throw FailureClassifier.classify(e, target, options);
+    } catch (DatabaseFailure e) {
+      closeQuietly(c);
+      throw e;
+    }
+  }
+
+  /** Runs {@code work} in a read-only transaction under the session's timeouts; always rolls back. */
+  public <T> T readOnly(Work<T> work) throws DatabaseFailure {
+    try {
+      try (PreparedStatement ps = connection.prepareStatement(
+          "SELECT set_config('statement_timeout', ?, true), set_config('lock_timeout', ?, true)")) {
+        ps.setString(1, options.statementTimeout().toMillis() + "ms");
+        ps.setString(2, options.lockTimeout().toMillis() + "ms");
+        ps.execute();
+      }
+      return work.run(connection);
+    } catch (SQLException e) {
+      throw FailureClassifier.classify(e, target, options);
+    } finally {
+      try {
+        connection.rollback();
+      } catch (SQLException ignored) {
+        // the connection is broken; the next call reports it
+      }
+    }
+  }
+
+  public DatabaseTarget target() {
+    return target;
+  }
+
+  /** e.g. 150004 for 15.4. */
+  public int serverVersionNum() {
+    return serverVersionNum;
+  }
+
+  /** Our own backend, to leave out of activity reports. */
+  public int backendPid() {
+    return backendPid;
+  }
+
+  @Override
+  public void close() {
+    closeQuietly(connection);
+  }
+
+  private static void closeQuietly(Connection c) {
+    try {
+      c.close();
+    } catch (SQLException ignored) {
+      // nothing useful to do when closing fails
+    }
+  }
+}

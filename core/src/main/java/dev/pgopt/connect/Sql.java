@@ -1,0 +1,52 @@
+package dev.pgopt.connect;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Small JDBC helpers: run a query with parameters and map its rows. */
+public final class Sql {
+  private Sql() {}
+
+  @FunctionalInterface
+  public interface RowMapper<T> {
+    T map(ResultSet rs) throws SQLException;
+  }
+
+  public static <T> List<T> list(Connection c, String sql, RowMapper<T> mapper, Object... params) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      for (int i = 0; i < params.length; i++) {
+        ps.setObject(i + 1, params[i]);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        List<T> out = new ArrayList<>();
+        while (rs.next()) {
+          out.add(mapper.map(rs));
+        }
+        return out;
+      }
+    }
+  }
+
+  public static <T> T one(Connection c, String sql, RowMapper<T> mapper, Object... params) throws SQLException {
+    List<T> rows = list(c, sql, mapper, params);
+    if (rows.size() != 1) {
+      throw new SQLException("expected one row, got " + rows.size() + " from: " + sql);
+    }
+    return rows.get(0);
+  }
+
+  /** A nullable number column as Double (JDBC returns 0 for NULL otherwise). */
+  public static Double nullableDouble(ResultSet rs, String column) throws SQLException {
+    double v = rs.getDouble(column);
+    return rs.wasNull() ? null : v;
+  }
+
+  public static Long nullableLong(ResultSet rs, String column) throws SQLException {
+    long v = rs.getLong(column);
+    return rs.wasNull() ? null : v;
+  }
+}
