@@ -8,7 +8,7 @@ import java.util.Map;
  * @param value the measured value: a number in {@code threshold.unit()}, or text where no number fits
  * @param display the value as people read it (e.g. "42/97 (43 %)")
  * @param message one line of explanation
- * @param fix what to do when the status is not ok, or null
+ * @param fix what to do next, or null when nothing needs doing
  * @param details check-specific structure, documented in docs/check-report.md
  */
 public record CheckResult(String name, Status status, Object value, String display, Threshold threshold,
