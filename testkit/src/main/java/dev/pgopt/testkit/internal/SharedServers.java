@@ -12,10 +12,9 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** The servers of one test run: started on first use, stopped and deleted when JUnit closes the root store. */
-public final class SharedServers implements ExtensionContext.Store.CloseableResource {
+/** The servers of one test run: started on first use, stopped and deleted when JUnit closes the root store (it closes AutoCloseable values). */
+public final class SharedServers implements AutoCloseable {
   private final Path root;
   private final TestCluster primary;
   private final Thread shutdownHook;
@@ -59,7 +58,7 @@ public final class SharedServers implements ExtensionContext.Store.CloseableReso
   }
 
   /** A class-scoped database, dropped when the class's store closes. */
-  public record DroppedAtEnd(TestDatabase database) implements ExtensionContext.Store.CloseableResource {
+  public record DroppedAtEnd(TestDatabase database) implements AutoCloseable {
     @Override
     public void close() {
       database.drop();
@@ -67,7 +66,7 @@ public final class SharedServers implements ExtensionContext.Store.CloseableReso
   }
 
   /** A class-scoped server, closed when the class's store closes. */
-  public record ClosedAtEnd<T extends AutoCloseable>(T resource) implements ExtensionContext.Store.CloseableResource {
+  public record ClosedAtEnd<T extends AutoCloseable>(T resource) implements AutoCloseable {
     @Override
     public void close() throws Exception {
       resource.close();
