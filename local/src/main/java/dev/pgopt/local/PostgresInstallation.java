@@ -41,6 +41,20 @@ public record PostgresInstallation(Path binDir) {
     }
   }
 
+  /** The major version, from the directory layout ({@code /usr/lib/postgresql/15/bin}) or pg_config. */
+  public int majorVersion() {
+    Path parent = binDir.toAbsolutePath().getParent();
+    if (parent != null && parent.getFileName().toString().matches("\\d+")) {
+      return Integer.parseInt(parent.getFileName().toString());
+    }
+    String out = dev.pgopt.local.internal.Commands.runOrThrow(java.util.List.of(tool("postgres"), "--version"), java.util.Map.of(), 30, "postgres --version");
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)").matcher(out.replaceAll("^[^0-9]*", ""));
+    if (!m.find()) {
+      throw new LocalProcessException("cannot tell the PostgreSQL version from: " + out.strip());
+    }
+    return Integer.parseInt(m.group(1));
+  }
+
   public String tool(String name) {
     return binDir.resolve(name).toString();
   }

@@ -25,8 +25,9 @@ public record ThresholdDefinition(String key, Kind kind, String defaultValue, St
         case BYTES -> Units.parseBytes(text);
         case PERCENT -> {
           double v = number(text.replace("%", ""));
-          if (v < 0 || v > 100) {
-            throw new IllegalArgumentException("'" + text + "' is not a percentage from 0 to 100");
+          // some limits are percentages of a setting and may exceed 100 (xid_wraparound.warning)
+          if (v < 0 || v > 1000) {
+            throw new IllegalArgumentException("'" + text + "' is not a percentage from 0 to 1000");
           }
           yield v;
         }

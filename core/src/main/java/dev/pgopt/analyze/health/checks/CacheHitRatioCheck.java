@@ -83,7 +83,7 @@ public final class CacheHitRatioCheck implements HealthCheck {
     String message = "tables " + Units.percent(f.tables().percent()) + ", indexes " + Units.percent(f.indexes().percent())
         + ", whole database " + Units.percent(f.database().percent()) + " served from shared buffers";
     String fix = status == Status.OK ? null
-        : "find the statements reading most blocks (pgopt queries --sort shared-read), add indexes, or give shared_buffers more memory";
+        : "find the statements with the most shared_blks_read in pg_stat_statements and index them, or give shared_buffers more memory";
     return new CheckResult(NAME, status, round(worst), Units.percent(worst), threshold, message, fix, details);
   }
 

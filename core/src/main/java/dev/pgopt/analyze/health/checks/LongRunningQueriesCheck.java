@@ -65,7 +65,7 @@ public final class LongRunningQueriesCheck implements HealthCheck {
         : queries.size() + " running longer than " + Units.seconds(threshold.warning()) + "; longest pid " + queries.get(0).pid()
             + " for " + Units.seconds(longest) + ": " + Units.truncate(queries.get(0).query(), 60);
     String fix = status == Status.OK ? null
-        : "inspect with pgopt explain, cancel with SELECT pg_cancel_backend(" + queries.get(0).pid()
+        : "look at its plan with EXPLAIN, cancel it with SELECT pg_cancel_backend(" + queries.get(0).pid()
             + "), and set statement_timeout for the application role";
     return new CheckResult(NAME, status, Math.round(longest), queries.isEmpty() ? "0" : queries.size() + ", longest " + Units.seconds(longest),
         threshold, message, fix, details);

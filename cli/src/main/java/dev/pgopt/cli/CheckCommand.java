@@ -1,0 +1,90 @@
+package dev.pgopt.cli;
+
+import dev.pgopt.analyze.health.HealthChecker;
+import dev.pgopt.analyze.health.HealthReport;
+import dev.pgopt.analyze.health.HealthReportJson;
+import dev.pgopt.analyze.health.ThresholdDefinition;
+import dev.pgopt.analyze.health.Thresholds;
+import dev.pgopt.cli.internal.HumanReport;
+import dev.pgopt.cli.internal.ThresholdConfig;
+import dev.pgopt.connect.DatabaseFailure;
+import dev.pgopt.connect.DatabaseTarget;
+import dev.pgopt.connect.Session;
+import dev.pgopt.connect.SessionOptions;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "check", sortOptions = false, mixinStandardHelpOptions = true,
+    description = {"Health report for a PostgreSQL 13+ database: connections, idle transactions, long and blocked "
+        + "queries, cache hit ratio, size, dead tuples, XID wraparound, sequences, replication, invalid indexes, "
+        + "extensions, settings, server.", "",
+        "Works with a role that has only pg_monitor; what it cannot see, it names."},
+    footer = {"", "Exit codes: 0 healthy, 1 warning, 2 critical, 3 cannot connect or cannot run, 64 usage error.",
+        "Thresholds and their defaults: pgopt check --list-thresholds (docs/thresholds.md explains each)."})
+public final class CheckCommand implements Callable<Integer> {
+  private final Context ctx;
+
+  @Mixin
+  ConnectionOptions connection = new ConnectionOptions();
+
+  @Option(names = "--format", defaultValue = "human", paramLabel = "FORMAT",
+      description = "human (default) or json (schema: docs/check-report.md).")
+  String format;
+
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "Threshold file of key = value lines (default: $PGOPT_CONFIG if set).")
+  Path config;
+
+  @Option(names = {"-t", "--threshold"}, paramLabel = "KEY=VALUE",
+      description = "Override one threshold, e.g. -t connections.warning=80 -t long_running_queries.warning=30s; 'off' disables it.")
+  List<String> thresholds = new ArrayList<>();
+
+  @Option(names = "--list-thresholds", description = "Print every threshold with its default and reason, then exit.")
+  boolean listThresholds;
+
+  public CheckCommand(Context ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public Integer call() {
+    if (!format.equals("human") && !format.equals("json")) {
+      throw new CliFailure(ExitCode.USAGE, "--format must be human or json, not '" + format + "'");
+    }
+    if (listThresholds) {
+      for (ThresholdDefinition d : HealthChecker.standardThresholds()) {
+        ctx.out().printf("%-38s %-8s %-9s %s%n", d.key(), d.defaultValue() == null ? "off" : d.defaultValue(),
+            d.kind().label(), d.reason());
+      }
+      return ExitCode.OK;
+    }
+    Path file = config != null ? config : ctx.env().get("PGOPT_CONFIG").map(Path::of).orElse(null);
+    Thresholds t = ThresholdConfig.apply(Thresholds.defaults(HealthChecker.standardThresholds()), file, thresholds);
+    DatabaseTarget target = connection.target(ctx);
+    HealthReport report = run(target, connection.sessionOptions(), t);
+    print(report);
+    return report.exitCode();
+  }
+
+  /** The check itself, as the demo and the command both run it. */
+  public HealthReport run(DatabaseTarget target, SessionOptions options, Thresholds t) {
+    try (Session session = Session.open(target, options)) {
+      return new HealthChecker(HealthChecker.standardChecks(), ctx.clock()).run(session, t);
+    } catch (DatabaseFailure f) {
+      throw new CliFailure(ExitCode.UNKNOWN, f.getMessage(), f);
+    }
+  }
+
+  public void print(HealthReport report) {
+    if (format.equals("json")) {
+      ctx.out().println(HealthReportJson.write(report));
+    } else {
+      ctx.out().print(HumanReport.render(report, ctx.colour()));
+    }
+  }
+}
