@@ -3,6 +3,7 @@ package dev.pgopt.connect;
 import dev.pgopt.connect.internal.FailureClassifier;
 import dev.pgopt.connect.internal.JdbcConnector;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 
@@ -32,28 +33,25 @@ public final class Session implements AutoCloseable {
     this.backendPid = backendPid;
   }
 
-  /** Connects, and refuses servers older than PostgreSQL 13. */
+  /** Connects, and refuses servers older than PostgreSQL 13 before sending any query. */
   public static Session open(DatabaseTarget target, SessionOptions options) throws DatabaseFailure {
     Connection c = JdbcConnector.connect(target, options);
     try {
-      c.setAutoCommit(false);
-      c.setReadOnly(true);
-      int[] info = new int[2];
-      Session probe = new Session(target, options, c, 0, 0);
-      probe.readOnly(conn -> {
-        try (var rs = conn.createStatement().executeQuery(
-            "SELECT current_setting('server_version_num')::int, pg_backend_pid()")) {
-          rs.next();
-          info[0] = rs.getInt(1);
-          info[1] = rs.getInt(2);
-        }
-        return null;
-      });
-      if (info[0] < 130000) {
+      // the version the server announced at startup: no query needed, so even a server we cannot talk to is named
+      DatabaseMetaData meta = c.getMetaData();
+      int major = meta.getDatabaseMajorVersion();
+      int announced = major >= 10 ? major * 10000 + meta.getDatabaseMinorVersion()
+          : major * 10000 + meta.getDatabaseMinorVersion() * 100;
+      if (announced < 130000) {
         throw new DatabaseFailure(DatabaseFailure.Kind.UNSUPPORTED_SERVER, "unsupported server version "
-            + ServerVersions.display(info[0]) + " at " + target.display()
+            + meta.getDatabaseProductVersion() + " at " + target.display()
             + ": pgopt needs PostgreSQL 13 or newer (older versions are past end of life); upgrade the server", null);
       }
+      c.setAutoCommit(false);
+      c.setReadOnly(true);
+      Session probe = new Session(target, options, c, announced, 0);
+      int[] info = probe.readOnly(conn -> Sql.one(conn, "SELECT current_setting('server_version_num')::int, pg_backend_pid()",
+          rs -> new int[] {rs.getInt(1), rs.getInt(2)}));
       return new Session(target, options, c, info[0], info[1]);
     } catch (SQLException e) {
       closeQuietly(c);
