@@ -35,12 +35,11 @@ public final class PostgresExtension implements ParameterResolver {
       return shared.primary();
     }
     ExtensionContext classContext = classLevel(context);
+    // JUnit closes AutoCloseable store values when the class is done: the database is dropped, Redis stopped
     if (type == TestDatabase.class) {
-      return classContext.getStore(NS).getOrComputeIfAbsent(TestDatabase.class,
-          k -> new SharedServers.DroppedAtEnd(shared.primary().createDatabase()), SharedServers.DroppedAtEnd.class).database();
+      return classContext.getStore(NS).getOrComputeIfAbsent(TestDatabase.class, k -> shared.primary().createDatabase(), TestDatabase.class);
     }
-    return classContext.getStore(NS).getOrComputeIfAbsent(LocalRedis.class,
-        k -> new SharedServers.ClosedAtEnd<>(shared.startRedis()), SharedServers.ClosedAtEnd.class).resource();
+    return classContext.getStore(NS).getOrComputeIfAbsent(LocalRedis.class, k -> shared.startRedis(), LocalRedis.class);
   }
 
   private static ExtensionContext classLevel(ExtensionContext context) {

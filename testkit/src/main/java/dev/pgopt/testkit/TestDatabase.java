@@ -3,8 +3,8 @@ package dev.pgopt.testkit;
 import java.sql.Connection;
 import java.sql.SQLException;
 
-/** A database of its own for one test class, in the shared test cluster. */
-public record TestDatabase(TestCluster cluster, String name) {
+/** A database of its own in the shared test cluster; closing it drops it. */
+public record TestDatabase(TestCluster cluster, String name) implements AutoCloseable {
   public String url() {
     return cluster.url(name);
   }
@@ -23,5 +23,10 @@ public record TestDatabase(TestCluster cluster, String name) {
 
   public void drop() {
     cluster.execute("postgres", "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+  }
+
+  @Override
+  public void close() {
+    drop();
   }
 }

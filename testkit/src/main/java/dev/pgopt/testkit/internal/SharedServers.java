@@ -3,7 +3,6 @@ package dev.pgopt.testkit.internal;
 import dev.pgopt.local.LocalRedis;
 import dev.pgopt.local.internal.Commands;
 import dev.pgopt.testkit.TestCluster;
-import dev.pgopt.testkit.TestDatabase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,22 +53,6 @@ public final class SharedServers implements AutoCloseable {
     Runtime.getRuntime().removeShutdownHook(shutdownHook);
     try (Stream<Path> files = Files.walk(root)) {
       files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
-  }
-
-  /** A class-scoped database, dropped when the class's store closes. */
-  public record DroppedAtEnd(TestDatabase database) implements AutoCloseable {
-    @Override
-    public void close() {
-      database.drop();
-    }
-  }
-
-  /** A class-scoped server, closed when the class's store closes. */
-  public record ClosedAtEnd<T extends AutoCloseable>(T resource) implements AutoCloseable {
-    @Override
-    public void close() throws Exception {
-      resource.close();
     }
   }
 }
