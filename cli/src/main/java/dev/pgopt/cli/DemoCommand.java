@@ -79,15 +79,15 @@ public final class DemoCommand implements Callable<Integer> {
     say("[2/5] database " + DemoHome.DATABASE + " with pg_stat_statements, vector, hypopg");
     prepareDatabase(parse(home.url(port, "postgres"), env), target, options);
 
-    say("[3/5] sample dataset (scale " + SampleLoadCommand.fmt(scale) + ")        = pgopt sample load --url " + url);
+    step("[3/5] sample dataset (scale " + SampleLoadCommand.fmt(scale) + ")", "pgopt sample load --url " + url);
     new SampleLoadCommand(ctx).load(target, options, sampleOptions, "      ");
 
-    say("[4/5] workload: " + clients + " clients for " + workload + "       = pgopt sample workload --url " + url);
+    step("[4/5] workload: " + clients + " clients for " + workload, "pgopt sample workload --url " + url);
     Workload.Result result = new SampleWorkloadCommand(ctx).run(target, options, workloadOptions);
     String summary = Workload.summary(result);
     ctx.out().print("      " + summary.substring(0, summary.indexOf('\n') + 1));
 
-    say("[5/5] health report                           = pgopt check --url " + url);
+    step("[5/5] health report", "pgopt check --url " + url);
     ctx.out().println();
     CheckCommand check = new CheckCommand(ctx);
     check.format = format;
@@ -102,6 +102,11 @@ public final class DemoCommand implements Callable<Integer> {
     ctx.out().println("  export PGOPT_URL='postgres://...'; ./pgopt check --format json");
     ctx.out().println("Stop the demo server: ./pgopt demo stop");
     return ExitCode.OK;
+  }
+
+  /** A step and the pgopt command that does the same. */
+  private void step(String what, String command) {
+    say(String.format("%-40s = %s", what, command));
   }
 
   private void say(String line) {

@@ -147,8 +147,9 @@ public final class SampleDataset {
       counts.put("analytics_events", copy(c, copy, "analytics_events (id, user_id, event_type, properties, created_at)", progress,
           () -> gen.analyticsEvents(usernames.size(), repos, sink, out), out));
 
-      progress.step("analyzing");
+      progress.step("adding foreign keys and analyzing");
       try (Statement s = c.createStatement()) {
+        s.execute(resource("/pgopt/sample/constraints.sql"));
         for (String t : TABLES) {
           // identity sequences continue after the explicit ids COPY wrote
           s.execute("SELECT setval(pg_get_serial_sequence('" + t + "', 'id'), (SELECT max(id) FROM " + t + "))");

@@ -27,9 +27,9 @@ public final class ExtensionsCheck implements HealthCheck {
 
   private static Map<String, String> watched() {
     Map<String, String> m = new LinkedHashMap<>();
-    m.put("pg_stat_statements", "statement statistics for pgopt queries and advise");
+    m.put("pg_stat_statements", "statement statistics: top queries and workload-wide index advice");
     m.put("vector", "pgvector: vector columns and ANN indexes");
-    m.put("hypopg", "hypothetical indexes, so pgopt advise can prove an index before building it");
+    m.put("hypopg", "hypothetical indexes: what-if plan costs before an index is built");
     return m;
   }
 

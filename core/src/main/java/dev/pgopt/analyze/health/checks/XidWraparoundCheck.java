@@ -42,7 +42,7 @@ public final class XidWraparoundCheck implements HealthCheck {
         new ThresholdDefinition("xid_wraparound.warning", PERCENT, "125",
             "as % of autovacuum_freeze_max_age: at 100 % autovacuum forces a freezing vacuum; 25 % past it means that vacuum is not finishing"),
         new ThresholdDefinition("xid_wraparound.critical", PERCENT, "50",
-            "as % of the 2^31 wraparound horizon (~1.07 billion, like check_postgres): the server refuses writes near 100 %, and a freeze of a large table takes hours"));
+            "as % of the 2^31 wraparound horizon (~1.07 billion): half way to where the server stops accepting writes, and freezing a large table takes hours"));
   }
 
   @Override
