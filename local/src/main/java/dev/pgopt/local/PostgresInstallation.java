@@ -1,10 +1,15 @@
 package dev.pgopt.local;
 
+import dev.pgopt.local.internal.Commands;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /** Where the PostgreSQL server binaries are: {@code PGOPT_PG_BIN}, else the newest {@code /usr/lib/postgresql/N/bin}. */
@@ -47,8 +52,8 @@ public record PostgresInstallation(Path binDir) {
     if (parent != null && parent.getFileName().toString().matches("\\d+")) {
       return Integer.parseInt(parent.getFileName().toString());
     }
-    String out = dev.pgopt.local.internal.Commands.runOrThrow(java.util.List.of(tool("postgres"), "--version"), java.util.Map.of(), 30, "postgres --version");
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)").matcher(out.replaceAll("^[^0-9]*", ""));
+    String out = Commands.runOrThrow(List.of(tool("postgres"), "--version"), Map.of(), 30, "postgres --version");
+    Matcher m = Pattern.compile("(\\d+)").matcher(out.replaceAll("^[^0-9]*", ""));
     if (!m.find()) {
       throw new LocalProcessException("cannot tell the PostgreSQL version from: " + out.strip());
     }

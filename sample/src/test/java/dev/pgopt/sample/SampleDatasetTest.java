@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pgopt.testkit.PostgresExtension;
+import dev.pgopt.testkit.Probe;
 import dev.pgopt.testkit.TestCluster;
 import dev.pgopt.testkit.TestDatabase;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
@@ -28,11 +28,11 @@ class SampleDatasetTest {
       assertThat(first.info().rowCounts()).containsOnlyKeys(SampleDataset.TABLES);
       assertThat(first.info().rowCounts().get("messages")).isEqualTo(8000);
       assertThat(first.info().rowCounts().get("repositories")).isEqualTo(1260);
-      assertThat(count(c, "SELECT count(*) FROM messages")).isEqualTo(8000);
+      assertThat(Probe.count(c, "SELECT count(*) FROM messages")).isEqualTo(8000);
 
       SampleDataset.LoadResult second = SampleDataset.load(c, SMALL, Clock.systemUTC(), SampleDataset.Progress.NONE);
       assertThat(second.alreadyLoaded()).isTrue();
-      assertThat(count(c, "SELECT count(*) FROM pgopt_sample_info")).isEqualTo(1);
+      assertThat(Probe.count(c, "SELECT count(*) FROM pgopt_sample_info")).isEqualTo(1);
     }
   }
 
@@ -44,9 +44,9 @@ class SampleDatasetTest {
       SampleDataset.load(ca, SMALL, Clock.systemUTC(), SampleDataset.Progress.NONE);
       SampleDataset.load(cb, SMALL, Clock.systemUTC(), SampleDataset.Progress.NONE);
       String digest = "SELECT md5(string_agg(full_name || stars || coalesce(language, '') || array_to_string(topics, ','), '|' ORDER BY id)) FROM repositories";
-      assertThat(text(ca, digest)).isEqualTo(text(cb, digest));
+      assertThat(Probe.text(ca, digest)).isEqualTo(Probe.text(cb, digest));
       String users = "SELECT md5(string_agg(username || plan, '|' ORDER BY id)) FROM users";
-      assertThat(text(ca, users)).isEqualTo(text(cb, users));
+      assertThat(Probe.text(ca, users)).isEqualTo(Probe.text(cb, users));
     } finally {
       a.drop();
       b.drop();
@@ -59,16 +59,16 @@ class SampleDatasetTest {
     try (Connection c = db.connect()) {
       SampleDataset.load(c, SMALL, Clock.systemUTC(), SampleDataset.Progress.NONE);
       // real package text is searchable
-      assertThat(count(c, "SELECT count(*) FROM repositories WHERE search_vector @@ websearch_to_tsquery('english', 'library')")).isPositive();
-      assertThat(count(c, "SELECT count(DISTINCT language) FROM repositories")).isGreaterThan(5);
+      assertThat(Probe.count(c, "SELECT count(*) FROM repositories WHERE search_vector @@ websearch_to_tsquery('english', 'library')")).isPositive();
+      assertThat(Probe.count(c, "SELECT count(DISTINCT language) FROM repositories")).isGreaterThan(5);
       // a few projects hold a large share of the messages
-      long top = count(c, "SELECT sum(n) FROM (SELECT count(*) n FROM messages GROUP BY project_id ORDER BY 1 DESC LIMIT 10) t");
+      long top = Probe.count(c, "SELECT sum(n) FROM (SELECT count(*) n FROM messages GROUP BY project_id ORDER BY 1 DESC LIMIT 10) t");
       assertThat(top).isGreaterThan(8000 / 10);
       // time series rows are in time order, as appended
-      assertThat(count(c, "SELECT count(*) FROM (SELECT created_at < lag(created_at) OVER (ORDER BY id) AS back FROM token_usage) t WHERE back"))
-          .isLessThan(count(c, "SELECT count(*) FROM token_usage") / 2);
+      assertThat(Probe.count(c, "SELECT count(*) FROM (SELECT created_at < lag(created_at) OVER (ORDER BY id) AS back FROM token_usage) t WHERE back"))
+          .isLessThan(Probe.count(c, "SELECT count(*) FROM token_usage") / 2);
       // the deliberately missing index: messages by project has no index
-      assertThat(count(c, "SELECT count(*) FROM pg_indexes WHERE tablename = 'messages' AND indexdef LIKE '%project_id%'")).isZero();
+      assertThat(Probe.count(c, "SELECT count(*) FROM pg_indexes WHERE tablename = 'messages' AND indexdef LIKE '%project_id%'")).isZero();
       // identity sequences continue after the loaded ids
       try (Statement s = c.createStatement()) {
         s.execute("INSERT INTO users (username, email, display_name, plan, created_at) VALUES ('new', 'new@example.com', 'New', 'free', now())");
@@ -85,7 +85,7 @@ class SampleDatasetTest {
       db.execute("CREATE TABLE users (id int)");
       assertThatThrownBy(() -> SampleDataset.load(c, SMALL, Clock.systemUTC(), SampleDataset.Progress.NONE))
           .isInstanceOf(SQLException.class).hasMessageContaining("not pgopt's sample dataset");
-      assertThat(count(c, "SELECT count(*) FROM pg_tables WHERE tablename = 'messages'")).isZero();
+      assertThat(Probe.count(c, "SELECT count(*) FROM pg_tables WHERE tablename = 'messages'")).isZero();
     } finally {
       db.drop();
     }
@@ -100,8 +100,8 @@ class SampleDatasetTest {
       assertThat(r.errors()).as(Workload.summary(r)).isZero();
       assertThat(r.statements()).isEqualTo(600);
       assertThat(r.byStatement().keySet()).containsAll(Workload.defaultMix().keySet());
-      assertThat(count(c, "SELECT count(*) FROM pg_stat_statements WHERE query LIKE '%FROM messages WHERE project_id = $1%'")).isEqualTo(1);
-      assertThat(count(c, "SELECT count(*) FROM messages")).isGreaterThan(8000);
+      assertThat(Probe.count(c, "SELECT count(*) FROM pg_stat_statements WHERE query LIKE '%FROM messages WHERE project_id = $1%'")).isEqualTo(1);
+      assertThat(Probe.count(c, "SELECT count(*) FROM messages")).isGreaterThan(8000);
     } finally {
       db.drop();
     }
@@ -111,19 +111,5 @@ class SampleDatasetTest {
   void rejectsUnknownMixEntries() {
     assertThatThrownBy(() -> new Workload.Options(Duration.ofSeconds(1), 0, 1, 7, Map.of("drop-tables", 5)))
         .hasMessageContaining("unknown workload statement 'drop-tables'");
-  }
-
-  private static long count(Connection c, String sql) throws SQLException {
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
-  }
-
-  private static String text(Connection c, String sql) throws SQLException {
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      rs.next();
-      return rs.getString(1);
-    }
   }
 }

@@ -1,7 +1,7 @@
 package dev.pgopt.cli.internal;
 
 import dev.pgopt.connect.Environment;
-import dev.pgopt.local.internal.Commands;
+import dev.pgopt.local.ServiceUser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -88,7 +88,7 @@ public final class DemoHome {
       return Path.of(recorded);
     }
     Path inside = home.resolve("pg" + pgMajor);
-    if (Commands.serviceUserCanReach(inside)) {
+    if (ServiceUser.canReach(inside)) {
       return inside;
     }
     return Path.of("/var/lib/pgopt", shortHash(home.toString()), "pg" + pgMajor);

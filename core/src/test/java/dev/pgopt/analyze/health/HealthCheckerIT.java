@@ -11,13 +11,12 @@ import dev.pgopt.connect.Session;
 import dev.pgopt.connect.SessionOptions;
 import dev.pgopt.local.LocalPgBouncer;
 import dev.pgopt.testkit.PostgresExtension;
+import dev.pgopt.testkit.Probe;
 import dev.pgopt.testkit.TestCluster;
 import dev.pgopt.testkit.TestDatabase;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -25,7 +24,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -63,10 +61,10 @@ class HealthCheckerIT {
     }
     try (Connection c = db.connect()) {
       assertThat(((Number) r.check("database_size").value()).doubleValue())
-          .isCloseTo(scalar(c, "SELECT pg_database_size(current_database())"), within(0.05 * scalar(c, "SELECT pg_database_size(current_database())")));
+          .isCloseTo(Probe.number(c, "SELECT pg_database_size(current_database())"), within(0.05 * Probe.number(c, "SELECT pg_database_size(current_database())")));
       assertThat(((Number) r.check("xid_wraparound").value()).doubleValue())
-          .isCloseTo(scalar(c, "SELECT max(age(datfrozenxid)) FROM pg_database"), within(50.0));
-      assertThat(r.check("connections").details().get("max_connections")).isEqualTo((int) scalar(c, "SHOW max_connections"));
+          .isCloseTo(Probe.number(c, "SELECT max(age(datfrozenxid)) FROM pg_database"), within(50.0));
+      assertThat(r.check("connections").details().get("max_connections")).isEqualTo((int) Probe.number(c, "SHOW max_connections"));
     }
     assertThat(r.server()).containsEntry("in_recovery", false).containsKey("version");
     assertThat(r.notes()).isEmpty();
@@ -78,7 +76,7 @@ class HealthCheckerIT {
     TestDatabase db = cluster.createDatabase();
     try (Connection idle = db.connect()) {
       idle.setAutoCommit(false);
-      int pid = (int) scalar(idle, "SELECT pg_backend_pid()");
+      int pid = (int) Probe.number(idle, "SELECT pg_backend_pid()");
       Thread.sleep(50);
       HealthReport r = check(db.url(), defaults.with("idle_in_transaction.warning", "10ms"));
       CheckResult c = r.check("idle_in_transaction");
@@ -95,9 +93,9 @@ class HealthCheckerIT {
   void longRunningQueryIsReportedWithDurationAndText(TestCluster cluster) throws Exception {
     TestDatabase db = cluster.createDatabase();
     try (Connection slow = db.connect(); Connection probe = db.connect()) {
-      int pid = (int) scalar(slow, "SELECT pg_backend_pid()");
+      int pid = (int) Probe.number(slow, "SELECT pg_backend_pid()");
       Future<?> running = BACKGROUND.submit(() -> slow.createStatement().execute("SELECT pg_sleep(60) /* slow report */"));
-      waitUntil(() -> exists(probe, "SELECT 1 FROM pg_stat_activity WHERE pid = " + pid + " AND state = 'active' AND now() - query_start > interval '1100 ms'"));
+      Probe.waitUntil(() -> Probe.exists(probe, "SELECT 1 FROM pg_stat_activity WHERE pid = " + pid + " AND state = 'active' AND now() - query_start > interval '1100 ms'"));
       CheckResult c = check(db.url(), defaults.with("long_running_queries.warning", "1s")).check("long_running_queries");
       assertThat(c.status()).isEqualTo(Status.WARNING);
       assertThat(c.message()).contains("pid " + pid).contains("pg_sleep(60)");
@@ -117,13 +115,13 @@ class HealthCheckerIT {
          Connection probe = db.connect()) {
       holder.setAutoCommit(false);
       holder.createStatement().execute("UPDATE accounts SET balance = balance - 1 WHERE id = 1");
-      int root = (int) scalar(holder, "SELECT pg_backend_pid()");
-      int secondPid = (int) scalar(second, "SELECT pg_backend_pid()");
-      int thirdPid = (int) scalar(third, "SELECT pg_backend_pid()");
+      int root = (int) Probe.number(holder, "SELECT pg_backend_pid()");
+      int secondPid = (int) Probe.number(second, "SELECT pg_backend_pid()");
+      int thirdPid = (int) Probe.number(third, "SELECT pg_backend_pid()");
       Future<?> f2 = BACKGROUND.submit(() -> second.createStatement().execute("UPDATE accounts SET balance = 0 WHERE id = 1"));
-      waitUntil(() -> exists(probe, "SELECT 1 FROM pg_stat_activity WHERE pid = " + secondPid + " AND wait_event_type = 'Lock'"));
+      Probe.waitUntil(() -> Probe.exists(probe, "SELECT 1 FROM pg_stat_activity WHERE pid = " + secondPid + " AND wait_event_type = 'Lock'"));
       Future<?> f3 = BACKGROUND.submit(() -> third.createStatement().execute("UPDATE accounts SET balance = 5 WHERE id = 1"));
-      waitUntil(() -> exists(probe, "SELECT 1 FROM pg_stat_activity WHERE pid = " + thirdPid + " AND wait_event_type = 'Lock'"));
+      Probe.waitUntil(() -> Probe.exists(probe, "SELECT 1 FROM pg_stat_activity WHERE pid = " + thirdPid + " AND wait_event_type = 'Lock'"));
 
       CheckResult c = check(db.url(), defaults.with("blocked_queries.warning", "1ms")).check("blocked_queries");
       assertThat(c.status()).isEqualTo(Status.WARNING);
@@ -142,7 +140,7 @@ class HealthCheckerIT {
         assertThat(m.get("state")).isEqualTo("idle in transaction");
       });
       // the same pids the server reports
-      assertThat(scalar(probe, "SELECT count(*) FROM pg_stat_activity WHERE cardinality(pg_blocking_pids(pid)) > 0")).isEqualTo(2);
+      assertThat(Probe.number(probe, "SELECT count(*) FROM pg_stat_activity WHERE cardinality(pg_blocking_pids(pid)) > 0")).isEqualTo(2);
       holder.rollback();
       f2.get();
       f3.get();
@@ -178,7 +176,7 @@ class HealthCheckerIT {
           .isInstanceOf(SQLException.class);
       CheckResult r = check(db.url(), defaults).check("invalid_indexes");
       assertThat(r.status()).isEqualTo(Status.WARNING);
-      assertThat(r.value()).isEqualTo((int) scalar(c, "SELECT count(*) FROM pg_index WHERE NOT indisvalid"));
+      assertThat(r.value()).isEqualTo((int) Probe.number(c, "SELECT count(*) FROM pg_index WHERE NOT indisvalid"));
       assertThat(r.message()).contains("public.emails_address on emails");
       assertThat(r.fix()).contains("REINDEX INDEX CONCURRENTLY public.emails_address");
     } finally {
@@ -192,7 +190,7 @@ class HealthCheckerIT {
     try (Connection c = db.connect()) {
       db.execute("CREATE TABLE churn (id int, v int) WITH (autovacuum_enabled = false)",
           "INSERT INTO churn SELECT g, 0 FROM generate_series(1, 5000) g", "UPDATE churn SET v = 1");
-      waitUntil(() -> exists(c, "SELECT 1 FROM pg_stat_user_tables WHERE relname = 'churn' AND n_dead_tup >= 5000"));
+      Probe.waitUntil(() -> Probe.exists(c, "SELECT 1 FROM pg_stat_user_tables WHERE relname = 'churn' AND n_dead_tup >= 5000"));
       CheckResult r = check(db.url(), defaults).check("dead_tuples");
       assertThat(r.status()).isEqualTo(Status.CRITICAL);
       assertThat(r.message()).contains("public.churn").contains("autovacuum disabled on it");
@@ -206,15 +204,15 @@ class HealthCheckerIT {
   void laggingReplicaAndInactiveSlot(TestCluster cluster, TestDatabase db) throws Exception {
     db.execute("CREATE TABLE wal_maker (id int, payload text)");
     try (TestCluster replica = cluster.startReplica(); Connection primary = db.connect()) {
-      waitUntil(() -> exists(primary, "SELECT 1 FROM pg_stat_replication WHERE state = 'streaming'"));
+      Probe.waitUntil(() -> Probe.exists(primary, "SELECT 1 FROM pg_stat_replication WHERE state = 'streaming'"));
       replica.execute("postgres", "SELECT pg_wal_replay_pause()");
       db.execute("INSERT INTO wal_maker SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g");
-      waitUntil(() -> exists(primary, "SELECT 1 FROM pg_stat_replication WHERE pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) > 2 * 1024 * 1024"));
+      Probe.waitUntil(() -> Probe.exists(primary, "SELECT 1 FROM pg_stat_replication WHERE pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) > 2 * 1024 * 1024"));
 
       CheckResult c = check(db.url(), defaults.with("replication.lag_bytes_warning", "1MB")).check("replication");
       assertThat(c.status()).isEqualTo(Status.WARNING);
       assertThat(c.message()).contains("standby").contains("behind");
-      double direct = scalar(primary, "SELECT max(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)) FROM pg_stat_replication");
+      double direct = Probe.number(primary, "SELECT max(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)) FROM pg_stat_replication");
       assertThat(((Number) c.value()).doubleValue()).isCloseTo(direct, within(direct * 0.1));
 
       HealthReport onReplica = check(replica.url(db.name()), defaults);
@@ -288,30 +286,4 @@ class HealthCheckerIT {
       assertThat(r.check("server").status()).isEqualTo(Status.OK);
     }
   }
-
-  private static double scalar(Connection c, String sql) throws SQLException {
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      rs.next();
-      return rs.getDouble(1);
-    }
-  }
-
-  private static boolean exists(Connection c, String sql) {
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      return rs.next();
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static void waitUntil(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not reached within 30 s");
-      }
-      Thread.sleep(50);
-    }
-  }
-
 }

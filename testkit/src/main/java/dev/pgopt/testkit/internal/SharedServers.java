@@ -1,7 +1,7 @@
 package dev.pgopt.testkit.internal;
 
 import dev.pgopt.local.LocalRedis;
-import dev.pgopt.local.internal.Commands;
+import dev.pgopt.local.ServiceUser;
 import dev.pgopt.testkit.TestCluster;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,7 +30,7 @@ public final class SharedServers implements AutoCloseable {
   public static SharedServers start() {
     try {
       Path root = Files.createTempDirectory("pgopt-testkit-");
-      Commands.createOwnedDirectory(root);
+      ServiceUser.createPrivateDirectory(root);
       byte[] secret = new byte[12];
       new SecureRandom().nextBytes(secret);
       return new SharedServers(root, TestCluster.startPrimary(root, "pw-" + HexFormat.of().formatHex(secret)));
