@@ -73,20 +73,21 @@ public final class SampleDataset {
         return Optional.empty();
       }
     }
+    Map<String, Long> counts = new LinkedHashMap<>();
+    try (Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT key, value::int8 FROM (SELECT row_counts FROM pgopt_sample_info "
+             + "ORDER BY loaded_at DESC LIMIT 1) i, jsonb_each_text(i.row_counts)")) {
+      while (rs.next()) {
+        counts.put(rs.getString(1), rs.getLong(2));
+      }
+    }
     try (Statement s = c.createStatement();
          ResultSet rs = s.executeQuery(
-             "SELECT format_version, scale, seed, row_counts::text, loaded_at FROM pgopt_sample_info ORDER BY loaded_at DESC LIMIT 1")) {
+             "SELECT format_version, scale, seed, loaded_at FROM pgopt_sample_info ORDER BY loaded_at DESC LIMIT 1")) {
       if (!rs.next()) {
         return Optional.empty();
       }
-      Map<String, Long> counts = new LinkedHashMap<>();
-      String json = rs.getString(4);
-      for (String pair : json.replaceAll("[{}\" ]", "").split(",")) {
-        if (pair.contains(":")) {
-          counts.put(pair.substring(0, pair.indexOf(':')), Long.parseLong(pair.substring(pair.indexOf(':') + 1)));
-        }
-      }
-      return Optional.of(new Info(rs.getInt(1), rs.getDouble(2), rs.getLong(3), counts, rs.getTimestamp(5).toInstant()));
+      return Optional.of(new Info(rs.getInt(1), rs.getDouble(2), rs.getLong(3), counts, rs.getTimestamp(4).toInstant()));
     }
   }
 

@@ -8,15 +8,18 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -108,18 +111,18 @@ public final class Workload {
     Map<WorkloadQuery, LongAdder> counts = new EnumMap<>(WorkloadQuery.class);
     Map<WorkloadQuery, LongAdder> errors = new EnumMap<>(WorkloadQuery.class);
     Map<WorkloadQuery, LongAdder> nanos = new EnumMap<>(WorkloadQuery.class);
-    Map<WorkloadQuery, java.util.concurrent.atomic.AtomicLong> maxNanos = new EnumMap<>(WorkloadQuery.class);
+    Map<WorkloadQuery, AtomicLong> maxNanos = new EnumMap<>(WorkloadQuery.class);
     for (WorkloadQuery q : WorkloadQuery.values()) {
       counts.put(q, new LongAdder());
       errors.put(q, new LongAdder());
       nanos.put(q, new LongAdder());
-      maxNanos.put(q, new java.util.concurrent.atomic.AtomicLong());
+      maxNanos.put(q, new AtomicLong());
     }
-    List<String> sampleErrors = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<String> sampleErrors = Collections.synchronizedList(new ArrayList<>());
     LongAdder issued = new LongAdder();
     long started = System.nanoTime();
     long deadline = options.duration().isZero() ? Long.MAX_VALUE : started + options.duration().toNanos();
-    ExecutorService pool2 = Executors.newFixedThreadPool(options.clients(), r -> {
+    ExecutorService executor = Executors.newFixedThreadPool(options.clients(), r -> {
       Thread t = new Thread(r, "pgopt-workload");
       t.setDaemon(true);
       return t;
@@ -128,7 +131,7 @@ public final class Workload {
       List<Future<?>> futures = new ArrayList<>();
       for (int client = 0; client < options.clients(); client++) {
         SplittableRandom random = new SplittableRandom(options.seed() * 1_000_003L + client);
-        futures.add(pool2.submit(() -> {
+        futures.add(executor.submit(() -> {
           try (Connection c = connector.open()) {
             c.setAutoCommit(true);
             Map<WorkloadQuery, PreparedStatement> prepared = new EnumMap<>(WorkloadQuery.class);
@@ -172,7 +175,7 @@ public final class Workload {
       for (Future<?> f : futures) {
         try {
           f.get();
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
           Throwable cause = e.getCause();
           if (cause instanceof SQLException sql) {
             throw sql;
@@ -184,7 +187,7 @@ public final class Workload {
         }
       }
     } finally {
-      pool2.shutdownNow();
+      executor.shutdownNow();
     }
     Duration took = Duration.ofNanos(System.nanoTime() - started);
     Map<String, StatementStats> stats = new LinkedHashMap<>();

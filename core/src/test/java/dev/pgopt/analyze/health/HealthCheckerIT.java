@@ -278,6 +278,21 @@ class HealthCheckerIT {
   }
 
   @Test
+  void aDatabaseWithoutTheOptionalExtensionsIsStillChecked(TestCluster cluster) throws Exception {
+    cluster.execute("postgres", "DROP DATABASE IF EXISTS bare", "CREATE DATABASE bare TEMPLATE template0");
+    try {
+      HealthReport r = check(cluster.url("bare"), defaults);
+      assertThat(r.checks()).extracting(CheckResult::status).doesNotContain(Status.UNKNOWN, Status.CRITICAL);
+      CheckResult ext = r.check("extensions");
+      assertThat(ext.status()).isEqualTo(Status.OK);
+      assertThat(ext.message()).contains("pg_stat_statements not created", "vector not created", "hypopg not created");
+      assertThat(ext.fix()).contains("CREATE EXTENSION pg_stat_statements");
+    } finally {
+      cluster.execute("postgres", "DROP DATABASE IF EXISTS bare WITH (FORCE)");
+    }
+  }
+
+  @Test
   void worksThroughPgBouncerInTransactionMode(TestCluster cluster, TestDatabase db) throws Exception {
     try (LocalPgBouncer bouncer = cluster.startPgBouncer("transaction")) {
       String url = "postgres://" + cluster.superuser() + ":" + cluster.password() + "@127.0.0.1:" + bouncer.port() + "/" + db.name();
