@@ -3,12 +3,16 @@ package dev.pgopt.cli;
 import dev.pgopt.analyze.health.HealthChecker;
 import dev.pgopt.analyze.health.HealthReport;
 import dev.pgopt.analyze.health.Thresholds;
+import dev.pgopt.analyze.workload.TopStatements;
 import dev.pgopt.cli.internal.DemoHome;
+import dev.pgopt.collect.StatementSnapshot;
+import dev.pgopt.collect.StatementSnapshotFile;
 import dev.pgopt.connect.Connections;
 import dev.pgopt.connect.DatabaseFailure;
 import dev.pgopt.connect.DatabaseTarget;
 import dev.pgopt.connect.Environment;
 import dev.pgopt.connect.InvalidTargetException;
+import dev.pgopt.connect.Session;
 import dev.pgopt.connect.SessionOptions;
 import dev.pgopt.local.FreePort;
 import dev.pgopt.local.LocalPostgres;
@@ -16,6 +20,7 @@ import dev.pgopt.local.LocalProcessException;
 import dev.pgopt.local.PostgresInstallation;
 import dev.pgopt.sample.SampleDataset;
 import dev.pgopt.sample.Workload;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -76,18 +81,39 @@ public final class DemoCommand implements Callable<Integer> {
     DatabaseTarget target = parse(url, env);
     SessionOptions options = SessionOptions.defaults();
 
-    say("[2/5] database " + DemoHome.DATABASE + " with pg_stat_statements, vector, hypopg");
+    say("[2/6] database " + DemoHome.DATABASE + " with pg_stat_statements, vector, hypopg");
     prepareDatabase(parse(home.url(port, "postgres"), env), target, options);
 
-    step("[3/5] sample dataset (scale " + SampleLoadCommand.fmt(scale) + ")", "pgopt sample load --url " + url);
+    step("[3/6] sample dataset (scale " + SampleLoadCommand.fmt(scale) + ")", "pgopt sample load --url " + url);
     new SampleLoadCommand(ctx).load(target, options, sampleOptions, "      ");
 
-    step("[4/5] workload: " + clients + " clients for " + workload, "pgopt sample workload --url " + url);
+    QueriesCommand queries = new QueriesCommand(ctx);
+    queries.format = format;
+    queries.limit = 6;
+    queries.width = 80;
+    StatementSnapshot beforeWorkload = snapshot(queries, target, options);
+    Path snapshotFile = home.path().resolve("workload-start.json");
+    try {
+      StatementSnapshotFile.write(beforeWorkload, snapshotFile);
+    } catch (IOException e) {
+      throw new CliFailure(ExitCode.UNKNOWN, "cannot write " + snapshotFile + ": " + e.getMessage(), e);
+    }
+
+    step("[4/6] workload: " + clients + " clients for " + workload, "pgopt sample workload --url " + url);
     Workload.Result result = new SampleWorkloadCommand(ctx).run(target, options, workloadOptions);
     String summary = Workload.summary(result);
     ctx.out().print("      " + summary.substring(0, summary.indexOf('\n') + 1));
 
-    step("[5/5] health report", "pgopt check --url " + url);
+    step("[5/6] what the workload ran", "pgopt queries --url " + url + " --since " + snapshotFile);
+    ctx.out().println();
+    try (Session session = Session.open(target, options)) {
+      queries.report(session, beforeWorkload, TopStatements.SortKey.TOTAL_TIME);
+    } catch (DatabaseFailure f) {
+      throw new CliFailure(ExitCode.UNKNOWN, f.getMessage(), f);
+    }
+
+    ctx.out().println();
+    step("[6/6] health report", "pgopt check --url " + url);
     ctx.out().println();
     CheckCommand check = new CheckCommand(ctx);
     check.format = format;
@@ -102,6 +128,14 @@ public final class DemoCommand implements Callable<Integer> {
     ctx.out().println("  export PGOPT_URL='postgres://...'; ./pgopt check --format json");
     ctx.out().println("Stop the demo server: ./pgopt demo stop");
     return ExitCode.OK;
+  }
+
+  private static StatementSnapshot snapshot(QueriesCommand queries, DatabaseTarget target, SessionOptions options) {
+    try (Session session = Session.open(target, options)) {
+      return queries.snapshot(session);
+    } catch (DatabaseFailure f) {
+      throw new CliFailure(ExitCode.UNKNOWN, f.getMessage(), f);
+    }
   }
 
   /** A step and the pgopt command that does the same. */
@@ -120,12 +154,12 @@ public final class DemoCommand implements Callable<Integer> {
       String password = home.password();
       int port = home.port().orElse(0);
       if (pg.isRunning() && port > 0) {
-        say("[1/5] PostgreSQL at " + pg.dataDir() + ": running on port " + port);
+        say("[1/6] PostgreSQL at " + pg.dataDir() + ": running on port " + port);
         home.writePassFile(port, password);
         return port;
       }
       if (!pg.isInitialized()) {
-        say("[1/5] PostgreSQL at " + pg.dataDir() + ": creating it (first run)");
+        say("[1/6] PostgreSQL at " + pg.dataDir() + ": creating it (first run)");
         pg.initialize(DemoHome.ROLE, password, true);
       }
       if (port == 0 || !FreePort.isFree(port)) {
@@ -133,7 +167,7 @@ public final class DemoCommand implements Callable<Integer> {
       }
       Map<String, String> settings = LocalPostgres.standardSettings(port);
       pg.configure(settings);
-      say("[1/5] PostgreSQL at " + pg.dataDir() + ": starting on port " + port);
+      say("[1/6] PostgreSQL at " + pg.dataDir() + ": starting on port " + port);
       pg.start();
       home.saveState(pg.dataDir(), port);
       home.writePassFile(port, password);

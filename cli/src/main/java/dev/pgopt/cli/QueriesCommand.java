@@ -88,36 +88,42 @@ public final class QueriesCommand implements Callable<Integer> {
         }
         sleep(wait);
       }
-      StatementSnapshot now = snapshot(session);
-      WorkloadWindow window;
-      try {
-        window = earlier == null ? WorkloadWindow.cumulative(now) : WorkloadWindow.between(earlier, now);
-      } catch (IllegalArgumentException e) {
-        throw new CliFailure(ExitCode.USAGE, "--since " + since + ": " + e.getMessage());
-      }
-      if (saveSnapshot != null) {
-        try {
-          StatementSnapshotFile.write(now, saveSnapshot);
-        } catch (IOException e) {
-          throw new CliFailure(ExitCode.UNKNOWN, "cannot write the snapshot to " + saveSnapshot + ": " + e.getMessage(), e);
-        }
-      }
-      TopStatements top = TopStatements.of(window, key, limit);
-      if (format.equals("json")) {
-        ctx.out().println(TopStatementsJson.write(top, target.display(), now.database(), ctx.clock().instant()));
-      } else {
-        ctx.out().print(HumanQueries.render(top, target.display(), ctx.clock().instant(), width));
-        if (saveSnapshot != null) {
-          ctx.out().println("\nSnapshot saved to " + saveSnapshot + ": later, pgopt queries --since " + saveSnapshot);
-        }
-      }
+      report(session, earlier, key);
       return ExitCode.OK;
     } catch (DatabaseFailure f) {
       throw new CliFailure(ExitCode.UNKNOWN, f.getMessage(), f);
     }
   }
 
-  private StatementSnapshot snapshot(Session session) throws DatabaseFailure {
+  /** Reports what ran since {@code earlier} (null: since the statistics were reset), as the command does. */
+  public void report(Session session, StatementSnapshot earlier, TopStatements.SortKey key) throws DatabaseFailure {
+    StatementSnapshot now = snapshot(session);
+    WorkloadWindow window;
+    try {
+      window = earlier == null ? WorkloadWindow.cumulative(now) : WorkloadWindow.between(earlier, now);
+    } catch (IllegalArgumentException e) {
+      throw new CliFailure(ExitCode.USAGE, "--since " + since + ": " + e.getMessage());
+    }
+    if (saveSnapshot != null) {
+      try {
+        StatementSnapshotFile.write(now, saveSnapshot);
+      } catch (IOException e) {
+        throw new CliFailure(ExitCode.UNKNOWN, "cannot write the snapshot to " + saveSnapshot + ": " + e.getMessage(), e);
+      }
+    }
+    TopStatements top = TopStatements.of(window, key, limit);
+    String target = session.target().display();
+    if (format.equals("json")) {
+      ctx.out().println(TopStatementsJson.write(top, target, now.database(), ctx.clock().instant()));
+    } else {
+      ctx.out().print(HumanQueries.render(top, target, ctx.clock().instant(), width));
+      if (saveSnapshot != null) {
+        ctx.out().println("\nSnapshot saved to " + saveSnapshot + ": later, pgopt queries --since " + saveSnapshot);
+      }
+    }
+  }
+
+  public StatementSnapshot snapshot(Session session) throws DatabaseFailure {
     return session.readOnly(c -> {
       try {
         return StatementCollector.read(c, session.serverVersionNum(), ctx.clock());
