@@ -28,6 +28,7 @@ public final class Main {
     cl.addSubcommand(new CommandLine(new DemoCommand(ctx)).addSubcommand(new DemoCommand.Stop(ctx)));
     cl.addSubcommand(new CheckCommand(ctx));
     cl.addSubcommand(new QueriesCommand(ctx));
+    cl.addSubcommand(new ExplainCommand(ctx));
     cl.addSubcommand(new CommandLine(new PgoptCommand.Sample())
         .addSubcommand(new SampleLoadCommand(ctx))
         .addSubcommand(new SampleWorkloadCommand(ctx)));

@@ -20,6 +20,16 @@ public final class StatementCollector {
     return s.stream().findFirst();
   }
 
+  /** The normalized text pg_stat_statements holds for {@code queryId} in this database. */
+  public static Optional<String> queryText(Connection c, long queryId) throws SQLException, StatementStatisticsUnavailable {
+    String schema = extensionSchema(c).orElseThrow(() -> new StatementStatisticsUnavailable(
+        "pg_stat_statements is not created in this database, so --query-id cannot be looked up: pass the SQL text instead"));
+    return Sql.list(c, """
+        SELECT query FROM %s.pg_stat_statements
+         WHERE queryid = ? AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+         ORDER BY calls DESC LIMIT 1""".formatted(schema), rs -> rs.getString(1), queryId).stream().findFirst();
+  }
+
   public static StatementSnapshot read(Connection c, int serverVersionNum, Clock clock)
       throws SQLException, StatementStatisticsUnavailable {
     String schema = extensionSchema(c).orElseThrow(() -> new StatementStatisticsUnavailable(

@@ -21,6 +21,7 @@ public final class Probe {
     }
   }
 
+  /** A count; 64-bit ids such as queryid lose precision here: read them with {@link #text}. */
   public static long count(Connection c, String sql) throws SQLException {
     return (long) number(c, sql);
   }

@@ -1,0 +1,120 @@
+package dev.pgopt.collect;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pgopt.connect.Sql;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Runs EXPLAIN. Parameterized text ({@code $1}, as pg_stat_statements stores it) gets a generic plan: {@code EXPLAIN
+ * (GENERIC_PLAN)} on PG 16+, else PREPARE, {@code plan_cache_mode = force_generic_plan} and EXECUTE with NULLs. Call it
+ * inside a read-only transaction that is rolled back (Session.readOnly).
+ */
+public final class PlanCollector {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final AtomicInteger COUNTER = new AtomicInteger();
+
+  private PlanCollector() {}
+
+  /** A plan with what the catalogs say about the tables it reads. */
+  public record Explained(String sql, int parameters, boolean generic, boolean analyzed, JsonNode json, PlanNode root,
+                          Map<String, TableFacts> tables) {}
+
+  public static Explained explain(Connection c, String sql, int serverVersionNum, boolean analyze) throws SQLException {
+    int params = SqlText.maxParameter(sql);
+    if (analyze && params > 0) {
+      throw new IllegalArgumentException("--analyze runs the statement, and this one has placeholders ($1 to $" + params
+          + "): give literal values instead");
+    }
+    String json;
+    if (params == 0) {
+      json = Sql.one(c, "EXPLAIN (" + (analyze ? "ANALYZE, BUFFERS, " : "") + "VERBOSE, FORMAT JSON) " + sql, rs -> rs.getString(1));
+    } else if (serverVersionNum >= 160000) {
+      json = Sql.one(c, "EXPLAIN (GENERIC_PLAN, VERBOSE, FORMAT JSON) " + sql, rs -> rs.getString(1));
+    } else {
+      String name = "pgopt_explain_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
+      try (Statement s = c.createStatement()) {
+        s.execute("PREPARE " + name + " AS " + sql);
+        try {
+          s.execute("SET LOCAL plan_cache_mode = force_generic_plan");
+          String nulls = String.join(", ", java.util.Collections.nCopies(params, "NULL"));
+          json = Sql.one(c, "EXPLAIN (VERBOSE, FORMAT JSON) EXECUTE " + name + "(" + nulls + ")", rs -> rs.getString(1));
+        } finally {
+          // prepared statements outlive the transaction: always drop ours
+          try (Statement d = c.createStatement()) {
+            d.execute("DEALLOCATE " + name);
+          } catch (SQLException ignored) {
+            // the transaction is aborted; the rollback and the session end clear it
+          }
+        }
+      }
+    }
+    JsonNode tree;
+    try {
+      tree = MAPPER.readTree(json);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new SQLException("EXPLAIN returned something that is not JSON", e);
+    }
+    PlanNode root = PlanNode.parse(tree.get(0).get("Plan"));
+    return new Explained(sql, params, params > 0, analyze, tree, root, tableFacts(c, root));
+  }
+
+  /** Size and indexes of every table in the plan, in one round trip. */
+  static Map<String, TableFacts> tableFacts(Connection c, PlanNode root) throws SQLException {
+    Set<String> names = new LinkedHashSet<>();
+    root.walk(n -> {
+      if (n.relation() != null && n.schema() != null) {
+        names.add(n.schema() + "." + n.relation());
+      }
+    });
+    Map<String, TableFacts> out = new LinkedHashMap<>();
+    if (names.isEmpty()) {
+      return out;
+    }
+    record Row(String schema, String table, double rows, long pages, String index, String method, String columns,
+               String opclasses, String definition) {}
+    List<Row> rows = Sql.list(c, """
+        SELECT n.nspname, t.relname, greatest(t.reltuples, 0)::float8, t.relpages::int8, i.relname, am.amname,
+               (SELECT string_agg(pg_get_indexdef(x.indexrelid, k, true), E'\\x1f' ORDER BY k)
+                  FROM generate_series(1, x.indnkeyatts) k),
+               (SELECT string_agg(oc.opcname, E'\\x1f' ORDER BY k.ord)
+                  FROM unnest(x.indclass::oid[]) WITH ORDINALITY k(oid, ord) JOIN pg_opclass oc ON oc.oid = k.oid
+                 WHERE k.ord <= x.indnkeyatts),
+               pg_get_indexdef(x.indexrelid)
+          FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace
+          LEFT JOIN pg_index x ON x.indrelid = t.oid AND x.indisvalid
+          LEFT JOIN pg_class i ON i.oid = x.indexrelid
+          LEFT JOIN pg_am am ON am.oid = i.relam
+         WHERE (n.nspname || '.' || t.relname) = ANY (?)
+         ORDER BY 1, 2, 5""",
+        rs -> new Row(rs.getString(1), rs.getString(2), rs.getDouble(3), rs.getLong(4), rs.getString(5), rs.getString(6),
+            rs.getString(7), rs.getString(8), rs.getString(9)),
+        c.createArrayOf("text", names.toArray()));
+    Map<String, List<TableFacts.Index>> indexes = new LinkedHashMap<>();
+    Map<String, Row> tables = new LinkedHashMap<>();
+    for (Row r : rows) {
+      String key = TableFacts.key(r.schema(), r.table());
+      tables.putIfAbsent(key, r);
+      List<TableFacts.Index> list = indexes.computeIfAbsent(key, k -> new ArrayList<>());
+      if (r.index() != null) {
+        list.add(new TableFacts.Index(r.index(), r.method(), split(r.columns()), split(r.opclasses()), r.definition()));
+      }
+    }
+    tables.forEach((k, r) -> out.put(k, new TableFacts(r.schema(), r.table(), r.rows(), r.pages(), indexes.get(k))));
+    return out;
+  }
+
+  private static List<String> split(String s) {
+    return s == null ? List.of() : Arrays.asList(s.split("\u001f"));
+  }
+}

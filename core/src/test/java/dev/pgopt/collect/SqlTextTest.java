@@ -1,0 +1,24 @@
+package dev.pgopt.collect;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class SqlTextTest {
+  @Test
+  void findsTheHighestPlaceholderOutsideLiteralsAndComments() {
+    assertThat(SqlText.maxParameter("SELECT * FROM t WHERE a = $1 AND b < $12 LIMIT $3")).isEqualTo(12);
+    assertThat(SqlText.maxParameter("SELECT '$9', \"col$8\", $$ $7 $$, $tag$ $6 $tag$ FROM t -- $5\n /* $4 */ WHERE x = $2")).isEqualTo(2);
+    assertThat(SqlText.maxParameter("SELECT price$1 FROM t")).isZero();
+    assertThat(SqlText.maxParameter("SELECT 1")).isZero();
+  }
+
+  @Test
+  void recognizesReadingStatements() {
+    assertThat(SqlText.startsAsQuery("  -- comment\n /* c */ (SELECT 1)")).isTrue();
+    assertThat(SqlText.startsAsQuery("with x as (select 1) select * from x")).isTrue();
+    assertThat(SqlText.startsAsQuery("VALUES (1)")).isTrue();
+    assertThat(SqlText.startsAsQuery("DELETE FROM t")).isFalse();
+    assertThat(SqlText.startsAsQuery("/* SELECT */ UPDATE t SET a = 1")).isFalse();
+  }
+}
