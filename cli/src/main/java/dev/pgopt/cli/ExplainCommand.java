@@ -66,41 +66,47 @@ public final class ExplainCommand implements Callable<Integer> {
     }
     DatabaseTarget target = connection.target(ctx);
     try (Session session = Session.open(target, connection.sessionOptions())) {
-      PlanCollector.Explained explained = session.readOnly(c -> {
-        String text = sql;
-        if (queryId != null) {
-          try {
-            text = StatementCollector.queryText(c, queryId).orElseThrow(() -> new CliFailure(ExitCode.USAGE,
-                "no statement with queryid " + queryId + " in pg_stat_statements of " + target.display()
-                    + ": list them with pgopt queries --format json"));
-          } catch (StatementStatisticsUnavailable e) {
-            throw new CliFailure(ExitCode.UNKNOWN, e.getMessage());
-          }
-          if (analyze && !SqlText.startsAsQuery(text)) {
-            throw new CliFailure(ExitCode.USAGE, "--analyze executes the statement, so pgopt allows it only for SELECT; "
-                + "queryid " + queryId + " is not one");
-          }
-        }
-        try {
-          return PlanCollector.explain(c, text, session.serverVersionNum(), analyze);
-        } catch (IllegalArgumentException e) {
-          throw new CliFailure(ExitCode.USAGE, e.getMessage());
-        } catch (SQLException e) {
-          if (e.getSQLState() != null && (e.getSQLState().equals("57014") || e.getSQLState().startsWith("08"))) {
-            throw e;
-          }
-          throw new CliFailure(ExitCode.UNKNOWN, "the server refused the statement: " + firstLine(e.getMessage()));
-        }
-      });
-      List<PlanInsight> insights = PlanInsights.of(explained.root(), explained.tables());
-      if (format.equals("json")) {
-        ctx.out().println(ExplainReportJson.write(explained, insights, target.display()));
-      } else {
-        ctx.out().print(HumanPlan.render(explained, insights, target.display()));
-      }
+      explain(session);
       return ExitCode.OK;
     } catch (DatabaseFailure f) {
       throw new CliFailure(ExitCode.UNKNOWN, f.getMessage(), f);
+    }
+  }
+
+  /** Explains {@code sql} or {@code queryId} in {@code session} and prints the plan with its insights. */
+  public void explain(Session session) throws DatabaseFailure {
+    DatabaseTarget target = session.target();
+    PlanCollector.Explained explained = session.readOnly(c -> {
+      String text = sql;
+      if (queryId != null) {
+        try {
+          text = StatementCollector.queryText(c, queryId).orElseThrow(() -> new CliFailure(ExitCode.USAGE,
+              "no statement with queryid " + queryId + " in pg_stat_statements of " + target.display()
+                  + ": list them with pgopt queries --format json"));
+        } catch (StatementStatisticsUnavailable e) {
+          throw new CliFailure(ExitCode.UNKNOWN, e.getMessage());
+        }
+        if (analyze && !SqlText.startsAsQuery(text)) {
+          throw new CliFailure(ExitCode.USAGE, "--analyze executes the statement, so pgopt allows it only for SELECT; "
+              + "queryid " + queryId + " is not one");
+        }
+      }
+      try {
+        return PlanCollector.explain(c, text, session.serverVersionNum(), analyze);
+      } catch (IllegalArgumentException e) {
+        throw new CliFailure(ExitCode.USAGE, e.getMessage());
+      } catch (SQLException e) {
+        if (e.getSQLState() != null && (e.getSQLState().equals("57014") || e.getSQLState().startsWith("08"))) {
+          throw e;
+        }
+        throw new CliFailure(ExitCode.UNKNOWN, "the server refused the statement: " + firstLine(e.getMessage()));
+      }
+    });
+    List<PlanInsight> insights = PlanInsights.of(explained.root(), explained.tables());
+    if (format.equals("json")) {
+      ctx.out().println(ExplainReportJson.write(explained, insights, target.display()));
+    } else {
+      ctx.out().print(HumanPlan.render(explained, insights, target.display()));
     }
   }
 

@@ -96,7 +96,7 @@ public final class QueriesCommand implements Callable<Integer> {
   }
 
   /** Reports what ran since {@code earlier} (null: since the statistics were reset), as the command does. */
-  public void report(Session session, StatementSnapshot earlier, TopStatements.SortKey key) throws DatabaseFailure {
+  public TopStatements report(Session session, StatementSnapshot earlier, TopStatements.SortKey key) throws DatabaseFailure {
     StatementSnapshot now = snapshot(session);
     WorkloadWindow window;
     try {
@@ -121,6 +121,7 @@ public final class QueriesCommand implements Callable<Integer> {
         ctx.out().println("\nSnapshot saved to " + saveSnapshot + ": later, pgopt queries --since " + saveSnapshot);
       }
     }
+    return top;
   }
 
   public StatementSnapshot snapshot(Session session) throws DatabaseFailure {

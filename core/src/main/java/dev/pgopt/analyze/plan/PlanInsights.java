@@ -57,7 +57,7 @@ public final class PlanInsights {
       if (place == Place.UNDER_LIMIT) {
         out.add(orderLimitWithoutIndex(n));
       } else if (place == Place.TOP && rows >= LARGE_SORT_ROWS) {
-        out.add(new PlanInsight("sort_without_limit", n.describe(), "sorts " + count(rows) + " rows by "
+        out.add(new PlanInsight("sort_without_limit", n.describe(), "sorts " + count(rows) + " rows" + estimated(n) + " by "
             + String.join(", ", n.sortKey()) + " with no LIMIT", numbers("rows", rows), "add a LIMIT (keyset pagination) "
             + "or an index that delivers this order"));
       }
@@ -93,7 +93,7 @@ public final class PlanInsights {
       numbers.put("loops", n.actualLoops());
     }
     return Optional.of(new PlanInsight("seq_scan_selective_filter", n.describe(), "reads all " + count(tableRows)
-        + " rows to return " + count(perLoopOut) + " (" + percent(share) + ") with filter " + n.filter(), numbers,
+        + " rows to return " + count(perLoopOut) + estimated(n) + " (" + percent(share) + ") with filter " + n.filter(), numbers,
         "an index on the filtered columns lets PostgreSQL read only the matching rows"));
   }
 
@@ -157,7 +157,7 @@ public final class PlanInsights {
   static PlanInsight orderLimitWithoutIndex(PlanNode sort) {
     double rows = sort.children().stream().mapToDouble(PlanNode::totalRows).sum();
     return new PlanInsight("order_limit_without_index", sort.describe(), "ORDER BY " + String.join(", ", sort.sortKey())
-        + " ... LIMIT sorts " + count(rows) + " rows to return the first few", numbers("rows_sorted", rows),
+        + " ... LIMIT sorts " + count(rows) + " rows" + estimated(sort) + " to return the first few", numbers("rows_sorted", rows),
         "an index whose leading columns are the equality filters and then " + String.join(", ", sort.sortKey())
             + " returns rows already in order and stops at the LIMIT");
   }
@@ -205,6 +205,10 @@ public final class PlanInsights {
       }
     }
     return Optional.empty();
+  }
+
+  private static String estimated(PlanNode n) {
+    return n.analyzed() ? "" : " (estimated)";
   }
 
   private static String unqualified(String s) {
