@@ -29,6 +29,7 @@ public final class Main {
     cl.addSubcommand(new CheckCommand(ctx));
     cl.addSubcommand(new QueriesCommand(ctx));
     cl.addSubcommand(new ExplainCommand(ctx));
+    cl.addSubcommand(new AdviseCommand(ctx));
     cl.addSubcommand(new CommandLine(new PgoptCommand.Sample())
         .addSubcommand(new SampleLoadCommand(ctx))
         .addSubcommand(new SampleWorkloadCommand(ctx)));

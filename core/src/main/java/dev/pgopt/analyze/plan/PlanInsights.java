@@ -32,6 +32,8 @@ public final class PlanInsights {
       Map.entry("vector_cosine_ops", "<=>"), Map.entry("halfvec_cosine_ops", "<=>"), Map.entry("sparsevec_cosine_ops", "<=>"),
       Map.entry("vector_l1_ops", "<+>"), Map.entry("halfvec_l1_ops", "<+>"), Map.entry("sparsevec_l1_ops", "<+>"),
       Map.entry("bit_hamming_ops", "<~>"), Map.entry("bit_jaccard_ops", "<%>"));
+  /** A sort key an index can deliver: a column, not an aggregate or a computed rank. */
+  private static final Pattern PLAIN_COLUMN = Pattern.compile("[\\w.\"]+( DESC| ASC)?( NULLS (FIRST|LAST))?");
   private static final Pattern DISTANCE = Pattern.compile("\\(?\\s*([\\w.\"]+)\\s*(<->|<=>|<#>|<\\+>|<~>|<%>)");
 
   private PlanInsights() {}
@@ -54,7 +56,7 @@ public final class PlanInsights {
     if (n.nodeType().equals("Sort")) {
       annIndexUnused(n, tables).ifPresent(out::add);
       double rows = n.children().stream().mapToDouble(PlanNode::totalRows).sum();
-      if (place == Place.UNDER_LIMIT) {
+      if (place == Place.UNDER_LIMIT && n.sortKey().stream().allMatch(k -> PLAIN_COLUMN.matcher(k).matches())) {
         out.add(orderLimitWithoutIndex(n));
       } else if (place == Place.TOP && rows >= LARGE_SORT_ROWS) {
         out.add(new PlanInsight("sort_without_limit", n.describe(), "sorts " + count(rows) + " rows" + estimated(n) + " by "
@@ -75,7 +77,9 @@ public final class PlanInsights {
       return Optional.empty();
     }
     TableFacts t = tables.get(TableFacts.key(n.schema(), n.relation()));
-    double tableRows = t != null ? t.rows() : n.totalRows() + (n.rowsRemovedByFilter() == null ? 0 : n.rowsRemovedByFilter());
+    // reltuples is -1 (read as 0) until the table is first vacuumed or analyzed: then trust the plan
+    double tableRows = t != null && t.rows() > 0 ? t.rows()
+        : n.totalRows() + (n.rowsRemovedByFilter() == null ? 0 : n.rowsRemovedByFilter());
     if (tableRows < LARGE_TABLE_ROWS) {
       return Optional.empty();
     }

@@ -70,7 +70,12 @@ public final class SequencesCheck implements HealthCheck {
 
   @Override
   public CheckResult run(CheckContext ctx) throws SQLException {
-    List<Sequence> seqs = Sql.list(ctx.connection(), """
+    return evaluate(read(ctx.connection()), ctx.thresholds());
+  }
+
+  /** Every sequence of the database with the column it feeds. */
+  public static List<Sequence> read(java.sql.Connection c) throws SQLException {
+    return Sql.list(c, """
         SELECT s.schemaname, s.sequencename, s.min_value, s.max_value, s.increment_by, s.cycle, s.last_value,
                has_sequence_privilege(c.oid, 'SELECT') OR has_sequence_privilege(c.oid, 'USAGE') AS readable,
                format_type(a.atttypid, NULL) AS column_type,
@@ -86,7 +91,6 @@ public final class SequencesCheck implements HealthCheck {
         rs -> new Sequence(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
             rs.getBoolean(6), Sql.nullableLong(rs, "last_value"), rs.getBoolean("readable"), rs.getString("column_type"),
             rs.getString("column_name")));
-    return evaluate(seqs, ctx.thresholds());
   }
 
   public static CheckResult evaluate(List<Sequence> seqs, Thresholds t) {

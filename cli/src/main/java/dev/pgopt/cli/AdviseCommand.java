@@ -1,0 +1,141 @@
+package dev.pgopt.cli;
+
+import dev.pgopt.advise.Advisor;
+import dev.pgopt.advise.FindingsJson;
+import dev.pgopt.analyze.health.Units;
+import dev.pgopt.cli.internal.HumanFindings;
+import dev.pgopt.connect.DatabaseFailure;
+import dev.pgopt.connect.DatabaseTarget;
+import dev.pgopt.connect.InvalidTargetException;
+import dev.pgopt.connect.Session;
+import dev.pgopt.connect.Sql;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "advise", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Findings with evidence, each with the SQL that acts on it and its undo: unused, duplicate, redundant "
+        + "and invalid indexes, foreign keys without an index, tables to vacuum or analyze (and what blocks cleanup), "
+        + "wraparound, sequences, connections, settings, and plan insights of the costliest statements.",
+        "Reads only. Rule ids are stable: index.unused, index.duplicate, index.redundant, index.invalid, index.fk_missing, "
+            + "table.vacuum, table.analyze, xid.wraparound, sequence.exhaustion, connection.*, config.*, query.*."},
+    footer = {"", "Exit codes: 0 done, 3 cannot connect or run, 64 usage error. Findings format: docs/advise-findings.md."})
+public final class AdviseCommand implements Callable<Integer> {
+  private final Context ctx;
+
+  @Mixin
+  ConnectionOptions connection = new ConnectionOptions();
+
+  @Option(names = "--rules", split = ",", paramLabel = "PATTERN",
+      description = "Only these rules, e.g. --rules 'index.*,table.vacuum' (default: all).")
+  List<String> rules = new ArrayList<>();
+
+  @Option(names = "--top", defaultValue = "10", description = "How many of the costliest statements query.* plans (default: ${DEFAULT-VALUE}).")
+  int top;
+
+  @Option(names = "--replica", paramLabel = "URL", description = "A replica whose index usage counts too (repeatable): "
+      + "replicas keep their own idx_scan counters.")
+  List<String> replicas = new ArrayList<>();
+
+  @Option(names = "--memory", paramLabel = "SIZE", description = "The server's memory, e.g. 16GB, for shared_buffers and effective_cache_size advice.")
+  String memory;
+
+  @Option(names = "--storage", paramLabel = "ssd|hdd", description = "The server's storage, for random_page_cost advice.")
+  String storage;
+
+  @Option(names = "--format", defaultValue = "human", description = "human (default) or json.")
+  String format;
+
+  public AdviseCommand(Context ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public Integer call() {
+    if (!format.equals("human") && !format.equals("json")) {
+      throw new CliFailure(ExitCode.USAGE, "--format must be human or json, not '" + format + "'");
+    }
+    if (top < 0) {
+      throw new CliFailure(ExitCode.USAGE, "--top must not be negative");
+    }
+    Map<String, String> machine = new HashMap<>();
+    if (memory != null) {
+      try {
+        machine.put("memory_bytes", Long.toString((long) Units.parseBytes(memory)));
+      } catch (IllegalArgumentException e) {
+        throw new CliFailure(ExitCode.USAGE, "--memory: " + e.getMessage());
+      }
+    }
+    if (storage != null) {
+      if (!storage.equals("ssd") && !storage.equals("hdd")) {
+        throw new CliFailure(ExitCode.USAGE, "--storage must be ssd or hdd, not '" + storage + "'");
+      }
+      machine.put("storage", storage);
+    }
+    Predicate<String> filter = ruleFilter(rules);
+    DatabaseTarget target = connection.target(ctx);
+    Map<String, Long> replicaScans = replicaIndexScans();
+    try (Session session = Session.open(target, connection.sessionOptions())) {
+      Advisor.Advice advice = new Advisor(Advisor.standardRules(top), ctx.clock()).run(session, replicaScans, machine, filter);
+      ctx.out().print(format.equals("json") ? FindingsJson.write(advice, target.display()) + "\n" : HumanFindings.render(advice, target.display()));
+      return ExitCode.OK;
+    } catch (DatabaseFailure f) {
+      throw new CliFailure(ExitCode.UNKNOWN, f.getMessage(), f);
+    }
+  }
+
+  /**
+   * Rule patterns: exact ids, or globs with '*'. A rule family ("config", "query") runs when a pattern could select one
+   * of its rules ("config.*", "config.work_mem"); its findings are then filtered by their own rule ids.
+   */
+  static Predicate<String> ruleFilter(List<String> patterns) {
+    if (patterns.isEmpty()) {
+      return id -> true;
+    }
+    List<String> globs = new ArrayList<>();
+    List<Pattern> compiled = new ArrayList<>();
+    for (String p : patterns) {
+      String s = p.strip();
+      if (!s.matches("[a-z_*.]+")) {
+        throw new CliFailure(ExitCode.USAGE, "--rules: '" + p + "' is not a rule id or pattern (e.g. index.*, table.vacuum)");
+      }
+      globs.add(s);
+      compiled.add(Pattern.compile(s.replace(".", "\\.").replace("*", ".*")));
+    }
+    return id -> {
+      for (int i = 0; i < globs.size(); i++) {
+        if (compiled.get(i).matcher(id).matches() || compiled.get(i).matcher(id + ".x").matches() || globs.get(i).startsWith(id + ".")) {
+          return true;
+        }
+      }
+      return false;
+    };
+  }
+
+  private Map<String, Long> replicaIndexScans() {
+    Map<String, Long> scans = new LinkedHashMap<>();
+    for (String url : replicas) {
+      DatabaseTarget replica;
+      try {
+        replica = DatabaseTarget.parse(url, ctx.env());
+      } catch (InvalidTargetException e) {
+        throw new CliFailure(ExitCode.UNKNOWN, "invalid connection string in --replica: " + e.getMessage());
+      }
+      try (Session s = Session.open(replica, connection.sessionOptions())) {
+        s.readOnly(c -> Sql.list(c, "SELECT schemaname || '.' || indexrelname, idx_scan FROM pg_stat_user_indexes",
+            rs -> scans.merge(rs.getString(1), rs.getLong(2), Long::sum)));
+      } catch (DatabaseFailure f) {
+        throw new CliFailure(ExitCode.UNKNOWN, "replica: " + f.getMessage(), f);
+      }
+    }
+    return scans;
+  }
+}

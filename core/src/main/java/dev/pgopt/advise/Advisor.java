@@ -1,0 +1,90 @@
+package dev.pgopt.advise;
+
+import dev.pgopt.advise.rules.ConfigRules;
+import dev.pgopt.advise.rules.ConnectionRules;
+import dev.pgopt.advise.rules.ForeignKeyIndexRule;
+import dev.pgopt.advise.rules.IndexDuplicateRule;
+import dev.pgopt.advise.rules.IndexInvalidRule;
+import dev.pgopt.advise.rules.IndexRedundantRule;
+import dev.pgopt.advise.rules.IndexUsageRules;
+import dev.pgopt.advise.rules.QueryPlanRule;
+import dev.pgopt.advise.rules.SequenceExhaustionRule;
+import dev.pgopt.advise.rules.TableAnalyzeRule;
+import dev.pgopt.advise.rules.TableVacuumRule;
+import dev.pgopt.advise.rules.WraparoundRule;
+import dev.pgopt.collect.StatementCollector;
+import dev.pgopt.collect.StatementSnapshot;
+import dev.pgopt.collect.StatementStatisticsUnavailable;
+import dev.pgopt.connect.DatabaseFailure;
+import dev.pgopt.connect.Session;
+import dev.pgopt.connect.Sql;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.function.Predicate;
+
+/**
+ * Runs the rules, each in its own read-only transaction, and collects their findings, most severe first. The workload
+ * (pg_stat_statements) is read once and shared; without it the catalog rules still run and a note says how to enable
+ * it. A statement timeout or a lost connection ends the run; any other failure skips just that rule, with a note.
+ */
+public final class Advisor {
+  private final List<Rule> rules;
+  private final Clock clock;
+
+  public Advisor(List<Rule> rules, Clock clock) {
+    this.rules = List.copyOf(rules);
+    this.clock = clock;
+  }
+
+  /** The built-in rules, then those of every {@link RuleProvider} on the class path. */
+  public static List<Rule> standardRules(int topStatements) {
+    List<Rule> rules = new ArrayList<>(List.of(new IndexInvalidRule(), new IndexDuplicateRule(), new IndexRedundantRule(),
+        new IndexUsageRules(), new ForeignKeyIndexRule(), new TableVacuumRule(), new TableAnalyzeRule(), new WraparoundRule(),
+        new SequenceExhaustionRule(), new ConnectionRules(Duration.ofSeconds(60)), new ConfigRules(), new QueryPlanRule(topStatements)));
+    ServiceLoader.load(RuleProvider.class).forEach(p -> rules.addAll(p.rules()));
+    return rules;
+  }
+
+  /** The advice and what could not be looked at. */
+  public record Advice(String database, String generatedAt, List<Finding> findings, List<String> notes) {}
+
+  public Advice run(Session session, Map<String, Long> replicaIndexScans, Map<String, String> machine, Predicate<String> ruleFilter)
+      throws DatabaseFailure {
+    List<String> notes = new ArrayList<>(session.target().warnings());
+    Optional<StatementSnapshot> workload = session.readOnly(c -> {
+      try {
+        return Optional.of(StatementCollector.read(c, session.serverVersionNum(), clock));
+      } catch (StatementStatisticsUnavailable e) {
+        notes.add(e.getMessage() + "; catalog-based findings follow, workload-based ones (query.*, config.work_mem) are skipped");
+        return Optional.empty();
+      }
+    });
+    String database = session.readOnly(c -> Sql.one(c, "SELECT current_database()", rs -> rs.getString(1)));
+    List<Finding> findings = new ArrayList<>();
+    for (Rule rule : rules) {
+      if (!ruleFilter.test(rule.id())) {
+        continue;
+      }
+      try {
+        List<String> ruleNotes = new ArrayList<>();
+        findings.addAll(session.readOnly(c -> rule.evaluate(
+            new AdviceContext(c, session.serverVersionNum(), clock, workload, replicaIndexScans, machine, ruleNotes))));
+        notes.addAll(ruleNotes);
+      } catch (DatabaseFailure f) {
+        if (f.kind() == DatabaseFailure.Kind.STATEMENT_TIMEOUT || f.kind() == DatabaseFailure.Kind.CONNECTION_LOST) {
+          throw new DatabaseFailure(f.kind(), f.getMessage() + " (during rule " + rule.id() + ")", f);
+        }
+        notes.add("rule " + rule.id() + " skipped: " + f.getMessage());
+      }
+    }
+    findings.removeIf(f -> !ruleFilter.test(f.rule()));
+    findings.sort(Comparator.comparing(Finding::severity).thenComparing(Finding::rule).thenComparing(Finding::id));
+    return new Advice(database, clock.instant().toString(), findings, notes);
+  }
+}

@@ -1,0 +1,257 @@
+package dev.pgopt.advise;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pgopt.advise.rules.ConnectionRules;
+import dev.pgopt.connect.DatabaseTarget;
+import dev.pgopt.connect.Environment;
+import dev.pgopt.connect.Session;
+import dev.pgopt.connect.SessionOptions;
+import dev.pgopt.testkit.PostgresExtension;
+import dev.pgopt.testkit.Probe;
+import dev.pgopt.testkit.TestCluster;
+import dev.pgopt.testkit.TestDatabase;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Every rule: the problem planted, the finding asserted; and no finding where there is no problem. */
+@ExtendWith(PostgresExtension.class)
+class AdvisorIT {
+  private static final Predicate<String> ALL = id -> true;
+
+  static Advisor.Advice advise(TestDatabase db) throws Exception {
+    return advise(db, Advisor.standardRules(10));
+  }
+
+  static Advisor.Advice advise(TestDatabase db, List<Rule> rules) throws Exception {
+    DatabaseTarget t = DatabaseTarget.parse(db.url(), Environment.of(Map.of(), Path.of("/nonexistent"), "nobody"));
+    try (Session s = Session.open(t, SessionOptions.defaults())) {
+      return new Advisor(rules, Clock.systemUTC()).run(s, Map.of(), Map.of(), ALL);
+    }
+  }
+
+  static List<Finding> of(Advisor.Advice a, String rule) {
+    return a.findings().stream().filter(f -> f.rule().equals(rule)).toList();
+  }
+
+  @Test
+  void aCleanDatabaseGetsNoFindings(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      db.execute("CREATE TABLE accounts (id bigint PRIMARY KEY, email text UNIQUE, plan text)",
+          "CREATE TABLE orders (id bigint PRIMARY KEY, account_id bigint REFERENCES accounts (id), total numeric)",
+          "CREATE INDEX orders_account_id ON orders (account_id)",
+          "INSERT INTO accounts SELECT g, 'a' || g || '@example.com', 'free' FROM generate_series(1, 5000) g",
+          "INSERT INTO orders SELECT g, 1 + g % 5000, g FROM generate_series(1, 20000) g", "ANALYZE");
+      try (Connection c = db.connect(); Statement s = c.createStatement()) {
+        s.executeQuery("SELECT * FROM orders WHERE account_id = 7").close();
+        s.executeQuery("SELECT * FROM accounts WHERE id = 7").close();
+      }
+      Advisor.Advice a = advise(db);
+      assertThat(a.findings()).as(a.findings().toString())
+          .filteredOn(f -> !f.rule().startsWith("config.")).isEmpty();
+    }
+  }
+
+  @Test
+  void unusedIndexButNeverOneThatBacksAConstraint(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      db.execute("CREATE TABLE items (id int PRIMARY KEY, sku text UNIQUE, note text)", "CREATE INDEX items_note ON items (note)",
+          "CREATE UNIQUE INDEX items_sku_lower ON items (lower(sku))",
+          "INSERT INTO items SELECT g, 's' || g, 'n' || g FROM generate_series(1, 2000) g");
+      List<Finding> unused = of(advise(db), "index.unused");
+      assertThat(unused).extracting(f -> f.object().index()).containsExactly("items_note");
+      Finding f = unused.get(0);
+      assertThat(f.action().sql()).isEqualTo("DROP INDEX CONCURRENTLY public.items_note;");
+      assertThat(f.action().undoSql()).isEqualTo("CREATE INDEX CONCURRENTLY items_note ON public.items USING btree (note);");
+      assertThat(f.evidence()).containsKey("observed_days").containsEntry("idx_scan", 0L);
+      // short observation windows are only information
+      assertThat(f.severity()).isEqualTo(Finding.Severity.INFO);
+    }
+  }
+
+  @Test
+  void duplicateAndRedundantIndexes(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      db.execute("CREATE TABLE t (a int, b int, c int, CONSTRAINT t_a_b_key UNIQUE (a, b))",
+          "CREATE INDEX t_c_1 ON t (c)", "CREATE INDEX t_c_2 ON t (c)",
+          "CREATE INDEX t_a ON t (a)", "CREATE INDEX t_a_b_dup ON t (a, b)",
+          "CREATE UNIQUE INDEX t_b_unique ON t (b)", "CREATE INDEX t_b_c ON t (b, c)",
+          "CREATE INDEX t_c_partial ON t (c) WHERE c > 0");
+      Advisor.Advice a = advise(db);
+      List<Finding> dup = of(a, "index.duplicate");
+      assertThat(dup).extracting(f -> f.object().index()).containsExactly("t_c_2");
+      assertThat(dup.get(0).evidence()).containsEntry("duplicate_of", "public.t_c_1");
+      List<Finding> redundant = of(a, "index.redundant");
+      // t_a is a prefix of the constraint's index; t_a_b_dup equals it but is not unique: both can go.
+      // t_b_unique enforces uniqueness, the partial index has another predicate: neither is proposed.
+      assertThat(redundant).extracting(f -> f.object().index()).containsExactlyInAnyOrder("t_a", "t_a_b_dup");
+      assertThat(a.findings()).noneMatch(f -> f.action() != null && f.action().sql().contains("t_a_b_key"));
+    }
+  }
+
+  @Test
+  void invalidIndex(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase(); Connection c = db.connect()) {
+      db.execute("CREATE TABLE emails (address text)", "INSERT INTO emails VALUES ('a'), ('a')");
+      try {
+        c.createStatement().execute("CREATE UNIQUE INDEX CONCURRENTLY emails_address ON emails (address)");
+      } catch (java.sql.SQLException expected) {
+        // leaves the invalid index behind
+      }
+      List<Finding> f = of(advise(db), "index.invalid");
+      assertThat(f).singleElement().satisfies(x -> assertThat(x.action().sql())
+          .contains("DROP INDEX CONCURRENTLY public.emails_address;").contains("CREATE UNIQUE INDEX CONCURRENTLY emails_address"));
+      assertThat(of(advise(db), "index.unused")).isEmpty();
+    }
+  }
+
+  @Test
+  void foreignKeyWithoutIndexWhenTheParentChanges(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      db.execute("CREATE TABLE parent (id int PRIMARY KEY)", "CREATE TABLE \"Child Rows\" (id int, \"Parent Id\" int REFERENCES parent (id))",
+          "INSERT INTO parent SELECT g FROM generate_series(1, 100) g",
+          "INSERT INTO \"Child Rows\" SELECT g, 1 + g % 99 FROM generate_series(1, 5000) g", "ANALYZE",
+          "DELETE FROM parent WHERE id = 100");
+      try (Connection c = db.connect()) {
+        Probe.waitUntil(() -> Probe.exists(c, "SELECT 1 FROM pg_stat_user_tables WHERE relname = 'parent' AND n_tup_del > 0"));
+      }
+      List<Finding> f = of(advise(db), "index.fk_missing");
+      assertThat(f).singleElement().satisfies(x -> {
+        assertThat(x.object().columns()).containsExactly("Parent Id");
+        assertThat(x.action().sql()).isEqualTo("CREATE INDEX CONCURRENTLY \"Child Rows_Parent Id_idx\" ON public.\"Child Rows\" (\"Parent Id\");");
+        assertThat(x.action().undoSql()).isEqualTo("DROP INDEX CONCURRENTLY public.\"Child Rows_Parent Id_idx\";");
+      });
+      db.execute(f.get(0).action().sql());
+      assertThat(of(advise(db), "index.fk_missing")).isEmpty();
+    }
+  }
+
+  @Test
+  void vacuumNamesWhatHoldsCleanupBack(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase(); Connection holder = db.connect(); Connection c = db.connect()) {
+      db.execute("CREATE TABLE churn (id int, v int) WITH (autovacuum_enabled = false)",
+          "INSERT INTO churn SELECT g, 0 FROM generate_series(1, 4000) g");
+      holder.setAutoCommit(false);
+      holder.createStatement().execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+      holder.createStatement().executeQuery("SELECT count(*) FROM churn").close();
+      int pid = (int) Probe.count(holder, "SELECT pg_backend_pid()");
+      try (Statement s = c.createStatement()) {
+        for (int i = 0; i < 1100; i++) {
+          s.execute("SELECT txid_current()");
+        }
+        s.execute("UPDATE churn SET v = 1");
+      }
+      Probe.waitUntil(() -> Probe.exists(c, "SELECT 1 FROM pg_stat_user_tables WHERE relname = 'churn' AND n_dead_tup >= 4000"));
+      List<Finding> f = of(advise(db), "table.vacuum");
+      assertThat(f).singleElement().satisfies(x -> {
+        assertThat(x.severity()).isEqualTo(Finding.Severity.CRITICAL);
+        assertThat(x.title()).contains("public.churn is 50").contains("held back by transaction pid " + pid);
+        assertThat(x.action().sql()).isEqualTo("VACUUM (VERBOSE, ANALYZE) public.churn;");
+      });
+      holder.rollback();
+    }
+  }
+
+  @Test
+  void staleStatisticsAndSequencesNearTheirEnd(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      db.execute("CREATE TABLE stale (id int) WITH (autovacuum_enabled = false)",
+          "INSERT INTO stale SELECT g FROM generate_series(1, 5000) g",
+          "CREATE TABLE tickets (id integer GENERATED BY DEFAULT AS IDENTITY, note text)",
+          "SELECT setval(pg_get_serial_sequence('tickets', 'id'), 2100000000)",
+          "CREATE SEQUENCE half_seq MAXVALUE 1000", "SELECT setval('half_seq', 600)");
+      try (Connection c = db.connect()) {
+        Probe.waitUntil(() -> Probe.exists(c, "SELECT 1 FROM pg_stat_user_tables WHERE relname = 'stale' AND n_mod_since_analyze >= 5000"));
+      }
+      Advisor.Advice a = advise(db);
+      assertThat(of(a, "table.analyze")).singleElement().satisfies(x -> {
+        assertThat(x.object().table()).isEqualTo("stale");
+        assertThat(x.action().sql()).isEqualTo("ANALYZE public.stale;");
+      });
+      List<Finding> seq = of(a, "sequence.exhaustion");
+      assertThat(seq).extracting(Finding::severity).containsExactlyInAnyOrder(Finding.Severity.CRITICAL, Finding.Severity.INFO);
+      Finding tickets = seq.stream().filter(x -> x.severity() == Finding.Severity.CRITICAL).findFirst().orElseThrow();
+      assertThat(tickets.action().sql()).contains("ALTER TABLE public.tickets ALTER COLUMN id TYPE bigint");
+      assertThat(tickets.action().risk()).isEqualTo("high");
+      assertThat(tickets.action().online()).isFalse();
+    }
+  }
+
+  @Test
+  void sessionsIdleInATransaction(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase(); Connection idle = db.connect()) {
+      idle.setAutoCommit(false);
+      idle.createStatement().executeQuery("SELECT 1").close();
+      Thread.sleep(300);
+      List<Rule> rules = List.of(new ConnectionRules(Duration.ofMillis(200)));
+      List<Finding> f = of(advise(db, rules), "connection.idle_in_transaction");
+      assertThat(f).singleElement().satisfies(x -> {
+        assertThat(x.action().sql()).isEqualTo("ALTER ROLE pgopt_test SET idle_in_transaction_session_timeout = '5min';");
+        assertThat(x.action().undoSql()).isEqualTo("ALTER ROLE pgopt_test RESET idle_in_transaction_session_timeout;");
+      });
+      idle.rollback();
+    }
+  }
+
+  @Test
+  void costlyStatementsGetTheirPlanInsightsAndSpillsTheirWorkMem(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      db.execute("CREATE TABLE logs (id int, level int, body text)",
+          "INSERT INTO logs SELECT g, g % 50, md5(g::text) FROM generate_series(1, 60000) g", "ANALYZE logs",
+          "ALTER DATABASE " + db.name() + " SET work_mem = '64kB'");
+      try (Connection c = db.connect(); var ps = c.prepareStatement("SELECT id FROM logs WHERE id = ?")) {
+        for (int i = 0; i < 20; i++) {
+          ps.setInt(1, i);
+          ps.executeQuery().close();
+        }
+        c.createStatement().executeQuery("SELECT * FROM logs ORDER BY body").close();
+      }
+      Advisor.Advice a = advise(db);
+      assertThat(of(a, "query.seq_scan_selective_filter")).anySatisfy(x -> {
+        assertThat(x.evidence().get("query")).isEqualTo("SELECT id FROM logs WHERE id = $1");
+        assertThat(x.evidence()).containsEntry("calls", 20L);
+      });
+      assertThat(of(a, "config.work_mem")).singleElement().satisfies(x -> assertThat(x.evidence().get("statements").toString())
+          .contains("SELECT * FROM logs ORDER BY body"));
+    }
+  }
+
+  @Test
+  void withoutPgStatStatementsTheCatalogRulesStillRun(TestCluster cluster) throws Exception {
+    cluster.execute("postgres", "DROP DATABASE IF EXISTS advise_bare", "CREATE DATABASE advise_bare TEMPLATE template0");
+    try (TestDatabase bare = new TestDatabase(cluster, "advise_bare")) {
+      bare.execute("CREATE TABLE t (a int, b text)", "CREATE INDEX t_b ON t (b)", "INSERT INTO t VALUES (1, 'x')");
+      Advisor.Advice a = advise(bare);
+      assertThat(a.notes()).anySatisfy(n -> assertThat(n).contains("CREATE EXTENSION pg_stat_statements").contains("catalog-based findings follow"));
+      assertThat(of(a, "config.pg_stat_statements")).hasSize(1);
+      assertThat(of(a, "index.unused")).extracting(f -> f.object().index()).containsExactly("t_b");
+    }
+  }
+
+  @Test
+  void aStatementThatCannotBePlannedIsSkippedWithTheReason(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      db.execute("CREATE TABLE m (id int, at timestamptz)", "INSERT INTO m SELECT g, now() FROM generate_series(1, 20000) g", "ANALYZE m");
+      try (Connection c = db.connect(); Statement s = c.createStatement()) {
+        s.executeQuery("SELECT count(*) FROM m WHERE at > now() - interval '30 days'").close();
+        s.executeQuery("SELECT count(*) FROM m WHERE id = 17").close();
+      }
+      Advisor.Advice a = advise(db);
+      assertThat(a.notes()).anySatisfy(n -> assertThat(n).contains("cannot be planned").contains("interval $1"));
+      // the next statement was still planned
+      assertThat(of(a, "query.seq_scan_selective_filter")).isNotEmpty();
+      try (Connection c = db.connect()) {
+        assertThat(Probe.count(c, "SELECT count(*) FROM pg_prepared_statements")).isZero();
+      }
+    }
+  }
+
+}
