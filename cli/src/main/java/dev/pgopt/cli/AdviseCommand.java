@@ -39,7 +39,7 @@ public final class AdviseCommand implements Callable<Integer> {
   List<String> rules = new ArrayList<>();
 
   @Option(names = "--top", defaultValue = "10", description = "How many of the costliest statements query.* plans (default: ${DEFAULT-VALUE}).")
-  int top;
+  int top = 10;
 
   @Option(names = "--replica", paramLabel = "URL", description = "A replica whose index usage counts too (repeatable): "
       + "replicas keep their own idx_scan counters.")
@@ -53,6 +53,9 @@ public final class AdviseCommand implements Callable<Integer> {
 
   @Option(names = "--format", defaultValue = "human", description = "human (default) or json.")
   String format;
+
+  /** From --memory and --storage. */
+  private Map<String, String> machine = Map.of();
 
   public AdviseCommand(Context ctx) {
     this.ctx = ctx;
@@ -80,13 +83,19 @@ public final class AdviseCommand implements Callable<Integer> {
       }
       machine.put("storage", storage);
     }
+    this.machine = machine;
+    advise(connection.target(ctx), connection.sessionOptions());
+    return ExitCode.OK;
+  }
+
+  /** Runs the rules against {@code target} and prints the findings, as the command does. */
+  public Advisor.Advice advise(DatabaseTarget target, dev.pgopt.connect.SessionOptions options) {
     Predicate<String> filter = ruleFilter(rules);
-    DatabaseTarget target = connection.target(ctx);
     Map<String, Long> replicaScans = replicaIndexScans();
-    try (Session session = Session.open(target, connection.sessionOptions())) {
+    try (Session session = Session.open(target, options)) {
       Advisor.Advice advice = new Advisor(Advisor.standardRules(top), ctx.clock()).run(session, replicaScans, machine, filter);
       ctx.out().print(format.equals("json") ? FindingsJson.write(advice, target.display()) + "\n" : HumanFindings.render(advice, target.display()));
-      return ExitCode.OK;
+      return advice;
     } catch (DatabaseFailure f) {
       throw new CliFailure(ExitCode.UNKNOWN, f.getMessage(), f);
     }

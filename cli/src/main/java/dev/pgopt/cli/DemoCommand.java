@@ -81,10 +81,10 @@ public final class DemoCommand implements Callable<Integer> {
     DatabaseTarget target = parse(url, env);
     SessionOptions options = SessionOptions.defaults();
 
-    say("[2/7] database " + DemoHome.DATABASE + " with pg_stat_statements, vector, hypopg");
+    say("[2/8] database " + DemoHome.DATABASE + " with pg_stat_statements, vector, hypopg");
     prepareDatabase(parse(home.url(port, "postgres"), env), target, options);
 
-    step("[3/7] sample dataset (scale " + SampleLoadCommand.fmt(scale) + ")", "pgopt sample load --url " + url);
+    step("[3/8] sample dataset (scale " + SampleLoadCommand.fmt(scale) + ")", "pgopt sample load --url " + url);
     new SampleLoadCommand(ctx).load(target, options, sampleOptions, "      ");
 
     QueriesCommand queries = new QueriesCommand(ctx);
@@ -99,19 +99,19 @@ public final class DemoCommand implements Callable<Integer> {
       throw new CliFailure(ExitCode.UNKNOWN, "cannot write " + snapshotFile + ": " + e.getMessage(), e);
     }
 
-    step("[4/7] workload: " + clients + " clients for " + workload, "pgopt sample workload --url " + url);
+    step("[4/8] workload: " + clients + " clients for " + workload, "pgopt sample workload --url " + url);
     Workload.Result result = new SampleWorkloadCommand(ctx).run(target, options, workloadOptions);
     String summary = Workload.summary(result);
     ctx.out().print("      " + summary.substring(0, summary.indexOf('\n') + 1));
 
-    step("[5/7] what the workload ran", "pgopt queries --url " + url + " --since " + snapshotFile);
+    step("[5/8] what the workload ran", "pgopt queries --url " + url + " --since " + snapshotFile);
     ctx.out().println();
     try (Session session = Session.open(target, options)) {
       TopStatements top = queries.report(session, beforeWorkload, TopStatements.SortKey.TOTAL_TIME);
       if (!top.statements().isEmpty()) {
         long slowest = top.statements().get(0).delta().entry().queryId();
         ctx.out().println();
-        step("[6/7] the plan of the statement that took most time", "pgopt explain --url " + url + " --query-id " + slowest);
+        step("[6/8] the plan of the statement that took most time", "pgopt explain --url " + url + " --query-id " + slowest);
         ctx.out().println();
         ExplainCommand explain = new ExplainCommand(ctx);
         explain.queryId = slowest;
@@ -123,7 +123,14 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     ctx.out().println();
-    step("[7/7] health report", "pgopt check --url " + url);
+    step("[7/8] advice", "pgopt advise --url " + url);
+    ctx.out().println();
+    AdviseCommand advise = new AdviseCommand(ctx);
+    advise.format = format;
+    advise.advise(target, options);
+
+    ctx.out().println();
+    step("[8/8] health report", "pgopt check --url " + url);
     ctx.out().println();
     CheckCommand check = new CheckCommand(ctx);
     check.format = format;
@@ -164,12 +171,12 @@ public final class DemoCommand implements Callable<Integer> {
       String password = home.password();
       int port = home.port().orElse(0);
       if (pg.isRunning() && port > 0) {
-        say("[1/7] PostgreSQL at " + pg.dataDir() + ": running on port " + port);
+        say("[1/8] PostgreSQL at " + pg.dataDir() + ": running on port " + port);
         home.writePassFile(port, password);
         return port;
       }
       if (!pg.isInitialized()) {
-        say("[1/7] PostgreSQL at " + pg.dataDir() + ": creating it (first run)");
+        say("[1/8] PostgreSQL at " + pg.dataDir() + ": creating it (first run)");
         pg.initialize(DemoHome.ROLE, password, true);
       }
       if (port == 0 || !FreePort.isFree(port)) {
@@ -177,7 +184,7 @@ public final class DemoCommand implements Callable<Integer> {
       }
       Map<String, String> settings = LocalPostgres.standardSettings(port);
       pg.configure(settings);
-      say("[1/7] PostgreSQL at " + pg.dataDir() + ": starting on port " + port);
+      say("[1/8] PostgreSQL at " + pg.dataDir() + ": starting on port " + port);
       pg.start();
       home.saveState(pg.dataDir(), port);
       home.writePassFile(port, password);

@@ -25,7 +25,7 @@ class DemoCommandIT {
     try {
       CliRun first = CliRun.of(env, home, "demo", "--scale", "0.01", "--workload", "1s", "--clients", "2");
       assertThat(first.exitCode()).as(first.all()).isEqualTo(ExitCode.OK);
-      assertThat(first.out()).contains("creating it (first run)").contains("loaded ").contains("[5/7] what the workload ran").contains("sorted by total-time").contains("workload-start.json").contains("[6/7] the plan of the statement that took most time").contains("[7/7] health report")
+      assertThat(first.out()).contains("creating it (first run)").contains("loaded ").contains("[5/8] what the workload ran").contains("sorted by total-time").contains("workload-start.json").contains("[6/8] the plan of the statement that took most time").contains("[7/8] advice").contains("pgopt advise").contains("[8/8] health report")
           .contains("STATUS").contains("Status: ").contains("./pgopt demo stop");
       assertThat(dataDir(home)).isEqualTo(home.resolve("pg15").toString());
       assertThat(Files.exists(home.resolve("pg15/PG_VERSION"))).isTrue();
