@@ -2,6 +2,7 @@ package dev.pgopt.cli;
 
 import dev.pgopt.advise.Advisor;
 import dev.pgopt.advise.FindingsJson;
+import dev.pgopt.advise.whatif.IndexBudget;
 import dev.pgopt.analyze.health.Units;
 import dev.pgopt.cli.internal.HumanFindings;
 import dev.pgopt.connect.DatabaseFailure;
@@ -41,6 +42,10 @@ public final class AdviseCommand implements Callable<Integer> {
   @Option(names = "--top", defaultValue = "10", description = "How many of the costliest statements query.* plans (default: ${DEFAULT-VALUE}).")
   int top = 10;
 
+  @Option(names = "--budget", paramLabel = "SIZE|PCT", description = "Storage index.missing may propose: a size (2GB) or a "
+      + "share of the database (10%%); default 20%%.")
+  String budget;
+
   @Option(names = "--replica", paramLabel = "URL", description = "A replica whose index usage counts too (repeatable): "
       + "replicas keep their own idx_scan counters.")
   List<String> replicas = new ArrayList<>();
@@ -56,6 +61,7 @@ public final class AdviseCommand implements Callable<Integer> {
 
   /** From --memory and --storage. */
   private Map<String, String> machine = Map.of();
+  private IndexBudget indexBudget = IndexBudget.DEFAULT;
 
   public AdviseCommand(Context ctx) {
     this.ctx = ctx;
@@ -84,6 +90,13 @@ public final class AdviseCommand implements Callable<Integer> {
       machine.put("storage", storage);
     }
     this.machine = machine;
+    if (budget != null) {
+      try {
+        indexBudget = IndexBudget.parse(budget);
+      } catch (IllegalArgumentException e) {
+        throw new CliFailure(ExitCode.USAGE, "--budget: " + e.getMessage() + " (use e.g. 2GB or 10%)");
+      }
+    }
     advise(connection.target(ctx), connection.sessionOptions());
     return ExitCode.OK;
   }
@@ -93,7 +106,7 @@ public final class AdviseCommand implements Callable<Integer> {
     Predicate<String> filter = ruleFilter(rules);
     Map<String, Long> replicaScans = replicaIndexScans();
     try (Session session = Session.open(target, options)) {
-      Advisor.Advice advice = new Advisor(Advisor.standardRules(top), ctx.clock()).run(session, replicaScans, machine, filter);
+      Advisor.Advice advice = new Advisor(Advisor.standardRules(top, indexBudget), ctx.clock()).run(session, replicaScans, machine, filter);
       ctx.out().print(format.equals("json") ? FindingsJson.write(advice, target.display()) + "\n" : HumanFindings.render(advice, target.display()));
       return advice;
     } catch (DatabaseFailure f) {

@@ -5,6 +5,8 @@ import dev.pgopt.advise.rules.ConnectionRules;
 import dev.pgopt.advise.rules.ForeignKeyIndexRule;
 import dev.pgopt.advise.rules.IndexDuplicateRule;
 import dev.pgopt.advise.rules.IndexInvalidRule;
+import dev.pgopt.advise.rules.IndexMissingRule;
+import dev.pgopt.advise.whatif.IndexBudget;
 import dev.pgopt.advise.rules.IndexRedundantRule;
 import dev.pgopt.advise.rules.IndexUsageRules;
 import dev.pgopt.advise.rules.QueryPlanRule;
@@ -43,8 +45,8 @@ public final class Advisor {
   }
 
   /** The built-in rules, then those of every {@link RuleProvider} on the class path. */
-  public static List<Rule> standardRules(int topStatements) {
-    List<Rule> rules = new ArrayList<>(List.of(new IndexInvalidRule(), new IndexDuplicateRule(), new IndexRedundantRule(),
+  public static List<Rule> standardRules(int topStatements, IndexBudget budget) {
+    List<Rule> rules = new ArrayList<>(List.of(new IndexMissingRule(Math.max(topStatements, 50), budget), new IndexInvalidRule(), new IndexDuplicateRule(), new IndexRedundantRule(),
         new IndexUsageRules(), new ForeignKeyIndexRule(), new TableVacuumRule(), new TableAnalyzeRule(), new WraparoundRule(),
         new SequenceExhaustionRule(), new ConnectionRules(Duration.ofSeconds(60)), new ConfigRules(), new QueryPlanRule(topStatements)));
     ServiceLoader.load(RuleProvider.class).forEach(p -> rules.addAll(p.rules()));

@@ -32,6 +32,19 @@ public final class PlanCollector {
 
   public static Explained explain(Connection c, String sql, int serverVersionNum, boolean analyze) throws SQLException {
     int params = SqlText.maxParameter(sql);
+    JsonNode tree = planJson(c, sql, serverVersionNum, analyze);
+    PlanNode root = PlanNode.parse(tree.get(0).get("Plan"));
+    return new Explained(sql, params, params > 0, analyze, tree, root, tableFacts(c, root));
+  }
+
+  /** Just the plan tree, for callers that plan the same statement many times (what-if evaluation). */
+  public static PlanNode plan(Connection c, String sql, int serverVersionNum) throws SQLException {
+    return PlanNode.parse(planJson(c, sql, serverVersionNum, false).get(0).get("Plan"));
+  }
+
+  private static JsonNode planJson(Connection c, String rawSql, int serverVersionNum, boolean analyze) throws SQLException {
+    String sql = SqlText.typedPlaceholdersAsCasts(rawSql);
+    int params = SqlText.maxParameter(sql);
     if (analyze && params > 0) {
       throw new IllegalArgumentException("--analyze runs the statement, and this one has placeholders ($1 to $" + params
           + "): give literal values instead");
@@ -59,18 +72,15 @@ public final class PlanCollector {
         }
       }
     }
-    JsonNode tree;
     try {
-      tree = MAPPER.readTree(json);
+      return MAPPER.readTree(json);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new SQLException("EXPLAIN returned something that is not JSON", e);
     }
-    PlanNode root = PlanNode.parse(tree.get(0).get("Plan"));
-    return new Explained(sql, params, params > 0, analyze, tree, root, tableFacts(c, root));
   }
 
   /** Size and indexes of every table in the plan, in one round trip. */
-  static Map<String, TableFacts> tableFacts(Connection c, PlanNode root) throws SQLException {
+  public static Map<String, TableFacts> tableFacts(Connection c, PlanNode root) throws SQLException {
     Set<String> names = new LinkedHashSet<>();
     root.walk(n -> {
       if (n.relation() != null && n.schema() != null) {

@@ -47,6 +47,17 @@ public final class SqlText {
     return max;
   }
 
+  private static final java.util.regex.Pattern TYPED_PLACEHOLDER = java.util.regex.Pattern.compile(
+      "(?i)\\b(interval|timestamptz|timestamp|date|time|numeric|bigint|integer|int|text|json|jsonb|uuid|inet)\\s+\\$(\\d+)");
+
+  /**
+   * pg_stat_statements turns typed literals ({@code interval '30 days'}) into {@code interval $2}, which does not
+   * parse; {@code $2::interval} does and means the same.
+   */
+  public static String typedPlaceholdersAsCasts(String sql) {
+    return TYPED_PLACEHOLDER.matcher(sql).replaceAll("\\$$2::$1");
+  }
+
   /** Whether the statement starts with SELECT, WITH, VALUES or TABLE, after comments and parentheses. */
   public static boolean startsAsQuery(String sql) {
     String s = stripLeading(sql).toLowerCase(java.util.Locale.ROOT);

@@ -3,6 +3,7 @@ package dev.pgopt.advise;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgopt.advise.rules.ConnectionRules;
+import dev.pgopt.advise.whatif.IndexBudget;
 import dev.pgopt.connect.DatabaseTarget;
 import dev.pgopt.connect.Environment;
 import dev.pgopt.connect.Session;
@@ -28,7 +29,7 @@ class AdvisorIT {
   private static final Predicate<String> ALL = id -> true;
 
   static Advisor.Advice advise(TestDatabase db) throws Exception {
-    return advise(db, Advisor.standardRules(10));
+    return advise(db, Advisor.standardRules(10, IndexBudget.DEFAULT));
   }
 
   static Advisor.Advice advise(TestDatabase db, List<Rule> rules) throws Exception {
@@ -225,6 +226,82 @@ class AdvisorIT {
   }
 
   @Test
+  void missingIndexesAreChosenForTheWorkloadAndProvenWithWhatIfPlans(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      db.execute("CREATE TABLE orders (id int PRIMARY KEY, account int, flag boolean, placed timestamptz, pad text)",
+          "INSERT INTO orders SELECT g, g % 2000, g % 2 = 0, now() - g * interval '1 minute', md5(g::text) FROM generate_series(1, 60000) g",
+          "CREATE TABLE small (id int, v int)", "INSERT INTO small SELECT g, g FROM generate_series(1, 100) g",
+          "CREATE TABLE covered (a int, b int)", "INSERT INTO covered SELECT g % 500, g FROM generate_series(1, 30000) g",
+          "CREATE INDEX covered_a_b ON covered (a, b)", "ANALYZE");
+      try (Connection c = db.connect()) {
+        // the bulk load is not the workload: once its statistics have arrived, observe writes from here on
+        Probe.waitUntil(() -> Probe.exists(c, "SELECT 1 FROM pg_stat_user_tables WHERE relname = 'orders' AND n_tup_ins >= 60000"));
+        c.createStatement().execute("SELECT pg_stat_reset_single_table_counters('orders'::regclass)");
+        Probe.waitUntil(() -> Probe.exists(c, "SELECT 1 FROM pg_stat_user_tables WHERE relname = 'orders' AND n_tup_ins = 0"));
+      }
+      try (Connection c = db.connect();
+           var byAccount = c.prepareStatement("SELECT id, placed FROM orders WHERE account = ? ORDER BY placed DESC LIMIT 10");
+           var byFlag = c.prepareStatement("SELECT count(*) FROM orders WHERE flag = ?");
+           var bySmall = c.prepareStatement("SELECT * FROM small WHERE v = ?");
+           var byCovered = c.prepareStatement("SELECT * FROM covered WHERE a = ?")) {
+        for (int i = 0; i < 30; i++) {
+          byAccount.setInt(1, i);
+          byAccount.executeQuery().close();
+          byFlag.setBoolean(1, i % 2 == 0);
+          byFlag.executeQuery().close();
+          bySmall.setInt(1, i);
+          bySmall.executeQuery().close();
+          byCovered.setInt(1, i);
+          byCovered.executeQuery().close();
+        }
+      }
+      Advisor.Advice a = advise(db);
+      List<Finding> missing = of(a, "index.missing");
+      assertThat(missing).as(a.notes().toString()).hasSize(1);
+      Finding f = missing.get(0);
+      assertThat(f.object().table()).isEqualTo("orders");
+      assertThat(f.object().columns()).startsWith("account");
+      assertThat(f.confidence()).isEqualTo(Finding.Confidence.WHAT_IF);
+      assertThat(f.action().sql()).startsWith("CREATE INDEX CONCURRENTLY orders_account").contains("ON public.orders (account");
+      assertThat(f.action().undoSql()).startsWith("DROP INDEX CONCURRENTLY public.orders_account");
+      assertThat(((Number) f.impact().get("cost_after")).doubleValue()).isLessThan(((Number) f.impact().get("cost_before")).doubleValue() / 10);
+      assertThat(((Number) f.impact().get("size_bytes")).longValue()).isPositive();
+      assertThat(((Number) f.impact().get("est_ms_saved_per_hour")).doubleValue()).isPositive();
+      assertThat(f.evidence().get("statements").toString()).contains("WHERE account = $1");
+      assertThat(a.notes()).anySatisfy(n -> assertThat(n).contains("what-if plans (HypoPG)"));
+      // the proof holds for real: build it, and the planner uses it
+      db.execute(f.action().sql());
+      try (Connection c = db.connect()) {
+        assertThat(Probe.text(c, "EXPLAIN (FORMAT JSON) SELECT id, placed FROM orders WHERE account = 5 ORDER BY placed DESC LIMIT 10"))
+            .contains("\"Index Name\": \"orders_account");
+        assertThat(Probe.count(c, "SELECT count(*) FROM hypopg_list_indexes")).isZero();
+      }
+      // what an existing index covers is never proposed again
+      assertThat(of(advise(db), "index.missing")).noneMatch(x -> x.id().equals(f.id()));
+    }
+  }
+
+  @Test
+  void withoutHypoPgCandidatesAreOnlyHeuristic(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      db.execute("DROP EXTENSION hypopg", "CREATE TABLE events (id int, kind int)",
+          "INSERT INTO events SELECT g, g % 1000 FROM generate_series(1, 30000) g", "ANALYZE events");
+      try (Connection c = db.connect(); var ps = c.prepareStatement("SELECT * FROM events WHERE kind = ?")) {
+        for (int i = 0; i < 10; i++) {
+          ps.setInt(1, i);
+          ps.executeQuery().close();
+        }
+      }
+      Advisor.Advice a = advise(db);
+      assertThat(of(a, "index.missing")).singleElement().satisfies(f -> {
+        assertThat(f.confidence()).isEqualTo(Finding.Confidence.HEURISTIC);
+        assertThat(f.object().columns()).containsExactly("kind");
+      });
+      assertThat(a.notes()).anySatisfy(n -> assertThat(n).contains("HypoPG is not installed"));
+    }
+  }
+
+  @Test
   void withoutPgStatStatementsTheCatalogRulesStillRun(TestCluster cluster) throws Exception {
     cluster.execute("postgres", "DROP DATABASE IF EXISTS advise_bare", "CREATE DATABASE advise_bare TEMPLATE template0");
     try (TestDatabase bare = new TestDatabase(cluster, "advise_bare")) {
@@ -242,10 +319,12 @@ class AdvisorIT {
       db.execute("CREATE TABLE m (id int, at timestamptz)", "INSERT INTO m SELECT g, now() FROM generate_series(1, 20000) g", "ANALYZE m");
       try (Connection c = db.connect(); Statement s = c.createStatement()) {
         s.executeQuery("SELECT count(*) FROM m WHERE at > now() - interval '30 days'").close();
+        // pg_stat_statements stores this as generate_series($1, $2), whose argument types cannot be inferred
+        s.executeQuery("SELECT * FROM generate_series(1, 3)").close();
         s.executeQuery("SELECT count(*) FROM m WHERE id = 17").close();
       }
       Advisor.Advice a = advise(db);
-      assertThat(a.notes()).anySatisfy(n -> assertThat(n).contains("cannot be planned").contains("interval $1"));
+      assertThat(a.notes()).anySatisfy(n -> assertThat(n).contains("cannot be planned"));
       // the next statement was still planned
       assertThat(of(a, "query.seq_scan_selective_filter")).isNotEmpty();
       try (Connection c = db.connect()) {

@@ -14,6 +14,13 @@ class SqlTextTest {
   }
 
   @Test
+  void typedPlaceholdersBecomeCasts() {
+    assertThat(SqlText.typedPlaceholdersAsCasts("SELECT 1 WHERE at > now() - interval $2 AND d = DATE $10"))
+        .isEqualTo("SELECT 1 WHERE at > now() - $2::interval AND d = $10::DATE");
+    assertThat(SqlText.typedPlaceholdersAsCasts("SELECT point_interval $1")).isEqualTo("SELECT point_interval $1");
+  }
+
+  @Test
   void recognizesReadingStatements() {
     assertThat(SqlText.startsAsQuery("  -- comment\n /* c */ (SELECT 1)")).isTrue();
     assertThat(SqlText.startsAsQuery("with x as (select 1) select * from x")).isTrue();

@@ -7,6 +7,7 @@ import dev.pgopt.advise.Finding.Confidence;
 import dev.pgopt.advise.Finding.DbObject;
 import dev.pgopt.advise.Finding.Severity;
 import dev.pgopt.advise.Rule;
+import dev.pgopt.advise.whatif.Quoting;
 import dev.pgopt.analyze.health.Units;
 import dev.pgopt.connect.Sql;
 import java.sql.SQLException;
@@ -50,7 +51,7 @@ public final class ConnectionRules implements Rule {
       if (!i.timeout().isEmpty()) {
         continue;
       }
-      String role = Identifiers.quote(i.user());
+      String role = Quoting.ident(i.user());
       out.add(new Finding("connection.idle_in_transaction:" + i.user(), "connection.idle_in_transaction", Severity.WARNING,
           new DbObject(null, null, null, null), i.sessions() + " sessions of role " + i.user() + " are idle in a transaction, the oldest for "
               + Units.seconds(i.oldest()) + ": they hold locks and stop vacuum; end forgotten transactions automatically",

@@ -7,6 +7,7 @@ import dev.pgopt.advise.Finding.Confidence;
 import dev.pgopt.advise.Finding.DbObject;
 import dev.pgopt.advise.Finding.Severity;
 import dev.pgopt.advise.Rule;
+import dev.pgopt.advise.whatif.Quoting;
 import dev.pgopt.collect.StatementEntry;
 import dev.pgopt.connect.Sql;
 import java.sql.SQLException;
@@ -71,16 +72,16 @@ public final class ForeignKeyIndexRule implements Rule {
       evidence.put("referencing_rows", Math.round(fk.rows()));
       evidence.put("referenced_updates_and_deletes", fk.referencedUpdatesDeletes());
       evidence.put("workload_calls_using_columns", workloadCalls);
-      String indexName = Identifiers.indexName(fk.table(), fk.columns());
+      String indexName = Quoting.indexName(fk.table(), fk.columns());
       out.add(new Finding(id() + ":" + fk.schema() + "." + fk.table() + "(" + String.join(",", fk.columns()) + ")", id(),
           fk.rows() >= 100_000 ? Severity.WARNING : Severity.INFO,
           new DbObject(fk.schema(), fk.table(), null, fk.columns()),
           "foreign key " + fk.name() + " on " + fk.qualifiedTable() + " (" + String.join(", ", fk.columns())
               + ") has no index: every update or delete on " + fk.referenced() + " scans its " + dev.pgopt.analyze.health.Units.count(fk.rows()) + " rows",
           evidence, Map.of(), Confidence.HEURISTIC,
-          new Action("CREATE INDEX CONCURRENTLY " + Identifiers.quote(indexName) + " ON " + fk.qualifiedTable() + " ("
-              + fk.quotedColumns() + ");", "DROP INDEX CONCURRENTLY " + Identifiers.quote(fk.schema()) + "."
-              + Identifiers.quote(indexName) + ";", true, "SHARE UPDATE EXCLUSIVE", "low")));
+          new Action("CREATE INDEX CONCURRENTLY " + Quoting.ident(indexName) + " ON " + fk.qualifiedTable() + " ("
+              + fk.quotedColumns() + ");", "DROP INDEX CONCURRENTLY " + Quoting.ident(fk.schema()) + "."
+              + Quoting.ident(indexName) + ";", true, "SHARE UPDATE EXCLUSIVE", "low")));
     }
     return out;
   }

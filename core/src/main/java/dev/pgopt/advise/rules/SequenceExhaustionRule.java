@@ -7,6 +7,7 @@ import dev.pgopt.advise.Finding.Confidence;
 import dev.pgopt.advise.Finding.DbObject;
 import dev.pgopt.advise.Finding.Severity;
 import dev.pgopt.advise.Rule;
+import dev.pgopt.advise.whatif.Quoting;
 import dev.pgopt.analyze.health.Units;
 import dev.pgopt.analyze.health.checks.SequencesCheck;
 import java.sql.SQLException;
@@ -39,12 +40,12 @@ public final class SequenceExhaustionRule implements Rule {
       evidence.put("used_percent", Math.round(used * 100) / 100.0);
       evidence.put("column", s.column());
       evidence.put("column_type", s.columnType());
-      String seq = Identifiers.quote(s.schema()) + "." + Identifiers.quote(s.name());
+      String seq = Quoting.ident(s.schema()) + "." + Quoting.ident(s.name());
       String sql;
       if (s.column() != null && !"bigint".equals(s.columnType())) {
         String[] parts = s.column().split("\\.", 3);
-        sql = "ALTER TABLE " + Identifiers.quote(parts[0]) + "." + Identifiers.quote(parts[1]) + " ALTER COLUMN "
-            + Identifiers.quote(parts[2]) + " TYPE bigint;\nALTER SEQUENCE " + seq + " AS bigint;";
+        sql = "ALTER TABLE " + Quoting.ident(parts[0]) + "." + Quoting.ident(parts[1]) + " ALTER COLUMN "
+            + Quoting.ident(parts[2]) + " TYPE bigint;\nALTER SEQUENCE " + seq + " AS bigint;";
       } else {
         sql = "ALTER SEQUENCE " + seq + " AS bigint MAXVALUE 9223372036854775807;";
       }

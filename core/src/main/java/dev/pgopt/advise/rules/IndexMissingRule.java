@@ -1,0 +1,286 @@
+package dev.pgopt.advise.rules;
+
+import dev.pgopt.advise.AdviceContext;
+import dev.pgopt.advise.Finding;
+import dev.pgopt.advise.Finding.Action;
+import dev.pgopt.advise.Finding.Confidence;
+import dev.pgopt.advise.Finding.DbObject;
+import dev.pgopt.advise.Finding.Severity;
+import dev.pgopt.advise.Rule;
+import dev.pgopt.advise.whatif.CandidateGenerator;
+import dev.pgopt.advise.whatif.IndexBudget;
+import dev.pgopt.advise.whatif.IndexCandidate;
+import dev.pgopt.advise.whatif.WhatIfPlanner;
+import dev.pgopt.advise.whatif.WhatIfPlanner.Workload;
+import dev.pgopt.analyze.health.Units;
+import dev.pgopt.collect.PlanCollector;
+import dev.pgopt.collect.StatementEntry;
+import dev.pgopt.collect.StatementSnapshot;
+import dev.pgopt.connect.Sql;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code index.missing}: indexes chosen for the whole workload, not one statement at a time. Candidates come from
+ * the plans of the costliest statements; HypoPG gives each statement's plan cost with and without them; a greedy
+ * selection with a final pruning pass picks, under a storage budget, the indexes whose time saved (calls per hour ×
+ * mean time × cost reduction) beats their write overhead. Without HypoPG, the candidates behind the most selective
+ * sequential scans are proposed with confidence {@code heuristic}.
+ */
+public final class IndexMissingRule implements Rule {
+  /** A candidate must cut some statement's plan cost by at least this share, in a plan that uses it. */
+  static final double MIN_IMPROVEMENT = 0.10;
+  /** Heuristic write model: extra time per written row for each index the table gains. */
+  static final double WRITE_MS_PER_ROW_PER_INDEX = 0.01;
+  static final int MAX_CANDIDATES = 60;
+
+  private final int maxStatements;
+  private final IndexBudget budget;
+
+  public IndexMissingRule(int maxStatements, IndexBudget budget) {
+    this.maxStatements = maxStatements;
+    this.budget = budget;
+  }
+
+  @Override
+  public String id() {
+    return "index.missing";
+  }
+
+  @Override
+  public List<Finding> evaluate(AdviceContext ctx) throws SQLException {
+    if (ctx.workload().isEmpty()) {
+      return List.of();
+    }
+    StatementSnapshot snap = ctx.workload().get();
+    double hours = observedHours(ctx, snap);
+    List<StatementEntry> top = snap.entries().stream()
+        .filter(e -> QueryPlanRule.plannable(e.query()) && e.counters().calls() > 0)
+        .sorted(Comparator.comparingDouble((StatementEntry e) -> e.counters().totalExecMs()).reversed())
+        .limit(maxStatements).toList();
+    List<Workload> workload = new ArrayList<>();
+    Map<String, IndexCandidate> candidates = new LinkedHashMap<>();
+    for (StatementEntry e : top) {
+      Savepoint sp = ctx.connection().setSavepoint();
+      try {
+        PlanCollector.Explained plan = PlanCollector.explain(ctx.connection(), e.query(), ctx.serverVersionNum(), false);
+        ctx.connection().releaseSavepoint(sp);
+        Set<String> tables = new LinkedHashSet<>();
+        plan.root().walk(n -> {
+          if (n.relation() != null) {
+            tables.add(n.schema() + "." + n.relation());
+          }
+        });
+        workload.add(new Workload(e.queryId(), e.query(), e.counters().calls() / hours, e.counters().meanExecMs(), tables));
+        CandidateGenerator.from(plan.root(), plan.tables()).forEach(c -> candidates.putIfAbsent(c.key(), c));
+      } catch (SQLException ex) {
+        if ("57014".equals(ex.getSQLState())) {
+          throw ex;
+        }
+        ctx.connection().rollback(sp);
+        try (Statement s = ctx.connection().createStatement()) {
+          s.execute("DEALLOCATE ALL");
+        }
+      }
+    }
+    if (candidates.isEmpty()) {
+      return List.of();
+    }
+    List<IndexCandidate> pool = new ArrayList<>(candidates.values()).subList(0, Math.min(MAX_CANDIDATES, candidates.size()));
+    Map<String, Double> writesPerHour = writesPerHour(ctx, hours);
+    if (!WhatIfPlanner.available(ctx.connection())) {
+      ctx.notes().add("index.missing: HypoPG is not installed, so candidate indexes are not proven with what-if plans "
+          + "(confidence heuristic); CREATE EXTENSION hypopg where your provider offers it");
+      return heuristic(pool, workload, writesPerHour);
+    }
+    long databaseBytes = Sql.one(ctx.connection(), "SELECT pg_database_size(current_database())", rs -> rs.getLong(1));
+    long budgetBytes = budget.resolve(databaseBytes);
+    WhatIfPlanner planner = new WhatIfPlanner(ctx.connection(), ctx.serverVersionNum());
+    try {
+      return select(ctx, planner, pool, workload, writesPerHour, budgetBytes);
+    } finally {
+      planner.reset();
+    }
+  }
+
+  private List<Finding> select(AdviceContext ctx, WhatIfPlanner planner, List<IndexCandidate> pool, List<Workload> workload,
+      Map<String, Double> writesPerHour, long budgetBytes) throws SQLException {
+    Map<Long, Double> base = new HashMap<>();
+    List<Workload> plannable = new ArrayList<>();
+    for (Workload w : workload) {
+      try {
+        base.put(w.queryId(), planner.cost(w, List.of()).cost());
+        plannable.add(w);
+      } catch (SQLException e) {
+        ctx.notes().add("index.missing: queryid " + w.queryId() + " skipped: " + e.getMessage().split("\n")[0]);
+      }
+    }
+    List<IndexCandidate> chosen = new ArrayList<>();
+    long used = 0;
+    while (true) {
+      IndexCandidate best = null;
+      double bestScore = 0;
+      for (IndexCandidate c : pool) {
+        if (chosen.contains(c)) {
+          continue;
+        }
+        long size = planner.size(c);
+        if (used + size > budgetBytes) {
+          continue;
+        }
+        List<IndexCandidate> with = new ArrayList<>(chosen);
+        with.add(c);
+        double gain = 0;
+        boolean proven = false;
+        for (Workload w : plannable) {
+          if (!w.tables().contains(c.schema() + "." + c.table())) {
+            continue;
+          }
+          WhatIfPlanner.Result before = planner.cost(w, chosen);
+          WhatIfPlanner.Result after = planner.cost(w, with);
+          if (after.usedCandidates().contains(c.key()) && after.cost() <= before.cost() * (1 - MIN_IMPROVEMENT)) {
+            proven = true;
+          }
+          gain += saved(w, after.cost(), base) - saved(w, before.cost(), base);
+        }
+        double net = gain - writeMs(c, writesPerHour);
+        if (proven && net > 0) {
+          double score = net / Math.max(size, 8192);
+          if (score > bestScore) {
+            bestScore = score;
+            best = c;
+          }
+        }
+      }
+      if (best == null) {
+        break;
+      }
+      chosen.add(best);
+      used += planner.size(best);
+    }
+    // pruning: an index a later pick made unnecessary no longer pays for its writes
+    for (IndexCandidate c : new ArrayList<>(chosen)) {
+      List<IndexCandidate> without = new ArrayList<>(chosen);
+      without.remove(c);
+      if (marginal(planner, plannable, base, chosen, without, c) <= writeMs(c, writesPerHour)) {
+        chosen.remove(c);
+      }
+    }
+    ctx.notes().add("index.missing: " + plannable.size() + " statements, " + pool.size() + " candidate indexes, "
+        + planner.calls() + " what-if plans (HypoPG); budget " + Units.bytes(budgetBytes));
+    List<Finding> out = new ArrayList<>();
+    for (IndexCandidate c : chosen) {
+      List<IndexCandidate> without = new ArrayList<>(chosen);
+      without.remove(c);
+      List<Map<String, Object>> helped = new ArrayList<>();
+      double costBefore = 0;
+      double costAfter = 0;
+      for (Workload w : plannable) {
+        WhatIfPlanner.Result after = planner.cost(w, chosen);
+        if (!after.usedCandidates().contains(c.key())) {
+          continue;
+        }
+        double before = base.get(w.queryId());
+        costBefore += before * w.callsPerHour();
+        costAfter += after.cost() * w.callsPerHour();
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("queryid", w.queryId());
+        s.put("query", w.sql().length() > 200 ? w.sql().substring(0, 200) : w.sql());
+        s.put("calls_per_hour", Math.round(w.callsPerHour() * 10) / 10.0);
+        s.put("mean_exec_ms", Math.round(w.meanMs() * 100) / 100.0);
+        s.put("cost_before", Math.round(before * 100) / 100.0);
+        s.put("cost_after", Math.round(after.cost() * 100) / 100.0);
+        helped.add(s);
+      }
+      double savedMs = marginal(planner, plannable, base, chosen, without, c);
+      long size = planner.size(c);
+      double writes = writesPerHour.getOrDefault(c.schema() + "." + c.table(), 0.0);
+      Map<String, Object> impact = new LinkedHashMap<>();
+      impact.put("cost_before", Math.round(costBefore));
+      impact.put("cost_after", Math.round(costAfter));
+      impact.put("est_ms_saved_per_hour", Math.round(savedMs));
+      impact.put("size_bytes", size);
+      impact.put("write_overhead", Map.of("writes_per_hour", Math.round(writes), "est_ms_per_hour", Math.round(writeMs(c, writesPerHour) * 10) / 10.0));
+      Map<String, Object> evidence = new LinkedHashMap<>();
+      evidence.put("statements", helped);
+      evidence.put("what_if_plans", planner.calls());
+      out.add(new Finding(id() + ":" + c.key(), id(), savedMs >= 1000 ? Severity.WARNING : Severity.INFO,
+          new DbObject(c.schema(), c.table(), c.indexName(), c.columns()),
+          "index on " + c.qualifiedTable() + " " + c.columnList() + " helps " + helped.size() + " statements: saves about "
+              + Units.seconds(savedMs / 1000) + " per hour of execution for " + Units.bytes(size),
+          evidence, impact, Confidence.WHAT_IF,
+          new Action(c.ddl(true, true) + ";", "DROP INDEX CONCURRENTLY " + qualifiedIndex(c) + ";", true, "SHARE UPDATE EXCLUSIVE", "low")));
+    }
+    return out;
+  }
+
+  private static String qualifiedIndex(IndexCandidate c) {
+    return dev.pgopt.advise.whatif.Quoting.ident(c.schema()) + "." + dev.pgopt.advise.whatif.Quoting.ident(c.indexName());
+  }
+
+  /** Execution time per hour a statement saves with a plan of {@code cost} against its current plan. */
+  private static double saved(Workload w, double cost, Map<Long, Double> base) {
+    double b = base.get(w.queryId());
+    return b <= 0 ? 0 : w.callsPerHour() * w.meanMs() * Math.max(0, 1 - cost / b);
+  }
+
+  private static double marginal(WhatIfPlanner planner, List<Workload> workload, Map<Long, Double> base,
+      List<IndexCandidate> with, List<IndexCandidate> without, IndexCandidate c) throws SQLException {
+    double total = 0;
+    for (Workload w : workload) {
+      if (w.tables().contains(c.schema() + "." + c.table())) {
+        total += saved(w, planner.cost(w, with).cost(), base) - saved(w, planner.cost(w, without).cost(), base);
+      }
+    }
+    return total;
+  }
+
+  private static double writeMs(IndexCandidate c, Map<String, Double> writesPerHour) {
+    return writesPerHour.getOrDefault(c.schema() + "." + c.table(), 0.0) * WRITE_MS_PER_ROW_PER_INDEX;
+  }
+
+  private static double observedHours(AdviceContext ctx, StatementSnapshot snap) throws SQLException {
+    Instant since = snap.statsReset() != null ? snap.statsReset()
+        : Sql.one(ctx.connection(), "SELECT pg_postmaster_start_time()", rs -> rs.getTimestamp(1).toInstant());
+    return Math.max(1.0 / 60, Duration.between(since, snap.takenAt()).toSeconds() / 3600.0);
+  }
+
+  private static Map<String, Double> writesPerHour(AdviceContext ctx, double hours) throws SQLException {
+    Map<String, Double> out = new HashMap<>();
+    Sql.list(ctx.connection(), """
+        SELECT schemaname || '.' || relname, (n_tup_ins + n_tup_upd - n_tup_hot_upd + n_tup_del)::float8 FROM pg_stat_user_tables""",
+        rs -> out.put(rs.getString(1), rs.getDouble(2) / hours));
+    return out;
+  }
+
+  /** Without HypoPG: the widest candidate of each table behind a costly statement, unproven. */
+  private List<Finding> heuristic(List<IndexCandidate> pool, List<Workload> workload, Map<String, Double> writesPerHour) {
+    Map<String, IndexCandidate> widest = new LinkedHashMap<>();
+    for (IndexCandidate c : pool) {
+      widest.merge(c.schema() + "." + c.table(), c, (a, b) -> b.columns().size() > a.columns().size() ? b : a);
+    }
+    List<Finding> out = new ArrayList<>();
+    for (IndexCandidate c : widest.values()) {
+      List<Long> statements = workload.stream().filter(w -> w.tables().contains(c.schema() + "." + c.table()))
+          .map(Workload::queryId).toList();
+      out.add(new Finding(id() + ":" + c.key(), id(), Severity.INFO, new DbObject(c.schema(), c.table(), c.indexName(), c.columns()),
+          "index on " + c.qualifiedTable() + " " + c.columnList() + " may help " + statements.size()
+              + " costly statements (not proven: no HypoPG)",
+          Map.of("statements", statements), Map.of("write_overhead", Map.of("writes_per_hour",
+              Math.round(writesPerHour.getOrDefault(c.schema() + "." + c.table(), 0.0)))), Confidence.HEURISTIC,
+          new Action(c.ddl(true, true) + ";", "DROP INDEX CONCURRENTLY " + qualifiedIndex(c) + ";", true, "SHARE UPDATE EXCLUSIVE", "low")));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,138 @@
+package dev.pgopt.advise.whatif;
+
+import dev.pgopt.collect.PlanNode;
+import dev.pgopt.collect.TableFacts;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Index candidates from a statement's plan: for each scan of a large table, the columns its conditions compare with
+ * equality and with ranges, and the ORDER BY a Sort above it needs. Single columns, equality columns together,
+ * equality then the first range column, equality then the sort columns. Candidates an existing btree index already
+ * covers by prefix are left out.
+ */
+public final class CandidateGenerator {
+  /** Tables smaller than this are read whole cheaply: no index is worth its upkeep. */
+  public static final double MIN_TABLE_ROWS = 10_000;
+  private static final String IDENT = "(\"(?:[^\"]|\"\")+\"|[\\p{L}_][\\p{L}\\p{N}_$]*)";
+  private static final Pattern SORT_KEY = Pattern.compile("^" + IDENT + "\\." + IDENT + "( DESC)?( NULLS (?:FIRST|LAST))?$");
+
+  private CandidateGenerator() {}
+
+  public static List<IndexCandidate> from(PlanNode root, Map<String, TableFacts> tables) {
+    Map<String, IndexCandidate> out = new LinkedHashMap<>();
+    walk(root, List.of(), tables, out);
+    return new ArrayList<>(out.values());
+  }
+
+  private static void walk(PlanNode n, List<String> sortAbove, Map<String, TableFacts> tables, Map<String, IndexCandidate> out) {
+    if (n.relation() != null && (n.filter() != null || n.indexCondition() != null || !sortAbove.isEmpty())) {
+      scan(n, sortAbove, tables, out);
+    }
+    for (PlanNode c : n.children()) {
+      List<String> pass = n.nodeType().equals("Sort") ? n.sortKey()
+          : n.nodeType().equals("Gather") || n.nodeType().equals("Gather Merge") || n.nodeType().equals("Result")
+              || n.nodeType().equals("Limit") ? sortAbove : List.of();
+      walk(c, n.children().size() == 1 ? pass : List.of(), tables, out);
+    }
+  }
+
+  private static void scan(PlanNode n, List<String> sortAbove, Map<String, TableFacts> tables, Map<String, IndexCandidate> out) {
+    TableFacts t = tables.get(TableFacts.key(n.schema(), n.relation()));
+    if (t == null || t.rows() < MIN_TABLE_ROWS) {
+      return;
+    }
+    String alias = n.alias() != null ? n.alias() : n.relation();
+    String conditions = (n.filter() == null ? "" : n.filter()) + " " + (n.indexCondition() == null ? "" : n.indexCondition());
+    Set<String> eq = new LinkedHashSet<>();
+    Set<String> range = new LinkedHashSet<>();
+    Matcher m = Pattern.compile("(?<![\\p{L}\\p{N}_\"])" + aliasPattern(alias) + "\\." + IDENT
+        + "\\)?(?:::[a-z ]+(?:\\[\\])?)?\\s*(=|<=|>=|<>|<|>|~~|IS NULL)").matcher(conditions);
+    while (m.find()) {
+      String col = unquote(m.group(1));
+      switch (m.group(2)) {
+        case "=", "IS NULL" -> eq.add(col);
+        case "<", ">", "<=", ">=" -> range.add(col);
+        default -> { }
+      }
+    }
+    range.removeAll(eq);
+    List<String> sortCols = new ArrayList<>();
+    List<Boolean> sortDesc = new ArrayList<>();
+    for (String key : sortAbove) {
+      Matcher k = SORT_KEY.matcher(key);
+      if (!k.matches() || !unquote(k.group(1)).equals(alias)) {
+        sortCols.clear();
+        break;
+      }
+      sortCols.add(unquote(k.group(2)));
+      sortDesc.add(k.group(3) != null);
+    }
+    List<String> eqList = new ArrayList<>(eq).subList(0, Math.min(3, eq.size()));
+    List<List<String>> columnSets = new ArrayList<>();
+    List<List<Boolean>> descSets = new ArrayList<>();
+    for (String c : eq) {
+      add(columnSets, descSets, List.of(c), List.of(false));
+    }
+    for (String c : range) {
+      add(columnSets, descSets, List.of(c), List.of(false));
+    }
+    if (eqList.size() > 1) {
+      add(columnSets, descSets, eqList, falses(eqList.size()));
+    }
+    if (!eqList.isEmpty() && !range.isEmpty()) {
+      List<String> cols = new ArrayList<>(eqList);
+      cols.add(range.iterator().next());
+      add(columnSets, descSets, cols, falses(cols.size()));
+    }
+    if (!sortCols.isEmpty()) {
+      List<String> cols = new ArrayList<>(eqList);
+      List<Boolean> desc = falses(eqList.size());
+      for (int i = 0; i < sortCols.size(); i++) {
+        if (!cols.contains(sortCols.get(i))) {
+          cols.add(sortCols.get(i));
+          desc.add(sortDesc.get(i));
+        }
+      }
+      add(columnSets, descSets, cols, desc);
+    }
+    for (int i = 0; i < columnSets.size(); i++) {
+      IndexCandidate c = new IndexCandidate(t.schema(), t.table(), columnSets.get(i), descSets.get(i));
+      boolean covered = t.indexes().stream().anyMatch(ix -> ix.method().equals("btree")
+          && c.coveredBy(ix.columns().stream().map(CandidateGenerator::unquote).toList()));
+      if (!covered) {
+        out.putIfAbsent(c.key(), c);
+      }
+    }
+  }
+
+  private static void add(List<List<String>> cols, List<List<Boolean>> desc, List<String> c, List<Boolean> d) {
+    cols.add(List.copyOf(c));
+    desc.add(List.copyOf(d));
+  }
+
+  private static List<Boolean> falses(int n) {
+    List<Boolean> l = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      l.add(false);
+    }
+    return l;
+  }
+
+  private static String aliasPattern(String alias) {
+    return "(?:" + Pattern.quote(alias) + "|" + Pattern.quote("\"" + alias.replace("\"", "\"\"") + "\"") + ")";
+  }
+
+  static String unquote(String ident) {
+    if (ident.startsWith("\"") && ident.endsWith("\"") && ident.length() >= 2) {
+      return ident.substring(1, ident.length() - 1).replace("\"\"", "\"");
+    }
+    return ident;
+  }
+}

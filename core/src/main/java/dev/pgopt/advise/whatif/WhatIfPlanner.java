@@ -1,0 +1,121 @@
+package dev.pgopt.advise.whatif;
+
+import dev.pgopt.collect.PlanCollector;
+import dev.pgopt.collect.PlanNode;
+import dev.pgopt.connect.Sql;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.sql.Statement;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Plan costs with hypothetical indexes (HypoPG), per statement and index set, cached. Only the indexes on tables a
+ * statement reads are created for it, so the cache hits whenever other tables' indexes change. Each evaluation is one
+ * what-if plan, counted. Runs inside a read-only transaction: HypoPG writes no catalog.
+ */
+public final class WhatIfPlanner {
+  /** A statement to plan: its text, the tables it reads, and how often and how long it runs. */
+  public record Workload(long queryId, String sql, double callsPerHour, double meanMs, Set<String> tables) {}
+
+  /** Cost of a statement's plan and the candidate keys the plan uses. */
+  public record Result(double cost, Set<String> usedCandidates) {}
+
+  private final Connection connection;
+  private final int serverVersionNum;
+  private final Map<String, Result> cache = new HashMap<>();
+  private final Map<String, Long> sizes = new HashMap<>();
+  private int calls;
+
+  public WhatIfPlanner(Connection connection, int serverVersionNum) {
+    this.connection = connection;
+    this.serverVersionNum = serverVersionNum;
+  }
+
+  public static boolean available(Connection c) throws SQLException {
+    return Sql.one(c, "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'hypopg')", rs -> rs.getBoolean(1));
+  }
+
+  /** How many what-if plans were made. */
+  public int calls() {
+    return calls;
+  }
+
+  public Result cost(Workload w, List<IndexCandidate> indexes) throws SQLException {
+    List<IndexCandidate> relevant = indexes.stream().filter(i -> w.tables().contains(i.schema() + "." + i.table()))
+        .sorted(Comparator.comparing(IndexCandidate::key)).toList();
+    String key = w.queryId() + "|" + relevant.stream().map(IndexCandidate::key).collect(Collectors.joining(";"));
+    Result cached = cache.get(key);
+    if (cached != null) {
+      return cached;
+    }
+    Map<Long, String> byOid = create(relevant);
+    Savepoint sp = connection.setSavepoint();
+    try {
+      PlanNode root = PlanCollector.plan(connection, w.sql(), serverVersionNum);
+      connection.releaseSavepoint(sp);
+      calls++;
+      Set<String> used = new HashSet<>();
+      root.walk(n -> used(n, byOid, used));
+      Result r = new Result(root.totalCost(), used);
+      cache.put(key, r);
+      return r;
+    } catch (SQLException ex) {
+      connection.rollback(sp);
+      try (Statement s = connection.createStatement()) {
+        s.execute("DEALLOCATE ALL");
+      }
+      throw ex;
+    }
+  }
+
+  /** The estimated size of the index HypoPG would build. */
+  public long size(IndexCandidate c) throws SQLException {
+    Long known = sizes.get(c.key());
+    if (known != null) {
+      return known;
+    }
+    Map<Long, String> byOid = create(List.of(c));
+    long size = Sql.one(connection, "SELECT hypopg_relation_size(?::oid)", rs -> rs.getLong(1), byOid.keySet().iterator().next());
+    sizes.put(c.key(), size);
+    return size;
+  }
+
+  private Map<Long, String> create(List<IndexCandidate> indexes) throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      s.execute("SELECT hypopg_reset()");
+    }
+    Map<Long, String> byOid = new HashMap<>();
+    for (IndexCandidate i : indexes) {
+      long oid = Sql.one(connection, "SELECT indexrelid::int8 FROM hypopg_create_index(?)", rs -> rs.getLong(1), i.ddl(false, false));
+      byOid.put(oid, i.key());
+    }
+    return byOid;
+  }
+
+  private static void used(PlanNode n, Map<Long, String> byOid, Set<String> used) {
+    if (n.indexName() == null || !n.indexName().startsWith("<")) {
+      return;
+    }
+    int close = n.indexName().indexOf('>');
+    if (close > 1) {
+      String key = byOid.get(Long.parseLong(n.indexName().substring(1, close)));
+      if (key != null) {
+        used.add(key);
+      }
+    }
+  }
+
+  /** Leaves no hypothetical index behind in the session. */
+  public void reset() throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      s.execute("SELECT hypopg_reset()");
+    }
+  }
+}
