@@ -30,6 +30,8 @@ public final class Main {
     cl.addSubcommand(new QueriesCommand(ctx));
     cl.addSubcommand(new ExplainCommand(ctx));
     cl.addSubcommand(new AdviseCommand(ctx));
+    cl.addSubcommand(new ApplyCommand(ctx));
+    cl.addSubcommand(new VerifyCommand(ctx));
     cl.addSubcommand(new CommandLine(new PgoptCommand.Sample())
         .addSubcommand(new SampleLoadCommand(ctx))
         .addSubcommand(new SampleWorkloadCommand(ctx)));
