@@ -34,7 +34,8 @@ public final class Main {
     cl.addSubcommand(new VerifyCommand(ctx));
     cl.addSubcommand(new CommandLine(new PgoptCommand.Sample())
         .addSubcommand(new SampleLoadCommand(ctx))
-        .addSubcommand(new SampleWorkloadCommand(ctx)));
+        .addSubcommand(new SampleWorkloadCommand(ctx))
+        .addSubcommand(new SampleEvaluateCommand(ctx)));
     return cl;
   }
 

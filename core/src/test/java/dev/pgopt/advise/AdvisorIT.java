@@ -203,6 +203,27 @@ class AdvisorIT {
   }
 
   @Test
+  void manyIdleConnectionsGetPoolerAdvice(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      List<Connection> idle = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < 22; i++) {
+          idle.add(db.connect());
+        }
+        List<Finding> f = of(advise(db, List.of(new ConnectionRules(Duration.ofSeconds(60)))), "connection.pooler");
+        assertThat(f).singleElement().satisfies(x -> {
+          assertThat(((Number) x.evidence().get("idle")).longValue()).isGreaterThanOrEqualTo(22);
+          assertThat(x.evidence().get("transaction_mode_caveats").toString()).contains("prepared statements");
+        });
+      } finally {
+        for (Connection c : idle) {
+          c.close();
+        }
+      }
+    }
+  }
+
+  @Test
   void costlyStatementsGetTheirPlanInsightsAndSpillsTheirWorkMem(TestCluster cluster) throws Exception {
     try (TestDatabase db = cluster.createDatabase()) {
       db.execute("CREATE TABLE logs (id int, level int, body text)",
