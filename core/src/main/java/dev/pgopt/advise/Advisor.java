@@ -46,7 +46,7 @@ public final class Advisor {
 
   /** The built-in rules, then those of every {@link RuleProvider} on the class path. */
   public static List<Rule> standardRules(int topStatements, IndexBudget budget) {
-    List<Rule> rules = new ArrayList<>(List.of(new IndexMissingRule(Math.max(topStatements, 50), budget), new IndexInvalidRule(), new IndexDuplicateRule(), new IndexRedundantRule(),
+    List<Rule> rules = new ArrayList<>(List.of(new IndexMissingRule(500, budget), new IndexInvalidRule(), new IndexDuplicateRule(), new IndexRedundantRule(),
         new IndexUsageRules(), new ForeignKeyIndexRule(), new TableVacuumRule(), new TableAnalyzeRule(), new WraparoundRule(),
         new SequenceExhaustionRule(), new ConnectionRules(Duration.ofSeconds(60)), new ConfigRules(), new QueryPlanRule(topStatements)));
     ServiceLoader.load(RuleProvider.class).forEach(p -> rules.addAll(p.rules()));

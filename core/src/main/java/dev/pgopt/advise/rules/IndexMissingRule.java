@@ -43,7 +43,7 @@ public final class IndexMissingRule implements Rule {
   static final double MIN_IMPROVEMENT = 0.10;
   /** Heuristic write model: extra time per written row for each index the table gains. */
   static final double WRITE_MS_PER_ROW_PER_INDEX = 0.01;
-  static final int MAX_CANDIDATES = 60;
+  static final int MAX_CANDIDATES = 1000;
 
   private final int maxStatements;
   private final IndexBudget budget;
