@@ -1,5 +1,6 @@
 package dev.pgopt.advise;
 
+import dev.pgopt.advise.rules.BloatRules;
 import dev.pgopt.advise.rules.ConfigRules;
 import dev.pgopt.advise.rules.ConnectionRules;
 import dev.pgopt.advise.rules.ForeignKeyIndexRule;
@@ -48,7 +49,7 @@ public final class Advisor {
   public static List<Rule> standardRules(int topStatements, IndexBudget budget) {
     List<Rule> rules = new ArrayList<>(List.of(new IndexMissingRule(500, budget), new IndexInvalidRule(), new IndexDuplicateRule(), new IndexRedundantRule(),
         new IndexUsageRules(), new ForeignKeyIndexRule(), new TableVacuumRule(), new TableAnalyzeRule(), new WraparoundRule(),
-        new SequenceExhaustionRule(), new ConnectionRules(Duration.ofSeconds(60)), new ConfigRules(), new QueryPlanRule(topStatements)));
+        new SequenceExhaustionRule(), new BloatRules.TableBloat(), new BloatRules.IndexBloat(), new ConnectionRules(Duration.ofSeconds(60)), new ConfigRules(), new QueryPlanRule(topStatements)));
     ServiceLoader.load(RuleProvider.class).forEach(p -> rules.addAll(p.rules()));
     return rules;
   }

@@ -203,6 +203,31 @@ class AdvisorIT {
   }
 
   @Test
+  void bloatedTablesAndIndexes(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      db.execute("CREATE TABLE b (id int, pad text)", "INSERT INTO b SELECT g, md5(g::text) FROM generate_series(1, 100000) g",
+          "CREATE INDEX b_id ON b (id)", "CREATE TABLE fine (id int, pad text)",
+          "INSERT INTO fine SELECT g, md5(g::text) FROM generate_series(1, 100000) g", "CREATE INDEX fine_id ON fine (id)",
+          "DELETE FROM b WHERE id % 10 <> 0", "VACUUM ANALYZE b", "VACUUM ANALYZE fine");
+      Advisor.Advice a = advise(db);
+      assertThat(of(a, "table.bloat")).singleElement().satisfies(f -> {
+        assertThat(f.object().table()).isEqualTo("b");
+        assertThat(((Number) f.evidence().get("bloat_percent")).doubleValue()).isGreaterThan(80);
+        assertThat(f.action().online()).isFalse();
+        assertThat(f.confidence()).isEqualTo(Finding.Confidence.HEURISTIC);
+      });
+      assertThat(of(a, "index.bloat")).singleElement().satisfies(f -> {
+        assertThat(f.object().index()).isEqualTo("b_id");
+        assertThat(f.action().sql()).isEqualTo("REINDEX INDEX CONCURRENTLY public.b_id;");
+      });
+      db.execute("REINDEX INDEX b_id", "VACUUM FULL b", "ANALYZE b");
+      Advisor.Advice after = advise(db);
+      assertThat(of(after, "table.bloat")).isEmpty();
+      assertThat(of(after, "index.bloat")).isEmpty();
+    }
+  }
+
+  @Test
   void manyIdleConnectionsGetPoolerAdvice(TestCluster cluster) throws Exception {
     try (TestDatabase db = cluster.createDatabase()) {
       List<Connection> idle = new java.util.ArrayList<>();
