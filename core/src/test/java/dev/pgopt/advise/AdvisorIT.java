@@ -203,6 +203,27 @@ class AdvisorIT {
   }
 
   @Test
+  void tablesNearingTheirForcedFreeze(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      db.execute("CREATE TABLE old (id int) WITH (autovacuum_freeze_max_age = 100000)", "INSERT INTO old VALUES (1)",
+          "CREATE TABLE young (id int)", "INSERT INTO young VALUES (1)",
+          "CREATE PROCEDURE burn(n int) LANGUAGE plpgsql AS $$ BEGIN FOR i IN 1..n LOOP PERFORM txid_current(); COMMIT; END LOOP; END $$",
+          "CALL burn(90000)");
+      List<Finding> soon = of(advise(db, List.of(new dev.pgopt.advise.rules.WraparoundRule())), "xid.wraparound");
+      assertThat(soon).singleElement().satisfies(f -> {
+        assertThat(f.object().table()).isEqualTo("old");
+        assertThat(f.severity()).isEqualTo(Finding.Severity.WARNING);
+        assertThat(f.action().sql()).isEqualTo("VACUUM (FREEZE, VERBOSE) public.old;");
+      });
+      db.execute("CALL burn(40000)");
+      assertThat(of(advise(db, List.of(new dev.pgopt.advise.rules.WraparoundRule())), "xid.wraparound"))
+          .singleElement().satisfies(f -> assertThat(f.severity()).isEqualTo(Finding.Severity.CRITICAL));
+      db.execute("VACUUM (FREEZE) old");
+      assertThat(of(advise(db, List.of(new dev.pgopt.advise.rules.WraparoundRule())), "xid.wraparound")).isEmpty();
+    }
+  }
+
+  @Test
   void bloatedTablesAndIndexes(TestCluster cluster) throws Exception {
     try (TestDatabase db = cluster.createDatabase()) {
       db.execute("CREATE TABLE b (id int, pad text)", "INSERT INTO b SELECT g, md5(g::text) FROM generate_series(1, 100000) g",

@@ -14,7 +14,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code xid.wraparound}: tables whose oldest unfrozen transaction id nears {@code autovacuum_freeze_max_age}
+ * {@code xid.wraparound}: tables whose oldest unfrozen transaction id nears {@code autovacuum_freeze_max_age} (the
+ * table's own setting when it has one)
  * (80 %: an anti-wraparound vacuum is due soon, better run at a quiet hour) or is well past it (125 %: that vacuum is
  * not finishing).
  */
@@ -30,12 +31,15 @@ public final class WraparoundRule implements Rule {
   @Override
   public List<Finding> evaluate(AdviceContext ctx) throws SQLException {
     return Sql.list(ctx.connection(), """
-        SELECT n.nspname, c.relname, format('%I.%I', n.nspname, c.relname), age(c.relfrozenxid)::int8,
-               current_setting('autovacuum_freeze_max_age')::int8, pg_total_relation_size(c.oid)
-          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-           AND age(c.relfrozenxid) >= ? * current_setting('autovacuum_freeze_max_age')::int8
-         ORDER BY 4 DESC""",
+        SELECT * FROM (
+          SELECT n.nspname, c.relname, format('%I.%I', n.nspname, c.relname) AS qualified, age(c.relfrozenxid)::int8 AS age,
+                 coalesce((SELECT option_value::int8 FROM pg_options_to_table(c.reloptions) WHERE option_name = 'autovacuum_freeze_max_age'),
+                          current_setting('autovacuum_freeze_max_age')::int8) AS freeze_max_age,
+                 pg_total_relation_size(c.oid) AS bytes
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')) t
+         WHERE age >= ? * freeze_max_age
+         ORDER BY age DESC""",
         rs -> {
           long age = rs.getLong(4);
           long max = rs.getLong(5);
