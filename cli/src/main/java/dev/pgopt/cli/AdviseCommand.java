@@ -26,8 +26,9 @@ import picocli.CommandLine.Option;
     description = {"Findings with evidence, each with the SQL that acts on it and its undo: unused, duplicate, redundant "
         + "and invalid indexes, foreign keys without an index, tables to vacuum or analyze (and what blocks cleanup), "
         + "wraparound, sequences, connections, settings, and plan insights of the costliest statements.",
-        "Reads only. Rule ids are stable: index.unused, index.duplicate, index.redundant, index.invalid, index.fk_missing, "
-            + "table.vacuum, table.analyze, xid.wraparound, sequence.exhaustion, connection.*, config.*, query.*."},
+        "Reads only. Rule ids are stable: index.missing, index.unused, index.duplicate, index.redundant, index.invalid, "
+            + "index.bloat, index.fk_missing, table.vacuum, table.analyze, table.bloat, xid.wraparound, sequence.exhaustion, "
+            + "connection.*, config.*, query.*."},
     footer = {"", "Exit codes: 0 done, 3 cannot connect or run, 64 usage error. Findings format: docs/advise-findings.md."})
 public final class AdviseCommand implements Callable<Integer> {
   private final Context ctx;

@@ -224,6 +224,32 @@ class AdvisorIT {
   }
 
   @Test
+  void settingsBackedByEvidence(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      db.execute("ALTER DATABASE " + db.name() + " SET track_io_timing = off",
+          "ALTER DATABASE " + db.name() + " SET maintenance_work_mem = '1MB'",
+          "CREATE TABLE wide (id int, pad text)", "INSERT INTO wide SELECT g, md5(g::text) FROM generate_series(1, 150000) g",
+          "CREATE INDEX wide_pad ON wide (pad)");
+      for (int i = 0; i < 10; i++) {
+        cluster.execute("postgres", "CHECKPOINT");
+      }
+      DatabaseTarget t = DatabaseTarget.parse(db.url(), Environment.of(Map.of(), Path.of("/nonexistent"), "nobody"));
+      Advisor.Advice a;
+      try (Session s = Session.open(t, SessionOptions.defaults())) {
+        a = new Advisor(List.of(new dev.pgopt.advise.rules.ConfigRules()), Clock.systemUTC())
+            .run(s, Map.of(), Map.of("memory_bytes", Long.toString(64L << 30), "storage", "ssd"), ALL);
+      }
+      assertThat(a.findings()).extracting(Finding::rule).contains("config.track_io_timing", "config.maintenance_work_mem",
+          "config.max_wal_size", "config.random_page_cost", "config.shared_buffers", "config.effective_cache_size");
+      Finding sb = of(a, "config.shared_buffers").get(0);
+      assertThat(sb.action().sql()).contains("shared_buffers = '16384MB'");
+      assertThat(sb.action().online()).isFalse();
+      assertThat(of(a, "config.random_page_cost").get(0).action().sql()).contains("random_page_cost = 1.1");
+      assertThat(of(a, "config.max_wal_size").get(0).evidence()).containsKey("checkpoints_requested");
+    }
+  }
+
+  @Test
   void bloatedTablesAndIndexes(TestCluster cluster) throws Exception {
     try (TestDatabase db = cluster.createDatabase()) {
       db.execute("CREATE TABLE b (id int, pad text)", "INSERT INTO b SELECT g, md5(g::text) FROM generate_series(1, 100000) g",
