@@ -24,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Savepoint;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -165,25 +164,16 @@ public final class SampleEvaluateCommand implements Callable<Integer> {
   private double workloadCost(Connection c, int version) throws SQLException {
     double total = 0;
     for (StatementEntry e : recorded) {
-      Savepoint sp = c.setSavepoint();
-      try {
-        total += e.counters().calls() * PlanCollector.plan(c, e.query(), version).totalCost();
-        c.releaseSavepoint(sp);
-      } catch (SQLException ex) {
-        c.rollback(sp);
-        try (Statement st = c.createStatement()) {
-          st.execute("DEALLOCATE ALL");
-        }
+      PlanCollector.Attempt a = PlanCollector.attempt(c, e.query(), version, false);
+      if (a.planned()) {
+        total += e.counters().calls() * a.plan().root().totalCost();
       }
     }
     return total;
   }
 
   private static List<StatementEntry> top(StatementSnapshot snap) {
-    return snap.entries().stream().filter(e -> {
-      String q = e.query().stripLeading().toUpperCase(Locale.ROOT);
-      return q.startsWith("SELECT") || q.startsWith("INSERT") || q.startsWith("UPDATE") || q.startsWith("WITH");
-    }).sorted(Comparator.comparingDouble((StatementEntry e) -> e.counters().totalExecMs()).reversed()).limit(50).toList();
+    return snap.entries().stream().filter(e -> PlanCollector.plannable(e.query())).sorted(Comparator.comparingDouble((StatementEntry e) -> e.counters().totalExecMs()).reversed()).limit(50).toList();
   }
 
   /** Builds a single-column index on every column the costliest statements filter on, as a naive tuner would. */
@@ -192,19 +182,13 @@ public final class SampleEvaluateCommand implements Callable<Integer> {
     try (Session s = Session.open(target, options)) {
       s.readOnly(c -> {
         for (StatementEntry e : recorded) {
-          Savepoint sp = c.setSavepoint();
-          try {
-            PlanCollector.Explained p = PlanCollector.explain(c, e.query(), s.serverVersionNum(), false);
-            for (IndexCandidate cand : CandidateGenerator.from(p.root(), p.tables())) {
-              if (cand.columns().size() == 1) {
-                columns.putIfAbsent(cand.key(), new IndexCandidate(cand.schema(), cand.table(), cand.columns(), List.of(false)));
-              }
-            }
-            c.releaseSavepoint(sp);
-          } catch (SQLException ex) {
-            c.rollback(sp);
-            try (Statement st = c.createStatement()) {
-              st.execute("DEALLOCATE ALL");
+          PlanCollector.Attempt a = PlanCollector.attempt(c, e.query(), s.serverVersionNum(), true);
+          if (!a.planned()) {
+            continue;
+          }
+          for (IndexCandidate cand : CandidateGenerator.from(a.plan().root(), a.plan().tables())) {
+            if (cand.columns().size() == 1) {
+              columns.putIfAbsent(cand.key(), new IndexCandidate(cand.schema(), cand.table(), cand.columns(), List.of(false)));
             }
           }
         }

@@ -37,6 +37,52 @@ public final class PlanCollector {
     return new Explained(sql, params, params > 0, analyze, tree, root, tableFacts(c, root));
   }
 
+  /** A plan, or why the server could not make one. */
+  public record Attempt(Explained plan, String error) {
+    public boolean planned() {
+      return plan != null;
+    }
+  }
+
+  /**
+   * Explains inside a savepoint, so a statement that cannot be planned (pg_stat_statements text whose parameter types
+   * cannot be inferred, say) leaves the transaction usable and no prepared statement behind. A statement timeout or a
+   * broken connection is still thrown.
+   */
+  public static Attempt attempt(Connection c, String sql, int serverVersionNum, boolean withTableFacts) throws SQLException {
+    java.sql.Savepoint sp = c.setSavepoint();
+    try {
+      Explained e;
+      if (withTableFacts) {
+        e = explain(c, sql, serverVersionNum, false);
+      } else {
+        PlanNode root = plan(c, sql, serverVersionNum);
+        e = new Explained(sql, SqlText.maxParameter(sql), SqlText.maxParameter(sql) > 0, false, null, root, Map.of());
+      }
+      c.releaseSavepoint(sp);
+      return new Attempt(e, null);
+    } catch (SQLException ex) {
+      if ("57014".equals(ex.getSQLState()) || ex.getSQLState() != null && ex.getSQLState().startsWith("08")) {
+        throw ex;
+      }
+      c.rollback(sp);
+      try (Statement s = c.createStatement()) {
+        // PREPARE is not transactional: one made before the failure must not linger
+        s.execute("DEALLOCATE ALL");
+      }
+      String m = ex.getMessage() == null ? ex.toString() : ex.getMessage();
+      int nl = m.indexOf('\n');
+      return new Attempt(null, (nl < 0 ? m : m.substring(0, nl)).replaceFirst("^ERROR: ", ""));
+    }
+  }
+
+  /** Whether EXPLAIN accepts the statement: queries and DML; utility commands (COPY, DDL, VACUUM, SET, ...) are not plans. */
+  public static boolean plannable(String query) {
+    String s = query.stripLeading().toLowerCase(java.util.Locale.ROOT);
+    return SqlText.startsAsQuery(query) || s.startsWith("insert") || s.startsWith("update") || s.startsWith("delete")
+        || s.startsWith("merge");
+  }
+
   /** Just the plan tree, for callers that plan the same statement many times (what-if evaluation). */
   public static PlanNode plan(Connection c, String sql, int serverVersionNum) throws SQLException {
     return PlanNode.parse(planJson(c, sql, serverVersionNum, false).get(0).get("Plan"));

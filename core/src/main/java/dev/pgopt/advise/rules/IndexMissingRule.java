@@ -18,8 +18,6 @@ import dev.pgopt.collect.StatementEntry;
 import dev.pgopt.collect.StatementSnapshot;
 import dev.pgopt.connect.Sql;
 import java.sql.SQLException;
-import java.sql.Savepoint;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -66,33 +64,25 @@ public final class IndexMissingRule implements Rule {
     StatementSnapshot snap = ctx.workload().get();
     double hours = observedHours(ctx, snap);
     List<StatementEntry> top = snap.entries().stream()
-        .filter(e -> QueryPlanRule.plannable(e.query()) && e.counters().calls() > 0)
+        .filter(e -> PlanCollector.plannable(e.query()) && e.counters().calls() > 0)
         .sorted(Comparator.comparingDouble((StatementEntry e) -> e.counters().totalExecMs()).reversed())
         .limit(maxStatements).toList();
     List<Workload> workload = new ArrayList<>();
     Map<String, IndexCandidate> candidates = new LinkedHashMap<>();
     for (StatementEntry e : top) {
-      Savepoint sp = ctx.connection().setSavepoint();
-      try {
-        PlanCollector.Explained plan = PlanCollector.explain(ctx.connection(), e.query(), ctx.serverVersionNum(), false);
-        ctx.connection().releaseSavepoint(sp);
-        Set<String> tables = new LinkedHashSet<>();
-        plan.root().walk(n -> {
-          if (n.relation() != null) {
-            tables.add(n.schema() + "." + n.relation());
-          }
-        });
-        workload.add(new Workload(e.queryId(), e.query(), e.counters().calls() / hours, e.counters().meanExecMs(), tables));
-        CandidateGenerator.from(plan.root(), plan.tables()).forEach(c -> candidates.putIfAbsent(c.key(), c));
-      } catch (SQLException ex) {
-        if ("57014".equals(ex.getSQLState())) {
-          throw ex;
-        }
-        ctx.connection().rollback(sp);
-        try (Statement s = ctx.connection().createStatement()) {
-          s.execute("DEALLOCATE ALL");
-        }
+      PlanCollector.Attempt attempt = PlanCollector.attempt(ctx.connection(), e.query(), ctx.serverVersionNum(), true);
+      if (!attempt.planned()) {
+        continue;
       }
+      PlanCollector.Explained plan = attempt.plan();
+      Set<String> tables = new LinkedHashSet<>();
+      plan.root().walk(n -> {
+        if (n.relation() != null) {
+          tables.add(n.schema() + "." + n.relation());
+        }
+      });
+      workload.add(new Workload(e.queryId(), e.query(), e.counters().calls() / hours, e.counters().meanExecMs(), tables));
+      CandidateGenerator.from(plan.root(), plan.tables()).forEach(c -> candidates.putIfAbsent(c.key(), c));
     }
     if (candidates.isEmpty()) {
       return List.of();

@@ -9,16 +9,12 @@ import dev.pgopt.advise.Rule;
 import dev.pgopt.analyze.plan.PlanInsight;
 import dev.pgopt.analyze.plan.PlanInsights;
 import dev.pgopt.collect.PlanCollector;
-import dev.pgopt.collect.SqlText;
 import dev.pgopt.collect.StatementEntry;
 import java.sql.SQLException;
-import java.sql.Savepoint;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -46,30 +42,18 @@ public final class QueryPlanRule implements Rule {
     List<StatementEntry> entries = ctx.workload().get().entries();
     double total = entries.stream().mapToDouble(e -> e.counters().totalExecMs()).sum();
     List<StatementEntry> top = entries.stream()
-        .filter(e -> plannable(e.query()))
+        .filter(e -> PlanCollector.plannable(e.query()))
         .sorted(Comparator.comparingDouble((StatementEntry e) -> e.counters().totalExecMs()).reversed())
         .limit(topStatements)
         .toList();
     List<Finding> out = new ArrayList<>();
     for (StatementEntry e : top) {
-      Savepoint sp = ctx.connection().setSavepoint();
-      PlanCollector.Explained explained;
-      try {
-        explained = PlanCollector.explain(ctx.connection(), e.query(), ctx.serverVersionNum(), false);
-        ctx.connection().releaseSavepoint(sp);
-      } catch (SQLException ex) {
-        if ("57014".equals(ex.getSQLState())) {
-          throw ex;
-        }
-        ctx.connection().rollback(sp);
-        try (Statement s = ctx.connection().createStatement()) {
-          // PREPARE is not transactional: a statement prepared before the failure must not linger
-          s.execute("DEALLOCATE ALL");
-        }
-        ctx.notes().add("skipped queryid " + e.queryId() + " (" + truncate(e.query()) + "): it cannot be planned: "
-            + firstLine(ex.getMessage()));
+      PlanCollector.Attempt attempt = PlanCollector.attempt(ctx.connection(), e.query(), ctx.serverVersionNum(), true);
+      if (!attempt.planned()) {
+        ctx.notes().add("skipped queryid " + e.queryId() + " (" + truncate(e.query()) + "): it cannot be planned: " + attempt.error());
         continue;
       }
+      PlanCollector.Explained explained = attempt.plan();
       double share = total == 0 ? 0 : 100 * e.counters().totalExecMs() / total;
       for (PlanInsight i : PlanInsights.of(explained.root(), explained.tables())) {
         Map<String, Object> evidence = new LinkedHashMap<>();
@@ -91,23 +75,8 @@ public final class QueryPlanRule implements Rule {
     return out;
   }
 
-  /** Statements EXPLAIN accepts; utility commands (COPY, DDL, VACUUM, SET, ...) are not plans. */
-  static boolean plannable(String query) {
-    String s = query.stripLeading().toLowerCase(Locale.ROOT);
-    return SqlText.startsAsQuery(query) || s.startsWith("insert") || s.startsWith("update") || s.startsWith("delete")
-        || s.startsWith("merge");
-  }
-
   private static String truncate(String s) {
     String one = s.replaceAll("\\s+", " ").strip();
     return one.length() <= 60 ? one : one.substring(0, 59) + "…";
-  }
-
-  private static String firstLine(String s) {
-    if (s == null) {
-      return "";
-    }
-    int nl = s.indexOf('\n');
-    return (nl < 0 ? s : s.substring(0, nl)).replaceFirst("^ERROR: ", "");
   }
 }

@@ -5,7 +5,6 @@ import dev.pgopt.collect.PlanNode;
 import dev.pgopt.connect.Sql;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -56,23 +55,17 @@ public final class WhatIfPlanner {
       return cached;
     }
     Map<Long, String> byOid = create(relevant);
-    Savepoint sp = connection.setSavepoint();
-    try {
-      PlanNode root = PlanCollector.plan(connection, w.sql(), serverVersionNum);
-      connection.releaseSavepoint(sp);
-      calls++;
-      Set<String> used = new HashSet<>();
-      root.walk(n -> used(n, byOid, used));
-      Result r = new Result(root.totalCost(), used);
-      cache.put(key, r);
-      return r;
-    } catch (SQLException ex) {
-      connection.rollback(sp);
-      try (Statement s = connection.createStatement()) {
-        s.execute("DEALLOCATE ALL");
-      }
-      throw ex;
+    PlanCollector.Attempt attempt = PlanCollector.attempt(connection, w.sql(), serverVersionNum, false);
+    if (!attempt.planned()) {
+      throw new SQLException(attempt.error());
     }
+    calls++;
+    PlanNode root = attempt.plan().root();
+    Set<String> used = new HashSet<>();
+    root.walk(n -> used(n, byOid, used));
+    Result r = new Result(root.totalCost(), used);
+    cache.put(key, r);
+    return r;
   }
 
   /** The estimated size of the index HypoPG would build. */
