@@ -13,6 +13,7 @@ import dev.pgopt.advise.rules.IndexUsageRules;
 import dev.pgopt.advise.rules.QueryPlanRule;
 import dev.pgopt.advise.rules.SequenceExhaustionRule;
 import dev.pgopt.advise.rules.TableAnalyzeRule;
+import dev.pgopt.advise.rules.TableAutovacuumRule;
 import dev.pgopt.advise.rules.TableVacuumRule;
 import dev.pgopt.advise.rules.WraparoundRule;
 import dev.pgopt.collect.StatementCollector;
@@ -49,7 +50,7 @@ public final class Advisor {
   public static List<Rule> standardRules(int topStatements, IndexBudget budget) {
     List<Rule> rules = new ArrayList<>(List.of(new IndexMissingRule(500, budget), new IndexInvalidRule(), new IndexDuplicateRule(), new IndexRedundantRule(),
         new IndexUsageRules(), new ForeignKeyIndexRule(), new TableVacuumRule(), new TableAnalyzeRule(), new WraparoundRule(),
-        new SequenceExhaustionRule(), new BloatRules.TableBloat(), new BloatRules.IndexBloat(), new ConnectionRules(Duration.ofSeconds(60)), new ConfigRules(), new QueryPlanRule(topStatements)));
+        new SequenceExhaustionRule(), new BloatRules.TableBloat(), new BloatRules.IndexBloat(), new ConnectionRules(Duration.ofSeconds(60)), new ConfigRules(), new TableAutovacuumRule(), new QueryPlanRule(topStatements)));
     ServiceLoader.load(RuleProvider.class).forEach(p -> rules.addAll(p.rules()));
     return rules;
   }

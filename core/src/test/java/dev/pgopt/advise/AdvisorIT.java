@@ -250,6 +250,33 @@ class AdvisorIT {
   }
 
   @Test
+  void largeTablesWithSteadyChurnGetTheirOwnAutovacuumScaleFactor(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      db.execute("CREATE TABLE ledger (id int, amount int)", "INSERT INTO ledger SELECT g, 0 FROM generate_series(1, 120000) g",
+          "ANALYZE ledger", "UPDATE ledger SET amount = 1 WHERE id <= 20000");
+      try (Connection c = db.connect()) {
+        Probe.waitUntil(() -> Probe.exists(c, "SELECT 1 FROM pg_stat_user_tables WHERE relname = 'ledger' AND n_tup_upd >= 20000"));
+      }
+      DatabaseTarget t = DatabaseTarget.parse(db.url(), Environment.of(Map.of(), Path.of("/nonexistent"), "nobody"));
+      List<Rule> rule = List.of(new dev.pgopt.advise.rules.TableAutovacuumRule());
+      try (Session s = Session.open(t, SessionOptions.defaults())) {
+        // right after the updates the rate is high: autovacuum will come soon enough
+        assertThat(new Advisor(rule, Clock.systemUTC()).run(s, Map.of(), Map.of(), ALL).findings()).isEmpty();
+        // the same counts spread over a month: a vacuum every few days at the default scale factor
+        Clock monthLater = Clock.offset(Clock.systemUTC(), Duration.ofDays(30));
+        List<Finding> f = new Advisor(rule, monthLater).run(s, Map.of(), Map.of(), ALL).findings();
+        assertThat(f).singleElement().satisfies(x -> {
+          assertThat(x.rule()).isEqualTo("config.table_autovacuum");
+          assertThat(x.action().sql()).isEqualTo(
+              "ALTER TABLE public.ledger SET (autovacuum_vacuum_scale_factor = 0.005, autovacuum_vacuum_threshold = 1000);");
+          assertThat(x.action().undoSql()).contains("RESET (autovacuum_vacuum_scale_factor, autovacuum_vacuum_threshold)");
+          assertThat(((Number) x.evidence().get("hours_between_vacuums")).doubleValue()).isGreaterThan(6);
+        });
+      }
+    }
+  }
+
+  @Test
   void bloatedTablesAndIndexes(TestCluster cluster) throws Exception {
     try (TestDatabase db = cluster.createDatabase()) {
       db.execute("CREATE TABLE b (id int, pad text)", "INSERT INTO b SELECT g, md5(g::text) FROM generate_series(1, 100000) g",
@@ -371,6 +398,37 @@ class AdvisorIT {
       }
       // what an existing index covers is never proposed again
       assertThat(of(advise(db), "index.missing")).noneMatch(x -> x.id().equals(f.id()));
+    }
+  }
+
+  @Test
+  void softDeletedRowsGetAPartialIndex(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      db.execute("CREATE TABLE \"Notes\" (id int, owner int, deleted_at timestamptz, body text)",
+          "INSERT INTO \"Notes\" SELECT g, g % 3000, CASE WHEN g % 10 = 0 THEN NULL ELSE now() END, md5(g::text) "
+              + "FROM generate_series(1, 80000) g", "ANALYZE \"Notes\"");
+      try (Connection c = db.connect()) {
+        Probe.waitUntil(() -> Probe.exists(c, "SELECT 1 FROM pg_stat_user_tables WHERE relname = 'Notes' AND n_tup_ins >= 80000"));
+        c.createStatement().execute("SELECT pg_stat_reset_single_table_counters('\"Notes\"'::regclass)");
+        Probe.waitUntil(() -> Probe.exists(c, "SELECT 1 FROM pg_stat_user_tables WHERE relname = 'Notes' AND n_tup_ins = 0"));
+        try (var ps = c.prepareStatement("SELECT id, body FROM \"Notes\" WHERE owner = ? AND deleted_at IS NULL")) {
+          for (int i = 0; i < 40; i++) {
+            ps.setInt(1, i);
+            ps.executeQuery().close();
+          }
+        }
+      }
+      List<Finding> missing = of(advise(db), "index.missing");
+      assertThat(missing).as(missing.toString()).singleElement().satisfies(f -> {
+        assertThat(f.action().sql()).isEqualTo(
+            "CREATE INDEX CONCURRENTLY \"Notes_owner_partial_idx\" ON public.\"Notes\" (owner) WHERE deleted_at IS NULL;");
+        assertThat(f.id()).isEqualTo("index.missing:public.Notes(owner) where deleted_at IS NULL");
+      });
+      db.execute(missing.get(0).action().sql());
+      try (Connection c = db.connect()) {
+        assertThat(Probe.text(c, "EXPLAIN (FORMAT JSON) SELECT id, body FROM \"Notes\" WHERE owner = 5 AND deleted_at IS NULL"))
+            .contains("Notes_owner_partial_idx");
+      }
     }
   }
 

@@ -12,6 +12,7 @@ import dev.pgopt.advise.whatif.IndexBudget;
 import dev.pgopt.advise.whatif.IndexCandidate;
 import dev.pgopt.advise.whatif.WhatIfPlanner;
 import dev.pgopt.advise.whatif.WhatIfPlanner.Workload;
+import dev.pgopt.analyze.plan.PlanInsights;
 import dev.pgopt.analyze.health.Units;
 import dev.pgopt.collect.PlanCollector;
 import dev.pgopt.collect.StatementEntry;
@@ -33,8 +34,8 @@ import java.util.Set;
  * {@code index.missing}: indexes chosen for the whole workload, not one statement at a time. Candidates come from
  * the plans of the costliest statements; HypoPG gives each statement's plan cost with and without them; a greedy
  * selection with a final pruning pass picks, under a storage budget, the indexes whose time saved (calls per hour ×
- * mean time × cost reduction) beats their write overhead. Without HypoPG, the candidates behind the most selective
- * sequential scans are proposed with confidence {@code heuristic}.
+ * mean time × cost reduction) beats their write overhead. Without HypoPG, candidates for tables scanned whole with a
+ * selective filter (the planner's estimate from pg_stats) are proposed with confidence {@code heuristic}.
  */
 public final class IndexMissingRule implements Rule {
   /** A candidate must cut some statement's plan cost by at least this share, in a plan that uses it. */
@@ -69,6 +70,8 @@ public final class IndexMissingRule implements Rule {
         .limit(maxStatements).toList();
     List<Workload> workload = new ArrayList<>();
     Map<String, IndexCandidate> candidates = new LinkedHashMap<>();
+    // tables some statement scans whole to keep at most 5 % of the rows (the planner's estimate, from pg_stats)
+    Set<String> selectiveScans = new LinkedHashSet<>();
     for (StatementEntry e : top) {
       PlanCollector.Attempt attempt = PlanCollector.attempt(ctx.connection(), e.query(), ctx.serverVersionNum(), true);
       if (!attempt.planned()) {
@@ -83,6 +86,8 @@ public final class IndexMissingRule implements Rule {
       });
       workload.add(new Workload(e.queryId(), e.query(), e.counters().calls() / hours, e.counters().meanExecMs(), tables));
       CandidateGenerator.from(plan.root(), plan.tables()).forEach(c -> candidates.putIfAbsent(c.key(), c));
+      PlanInsights.of(plan.root(), plan.tables()).stream().filter(i -> i.rule().equals("seq_scan_selective_filter"))
+          .forEach(i -> selectiveScans.add((String) i.numbers().get("table")));
     }
     if (candidates.isEmpty()) {
       return List.of();
@@ -92,7 +97,7 @@ public final class IndexMissingRule implements Rule {
     if (!WhatIfPlanner.available(ctx.connection())) {
       ctx.notes().add("index.missing: HypoPG is not installed, so candidate indexes are not proven with what-if plans "
           + "(confidence heuristic); CREATE EXTENSION hypopg where your provider offers it");
-      return heuristic(pool, workload, writesPerHour);
+      return heuristic(pool, workload, writesPerHour, selectiveScans);
     }
     long databaseBytes = Sql.one(ctx.connection(), "SELECT pg_database_size(current_database())", rs -> rs.getLong(1));
     long budgetBytes = budget.resolve(databaseBytes);
@@ -254,10 +259,17 @@ public final class IndexMissingRule implements Rule {
     return out;
   }
 
-  /** Without HypoPG: the widest candidate of each table behind a costly statement, unproven. */
-  private List<Finding> heuristic(List<IndexCandidate> pool, List<Workload> workload, Map<String, Double> writesPerHour) {
+  /**
+   * Without HypoPG: for each table a costly statement scans whole while keeping at most 5 % of its rows (the planner's
+   * selectivity estimate, which comes from pg_stats), the widest candidate, unproven.
+   */
+  private List<Finding> heuristic(List<IndexCandidate> pool, List<Workload> workload, Map<String, Double> writesPerHour,
+      Set<String> selectiveScans) {
     Map<String, IndexCandidate> widest = new LinkedHashMap<>();
     for (IndexCandidate c : pool) {
+      if (!selectiveScans.contains(c.schema() + "." + c.table())) {
+        continue;
+      }
       widest.merge(c.schema() + "." + c.table(), c, (a, b) -> b.columns().size() > a.columns().size() ? b : a);
     }
     List<Finding> out = new ArrayList<>();

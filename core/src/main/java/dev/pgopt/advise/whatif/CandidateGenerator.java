@@ -14,8 +14,9 @@ import java.util.regex.Pattern;
 /**
  * Index candidates from a statement's plan: for each scan of a large table, the columns its conditions compare with
  * equality and with ranges, and the ORDER BY a Sort above it needs. Single columns, equality columns together,
- * equality then the first range column, equality then the sort columns. Candidates an existing btree index already
- * covers by prefix are left out.
+ * equality then the first range column, equality then the sort columns; and when the conditions include
+ * {@code col IS [NOT] NULL} (soft deletes, pending rows), the equality-led candidates again as partial indexes with that
+ * predicate. Candidates an existing btree index already covers by prefix are left out.
  */
 public final class CandidateGenerator {
   /** Tables smaller than this are read whole cheaply: no index is worth its upkeep. */
@@ -52,12 +53,18 @@ public final class CandidateGenerator {
     String conditions = (n.filter() == null ? "" : n.filter()) + " " + (n.indexCondition() == null ? "" : n.indexCondition());
     Set<String> eq = new LinkedHashSet<>();
     Set<String> range = new LinkedHashSet<>();
+    Set<String> nullChecks = new LinkedHashSet<>();
+    Matcher nulls = Pattern.compile("(?<![\\p{L}\\p{N}_\"])" + aliasPattern(alias) + "\\." + IDENT + "\\s+IS\\s+(NOT\\s+)?NULL")
+        .matcher(conditions);
+    while (nulls.find()) {
+      nullChecks.add(Quoting.ident(unquote(nulls.group(1))) + (nulls.group(2) == null ? " IS NULL" : " IS NOT NULL"));
+    }
     Matcher m = Pattern.compile("(?<![\\p{L}\\p{N}_\"])" + aliasPattern(alias) + "\\." + IDENT
         + "\\)?(?:::[a-z ]+(?:\\[\\])?)?\\s*(=|<=|>=|<>|<|>|~~|IS NULL)").matcher(conditions);
     while (m.find()) {
       String col = unquote(m.group(1));
       switch (m.group(2)) {
-        case "=", "IS NULL" -> eq.add(col);
+        case "=" -> eq.add(col);
         case "<", ">", "<=", ">=" -> range.add(col);
         default -> { }
       }
@@ -102,8 +109,19 @@ public final class CandidateGenerator {
       }
       add(columnSets, descSets, cols, desc);
     }
+    String predicate = nullChecks.isEmpty() ? null : String.join(" AND ", nullChecks);
+    int full = columnSets.size();
+    if (predicate != null) {
+      for (int i = 0; i < full; i++) {
+        List<String> cols = columnSets.get(i);
+        if (!cols.isEmpty() && eq.contains(cols.get(0)) && nullChecks.stream().noneMatch(check -> check.startsWith(Quoting.ident(cols.get(0)) + " "))) {
+          columnSets.add(cols);
+          descSets.add(descSets.get(i));
+        }
+      }
+    }
     for (int i = 0; i < columnSets.size(); i++) {
-      IndexCandidate c = new IndexCandidate(t.schema(), t.table(), columnSets.get(i), descSets.get(i));
+      IndexCandidate c = new IndexCandidate(t.schema(), t.table(), columnSets.get(i), descSets.get(i), i < full ? null : predicate);
       boolean covered = t.indexes().stream().anyMatch(ix -> ix.method().equals("btree")
           && c.coveredBy(ix.columns().stream().map(CandidateGenerator::unquote).toList()));
       if (!covered) {

@@ -88,7 +88,7 @@ public final class PlanInsights {
     if (share > SELECTIVE_SHARE) {
       return Optional.empty();
     }
-    Map<String, Object> numbers = numbers("table_rows", tableRows, "rows_returned", perLoopOut,
+    Map<String, Object> numbers = numbers("table", TableFacts.key(n.schema(), n.relation()), "table_rows", tableRows, "rows_returned", perLoopOut,
         "selectivity_percent", round(100 * share, 4));
     if (n.rowsRemovedByFilter() != null) {
       numbers.put("rows_removed_by_filter", n.rowsRemovedByFilter());
