@@ -10,7 +10,7 @@ import java.util.function.Consumer;
  * without ANALYZE. Rows are per loop, as EXPLAIN reports them.
  */
 public record PlanNode(String nodeType, String schema, String relation, String alias, String indexName, double totalCost,
-                       double planRows, Double actualRows, Double actualLoops, String filter, String indexCondition,
+                       double planRows, Double actualRows, Double actualLoops, String filter, String joinFilter, String indexCondition,
                        Double rowsRemovedByFilter,
                        List<String> sortKey, String sortSpaceType, Double sortSpaceUsedKb, Integer hashBatches,
                        Integer originalHashBatches, Double lossyHeapBlocks, Double exactHeapBlocks, String parentRelationship,
@@ -27,7 +27,7 @@ public record PlanNode(String nodeType, String schema, String relation, String a
     }
     return new PlanNode(n.path("Node Type").asText(), text(n, "Schema"), text(n, "Relation Name"), text(n, "Alias"),
         text(n, "Index Name"), n.path("Total Cost").asDouble(), n.path("Plan Rows").asDouble(), number(n, "Actual Rows"),
-        number(n, "Actual Loops"), text(n, "Filter"), text(n, "Index Cond") != null ? text(n, "Index Cond") : text(n, "Recheck Cond"),
+        number(n, "Actual Loops"), text(n, "Filter"), text(n, "Join Filter"), text(n, "Index Cond") != null ? text(n, "Index Cond") : text(n, "Recheck Cond"),
         number(n, "Rows Removed by Filter"), sortKey, text(n, "Sort Space Type"),
         number(n, "Sort Space Used"), integer(n, "Hash Batches"), integer(n, "Original Hash Batches"),
         number(n, "Lossy Heap Blocks"), number(n, "Exact Heap Blocks"), text(n, "Parent Relationship"), children);

@@ -192,7 +192,7 @@ class AdvisorIT {
       idle.setAutoCommit(false);
       idle.createStatement().executeQuery("SELECT 1").close();
       Thread.sleep(300);
-      List<Rule> rules = List.of(new ConnectionRules(Duration.ofMillis(200)));
+      List<Rule> rules = List.of(new ConnectionRules(Duration.ofMillis(200), 70));
       List<Finding> f = of(advise(db, rules), "connection.idle_in_transaction");
       assertThat(f).singleElement().satisfies(x -> {
         assertThat(x.action().sql()).isEqualTo("ALTER ROLE pgopt_test SET idle_in_transaction_session_timeout = '5min';");
@@ -309,7 +309,11 @@ class AdvisorIT {
         for (int i = 0; i < 22; i++) {
           idle.add(db.connect());
         }
-        List<Finding> f = of(advise(db, List.of(new ConnectionRules(Duration.ofSeconds(60)))), "connection.pooler");
+        Advisor.Advice a = advise(db, List.of(new ConnectionRules(Duration.ofSeconds(60), 10)));
+        List<Finding> f = of(a, "connection.pooler");
+        // 22 of 197 usable slots is over the 10 % given here
+        assertThat(of(a, "connection.usage")).singleElement().satisfies(x ->
+            assertThat(((Number) x.evidence().get("connections")).longValue()).isGreaterThanOrEqualTo(22));
         assertThat(f).singleElement().satisfies(x -> {
           assertThat(((Number) x.evidence().get("idle")).longValue()).isGreaterThanOrEqualTo(22);
           assertThat(x.evidence().get("transaction_mode_caveats").toString()).contains("prepared statements");
@@ -429,6 +433,29 @@ class AdvisorIT {
         assertThat(Probe.text(c, "EXPLAIN (FORMAT JSON) SELECT id, body FROM \"Notes\" WHERE owner = 5 AND deleted_at IS NULL"))
             .contains("Notes_owner_partial_idx");
       }
+    }
+  }
+
+  @Test
+  void fullTextSearchWithoutAGinIndex(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      db.execute("CREATE TABLE articles (id int, body text, tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', body)) STORED)",
+          "INSERT INTO articles (id, body) SELECT g, 'article number ' || g || ' about ' || (ARRAY['postgres','java','vectors','indexes'])[1 + g % 4] "
+              + "FROM generate_series(1, 20000) g", "ANALYZE articles");
+      try (Connection c = db.connect();
+           var ps = c.prepareStatement("SELECT id FROM articles, websearch_to_tsquery('english', ?) q WHERE tsv @@ q LIMIT 10")) {
+        for (int i = 0; i < 10; i++) {
+          ps.setString(1, "postgres");
+          ps.executeQuery().close();
+        }
+      }
+      List<Finding> gin = of(advise(db), "index.missing").stream().filter(f -> f.id().endsWith("using gin")).toList();
+      assertThat(gin).singleElement().satisfies(f -> {
+        assertThat(f.confidence()).isEqualTo(Finding.Confidence.HEURISTIC);
+        assertThat(f.action().sql()).isEqualTo("CREATE INDEX CONCURRENTLY articles_tsv_gin_idx ON public.articles USING gin (tsv);");
+      });
+      db.execute("CREATE INDEX articles_tsv ON articles USING gin (tsv)");
+      assertThat(of(advise(db), "index.missing")).noneMatch(f -> f.id().endsWith("using gin"));
     }
   }
 

@@ -23,12 +23,16 @@ import java.util.Map;
  */
 public final class ConnectionRules implements Rule {
   private final java.time.Duration idleInTransaction;
-  static final double USAGE_PERCENT = 70;
+  private final double usagePercent;
   static final long POOLER_MIN_IDLE = 20;
 
-  /** @param idleInTransaction how long a session must sit idle in a transaction to count (pgopt uses 60 s) */
-  public ConnectionRules(java.time.Duration idleInTransaction) {
+  /**
+   * @param idleInTransaction how long a session must sit idle in a transaction to count (pgopt uses 60 s)
+   * @param usagePercent share of usable slots in use that is worth a finding (pgopt uses 70, as the health check)
+   */
+  public ConnectionRules(java.time.Duration idleInTransaction, double usagePercent) {
     this.idleInTransaction = idleInTransaction;
+    this.usagePercent = usagePercent;
   }
 
   @Override
@@ -67,7 +71,7 @@ public final class ConnectionRules implements Rule {
           FROM pg_stat_activity""",
         rs -> new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)});
     double pct = 100.0 * usage[0] / Math.max(1, usage[2]);
-    if (pct >= USAGE_PERCENT) {
+    if (pct >= usagePercent) {
       out.add(new Finding("connection.usage", "connection.usage", pct >= 90 ? Severity.CRITICAL : Severity.WARNING,
           new DbObject(null, null, null, null), usage[0] + " of " + usage[2] + " connection slots in use ("
               + Units.percent(pct) + "): new clients will be refused soon",

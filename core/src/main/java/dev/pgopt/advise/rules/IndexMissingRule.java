@@ -72,6 +72,8 @@ public final class IndexMissingRule implements Rule {
     Map<String, IndexCandidate> candidates = new LinkedHashMap<>();
     // tables some statement scans whole to keep at most 5 % of the rows (the planner's estimate, from pg_stats)
     Set<String> selectiveScans = new LinkedHashSet<>();
+    Map<String, CandidateGenerator.FullTextColumn> fullText = new LinkedHashMap<>();
+    Map<String, List<Workload>> fullTextStatements = new LinkedHashMap<>();
     for (StatementEntry e : top) {
       PlanCollector.Attempt attempt = PlanCollector.attempt(ctx.connection(), e.query(), ctx.serverVersionNum(), true);
       if (!attempt.planned()) {
@@ -84,29 +86,68 @@ public final class IndexMissingRule implements Rule {
           tables.add(n.schema() + "." + n.relation());
         }
       });
-      workload.add(new Workload(e.queryId(), e.query(), e.counters().calls() / hours, e.counters().meanExecMs(), tables));
+      Workload w = new Workload(e.queryId(), e.query(), e.counters().calls() / hours, e.counters().meanExecMs(), tables);
+      workload.add(w);
+      for (CandidateGenerator.FullTextColumn f : CandidateGenerator.fullText(plan.root(), plan.tables())) {
+        fullText.putIfAbsent(f.key(), f);
+        fullTextStatements.computeIfAbsent(f.key(), k -> new ArrayList<>()).add(w);
+      }
       CandidateGenerator.from(plan.root(), plan.tables()).forEach(c -> candidates.putIfAbsent(c.key(), c));
       PlanInsights.of(plan.root(), plan.tables()).stream().filter(i -> i.rule().equals("seq_scan_selective_filter"))
           .forEach(i -> selectiveScans.add((String) i.numbers().get("table")));
     }
-    if (candidates.isEmpty()) {
-      return List.of();
-    }
-    List<IndexCandidate> pool = new ArrayList<>(candidates.values()).subList(0, Math.min(MAX_CANDIDATES, candidates.size()));
     Map<String, Double> writesPerHour = writesPerHour(ctx, hours);
-    if (!WhatIfPlanner.available(ctx.connection())) {
-      ctx.notes().add("index.missing: HypoPG is not installed, so candidate indexes are not proven with what-if plans "
-          + "(confidence heuristic); CREATE EXTENSION hypopg where your provider offers it");
-      return heuristic(pool, workload, writesPerHour, selectiveScans);
+    List<Finding> out = new ArrayList<>();
+    if (!candidates.isEmpty()) {
+      List<IndexCandidate> pool = new ArrayList<>(candidates.values()).subList(0, Math.min(MAX_CANDIDATES, candidates.size()));
+      if (!WhatIfPlanner.available(ctx.connection())) {
+        ctx.notes().add("index.missing: HypoPG is not installed, so candidate indexes are not proven with what-if plans "
+            + "(confidence heuristic); CREATE EXTENSION hypopg where your provider offers it");
+        out.addAll(heuristic(pool, workload, writesPerHour, selectiveScans));
+      } else {
+        long databaseBytes = Sql.one(ctx.connection(), "SELECT pg_database_size(current_database())", rs -> rs.getLong(1));
+        long budgetBytes = budget.resolve(databaseBytes);
+        WhatIfPlanner planner = new WhatIfPlanner(ctx.connection(), ctx.serverVersionNum());
+        try {
+          out.addAll(select(ctx, planner, pool, workload, writesPerHour, budgetBytes));
+        } finally {
+          planner.reset();
+        }
+      }
     }
-    long databaseBytes = Sql.one(ctx.connection(), "SELECT pg_database_size(current_database())", rs -> rs.getLong(1));
-    long budgetBytes = budget.resolve(databaseBytes);
-    WhatIfPlanner planner = new WhatIfPlanner(ctx.connection(), ctx.serverVersionNum());
-    try {
-      return select(ctx, planner, pool, workload, writesPerHour, budgetBytes);
-    } finally {
-      planner.reset();
+    for (CandidateGenerator.FullTextColumn f : fullText.values()) {
+      out.add(fullTextFinding(f, fullTextStatements.get(f.key()), writesPerHour));
     }
+    return out;
+  }
+
+  /** A GIN index for full-text matches that read a table whole: heuristic, as HypoPG cannot simulate GIN. */
+  private Finding fullTextFinding(CandidateGenerator.FullTextColumn f, List<Workload> statements, Map<String, Double> writesPerHour) {
+    String table = dev.pgopt.advise.whatif.Quoting.ident(f.schema()) + "." + dev.pgopt.advise.whatif.Quoting.ident(f.table());
+    String name = dev.pgopt.advise.whatif.Quoting.indexName(f.table(), List.of(f.column(), "gin"));
+    double msPerHour = statements.stream().mapToDouble(w -> w.callsPerHour() * w.meanMs()).sum();
+    List<Map<String, Object>> helped = statements.stream().map(w -> {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("queryid", w.queryId());
+      m.put("query", w.sql().length() > 200 ? w.sql().substring(0, 200) : w.sql());
+      m.put("calls_per_hour", Math.round(w.callsPerHour() * 10) / 10.0);
+      m.put("mean_exec_ms", Math.round(w.meanMs() * 100) / 100.0);
+      return m;
+    }).toList();
+    Map<String, Object> evidence = new LinkedHashMap<>();
+    evidence.put("statements", helped);
+    evidence.put("why_heuristic", "HypoPG cannot simulate GIN indexes; the statements scan the whole table to match " + f.column() + " with @@");
+    return new Finding(id() + ":" + f.key() + " using gin", id(), msPerHour >= 1000 ? Severity.WARNING : Severity.INFO,
+        new DbObject(f.schema(), f.table(), name, List.of(f.column())),
+        "GIN index on " + table + " (" + dev.pgopt.advise.whatif.Quoting.ident(f.column()) + ") for full-text matches that read the whole table: "
+            + statements.size() + " statements spend about " + Units.seconds(msPerHour / 1000) + " per hour",
+        evidence, Map.of("current_ms_per_hour", Math.round(msPerHour), "write_overhead",
+            Map.of("writes_per_hour", Math.round(writesPerHour.getOrDefault(f.schema() + "." + f.table(), 0.0)))),
+        Confidence.HEURISTIC,
+        new Action("CREATE INDEX CONCURRENTLY " + dev.pgopt.advise.whatif.Quoting.ident(name) + " ON " + table + " USING gin ("
+            + dev.pgopt.advise.whatif.Quoting.ident(f.column()) + ");",
+            "DROP INDEX CONCURRENTLY " + dev.pgopt.advise.whatif.Quoting.ident(f.schema()) + "." + dev.pgopt.advise.whatif.Quoting.ident(name) + ";",
+            true, "SHARE UPDATE EXCLUSIVE", "low"));
   }
 
   private List<Finding> select(AdviceContext ctx, WhatIfPlanner planner, List<IndexCandidate> pool, List<Workload> workload,

@@ -32,6 +32,53 @@ public final class CandidateGenerator {
     return new ArrayList<>(out.values());
   }
 
+  /** A tsvector column a large table is scanned whole to match with {@code @@}, and no GIN or GiST index covers. */
+  public record FullTextColumn(String schema, String table, String column) {
+    public String key() {
+      return schema + "." + table + "(" + column + ")";
+    }
+  }
+
+  /**
+   * Full-text matches that read a large table whole. HypoPG cannot simulate GIN indexes, so these are found from the
+   * plan alone.
+   */
+  public static List<FullTextColumn> fullText(PlanNode root, Map<String, TableFacts> tables) {
+    Map<String, PlanNode> seqScans = new LinkedHashMap<>();
+    List<String> conditions = new ArrayList<>();
+    root.walk(n -> {
+      if (n.nodeType().equals("Seq Scan") && n.relation() != null) {
+        seqScans.put(n.alias() != null ? n.alias() : n.relation(), n);
+      }
+      if (n.filter() != null) {
+        conditions.add(n.filter());
+      }
+      if (n.joinFilter() != null) {
+        conditions.add(n.joinFilter());
+      }
+    });
+    List<FullTextColumn> out = new ArrayList<>();
+    Pattern match = Pattern.compile(IDENT + "\\." + IDENT + "\\s*@@");
+    for (String condition : conditions) {
+      Matcher m = match.matcher(condition);
+      while (m.find()) {
+        PlanNode scan = seqScans.get(unquote(m.group(1)));
+        TableFacts t = scan == null ? null : tables.get(TableFacts.key(scan.schema(), scan.relation()));
+        if (t == null || t.rows() < MIN_TABLE_ROWS) {
+          continue;
+        }
+        String col = unquote(m.group(2));
+        boolean indexed = t.indexes().stream().anyMatch(ix -> (ix.method().equals("gin") || ix.method().equals("gist"))
+            && !ix.columns().isEmpty() && unquote(ix.columns().get(0)).equals(col));
+        FullTextColumn f = new FullTextColumn(t.schema(), t.table(), col);
+        if (!indexed && !out.contains(f)) {
+          out.add(f);
+        }
+      }
+    }
+    return out;
+  }
+
   private static void walk(PlanNode n, List<String> sortAbove, Map<String, TableFacts> tables, Map<String, IndexCandidate> out) {
     if (n.relation() != null && (n.filter() != null || n.indexCondition() != null || !sortAbove.isEmpty())) {
       scan(n, sortAbove, tables, out);
