@@ -39,8 +39,13 @@ final class IndexDefinitions {
     }
 
     String recreateSql() {
-      return definition.replaceFirst("^CREATE (UNIQUE )?INDEX ", "CREATE $1INDEX CONCURRENTLY ") + ";";
+      return concurrently(definition);
     }
+  }
+
+  /** pg_get_indexdef's CREATE INDEX, built CONCURRENTLY: how pgopt recreates an index it drops. */
+  static String concurrently(String indexDefinition) {
+    return indexDefinition.replaceFirst("^CREATE (UNIQUE )?INDEX ", "CREATE $1INDEX CONCURRENTLY ") + ";";
   }
 
   static List<Index> read(Connection c) throws SQLException {

@@ -38,7 +38,7 @@ public final class IndexInvalidRule implements Rule {
               Map.of("indisready", rs.getBoolean(6), "definition", definition), Map.of("size_bytes", rs.getLong(5)),
               Confidence.MEASURED,
               new Action("DROP INDEX CONCURRENTLY " + qualified + ";\n"
-                  + definition.replaceFirst("^CREATE (UNIQUE )?INDEX ", "CREATE $1INDEX CONCURRENTLY ") + ";",
+                  + IndexDefinitions.concurrently(definition),
                   null, true, "SHARE UPDATE EXCLUSIVE", "low"));
         });
   }

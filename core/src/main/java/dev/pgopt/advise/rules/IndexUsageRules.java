@@ -73,7 +73,7 @@ public final class IndexUsageRules implements Rule {
       out.add(new Finding(id() + ":" + c.schema() + "." + c.index(), id(), longEnough && c.bytes() >= 1024 * 1024 ? Severity.WARNING : Severity.INFO,
           new DbObject(c.schema(), c.table(), c.index(), null), title, evidence, impact, Confidence.MEASURED,
           new Action("DROP INDEX CONCURRENTLY " + c.qualifiedIndex() + ";",
-              c.definition().replaceFirst("^CREATE (UNIQUE )?INDEX ", "CREATE $1INDEX CONCURRENTLY ") + ";", true,
+              IndexDefinitions.concurrently(c.definition()), true,
               "SHARE UPDATE EXCLUSIVE", longEnough ? "low" : "medium")));
     }
     return out;
