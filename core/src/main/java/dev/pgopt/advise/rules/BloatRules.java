@@ -10,7 +10,6 @@ import dev.pgopt.advise.Rule;
 import dev.pgopt.analyze.health.Units;
 import dev.pgopt.connect.Sql;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,57 +52,48 @@ public final class BloatRules {
     }
   }
 
+  /** One row of either estimate; {@code index} is null for tables. */
+  record Estimate(String schema, String table, String index, String qualified, long bytes, long bloatBytes, double percent,
+                  int fillfactor) {
+    Severity severity() {
+      return percent >= 70 && bloatBytes >= 100 * MIN_BYTES ? Severity.WARNING : Severity.INFO;
+    }
+
+    Map<String, Object> evidence() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("size_bytes", bytes);
+      m.put("bloat_bytes", bloatBytes);
+      m.put("bloat_percent", Math.round(percent * 10) / 10.0);
+      m.put("fillfactor", fillfactor);
+      return m;
+    }
+  }
+
+  static List<Estimate> estimates(AdviceContext ctx, String sql) throws SQLException {
+    return Sql.list(ctx.connection(), sql, rs -> new Estimate(rs.getString("schemaname"), rs.getString("tblname"),
+        rs.getString("idxname"), rs.getString("qualified"), rs.getLong("real_size"), rs.getLong("bloat_size"),
+        rs.getDouble("bloat_pct"), rs.getInt("fillfactor")), MIN_BYTES, MIN_PERCENT);
+  }
+
   static List<Finding> tables(AdviceContext ctx) throws SQLException {
-    List<Finding> out = new ArrayList<>();
-    Sql.list(ctx.connection(), TABLE_BLOAT, rs -> {
-      long real = rs.getLong("real_size");
-      long bloat = rs.getLong("bloat_size");
-      double pct = rs.getDouble("bloat_pct");
-      String schema = rs.getString("schemaname");
-      String table = rs.getString("tblname");
-      String qualified = rs.getString("qualified");
-      Map<String, Object> evidence = new LinkedHashMap<>();
-      evidence.put("size_bytes", real);
-      evidence.put("bloat_bytes", bloat);
-      evidence.put("bloat_percent", Math.round(pct * 10) / 10.0);
-      evidence.put("fillfactor", rs.getInt("fillfactor"));
-      out.add(new Finding("table.bloat:" + schema + "." + table, "table.bloat", pct >= 70 && bloat >= 100 * MIN_BYTES ? Severity.WARNING : Severity.INFO,
-          DbObject.table(schema, table), qualified + " holds about " + Units.bytes(bloat) + " (" + Units.percent(pct)
-              + ") more than its rows need: scans read the empty space too (estimate)",
-          evidence, Map.of("reclaimable_bytes", bloat), Confidence.HEURISTIC,
-          new Action("VACUUM (FULL, VERBOSE, ANALYZE) " + qualified + ";  -- or pg_repack, which does not block", null, false,
-              "ACCESS EXCLUSIVE for the whole rewrite", "high")));
-      return null;
-    }, MIN_BYTES, MIN_PERCENT);
-    return out;
+    return estimates(ctx, TABLE_BLOAT).stream().map(e -> new Finding("table.bloat:" + e.schema() + "." + e.table(), "table.bloat",
+        e.severity(), DbObject.table(e.schema(), e.table()), e.qualified() + " holds about " + Units.bytes(e.bloatBytes()) + " ("
+            + Units.percent(e.percent()) + ") more than its rows need: scans read the empty space too (estimate)",
+        e.evidence(), Map.<String, Object>of("reclaimable_bytes", e.bloatBytes()), Confidence.HEURISTIC,
+        new Action("VACUUM (FULL, VERBOSE, ANALYZE) " + e.qualified() + ";  -- or pg_repack, which does not block", null, false,
+            "ACCESS EXCLUSIVE for the whole rewrite", "high"))).toList();
   }
 
   static List<Finding> indexes(AdviceContext ctx) throws SQLException {
-    List<Finding> out = new ArrayList<>();
-    Sql.list(ctx.connection(), INDEX_BLOAT, rs -> {
-      long real = rs.getLong("real_size");
-      long bloat = rs.getLong("bloat_size");
-      double pct = rs.getDouble("bloat_pct");
-      String schema = rs.getString("nspname");
-      String index = rs.getString("idxname");
-      String qualified = rs.getString("qualified");
-      Map<String, Object> evidence = new LinkedHashMap<>();
-      evidence.put("size_bytes", real);
-      evidence.put("bloat_bytes", bloat);
-      evidence.put("bloat_percent", Math.round(pct * 10) / 10.0);
-      evidence.put("fillfactor", rs.getInt("fillfactor"));
-      out.add(new Finding("index.bloat:" + schema + "." + index, "index.bloat", pct >= 70 && bloat >= 100 * MIN_BYTES ? Severity.WARNING : Severity.INFO,
-          new DbObject(schema, rs.getString("tblname"), index, null), "index " + qualified + " holds about " + Units.bytes(bloat)
-              + " (" + Units.percent(pct) + ") more than its entries need (estimate): rebuild it online",
-          evidence, Map.of("reclaimable_bytes", bloat), Confidence.HEURISTIC,
-          new Action("REINDEX INDEX CONCURRENTLY " + qualified + ";", null, true, "SHARE UPDATE EXCLUSIVE", "low")));
-      return null;
-    }, MIN_BYTES, MIN_PERCENT);
-    return out;
+    return estimates(ctx, INDEX_BLOAT).stream().map(e -> new Finding("index.bloat:" + e.schema() + "." + e.index(), "index.bloat",
+        e.severity(), new DbObject(e.schema(), e.table(), e.index(), null), "index " + e.qualified() + " holds about "
+            + Units.bytes(e.bloatBytes()) + " (" + Units.percent(e.percent()) + ") more than its entries need (estimate): rebuild it online",
+        e.evidence(), Map.<String, Object>of("reclaimable_bytes", e.bloatBytes()), Confidence.HEURISTIC,
+        new Action("REINDEX INDEX CONCURRENTLY " + e.qualified() + ";", null, true, "SHARE UPDATE EXCLUSIVE", "low"))).toList();
   }
 
   static final String TABLE_BLOAT = """
-      SELECT schemaname, tblname, format('%I.%I', schemaname, tblname) AS qualified, (bs * tblpages)::int8 AS real_size, fillfactor,
+      SELECT schemaname, tblname, NULL::text AS idxname, format('%I.%I', schemaname, tblname) AS qualified, (bs * tblpages)::int8 AS real_size, fillfactor,
              CASE WHEN tblpages - est_tblpages_ff > 0 THEN ((tblpages - est_tblpages_ff) * bs)::int8 ELSE 0 END AS bloat_size,
              CASE WHEN tblpages > 0 AND tblpages - est_tblpages_ff > 0 THEN 100 * (tblpages - est_tblpages_ff) / tblpages::float8 ELSE 0 END AS bloat_pct
         FROM (
@@ -136,7 +126,7 @@ public final class BloatRules {
        ORDER BY bloat_size DESC""";
 
   static final String INDEX_BLOAT = """
-      SELECT nspname, tblname, idxname, format('%I.%I', nspname, idxname) AS qualified, (bs * relpages)::int8 AS real_size, fillfactor,
+      SELECT nspname AS schemaname, tblname, idxname, format('%I.%I', nspname, idxname) AS qualified, (bs * relpages)::int8 AS real_size, fillfactor,
              CASE WHEN relpages > est_pages_ff THEN (bs * (relpages - est_pages_ff))::int8 ELSE 0 END AS bloat_size,
              100 * (relpages - est_pages_ff)::float8 / relpages AS bloat_pct
         FROM (
