@@ -2,6 +2,7 @@ package dev.pgopt.connect;
 
 import dev.pgopt.connect.internal.JdbcConnector;
 import java.sql.Connection;
+import java.util.Properties;
 
 /**
  * Plain JDBC connections to a target, for work that writes (loading the sample dataset, running a workload).
@@ -13,5 +14,15 @@ public final class Connections {
   /** Connects with the target's settings and the connect timeout of {@code options}; failures are one line. */
   public static Connection open(DatabaseTarget target, SessionOptions options) throws DatabaseFailure {
     return JdbcConnector.connect(target, options);
+  }
+
+  /** pgjdbc's URL for one of the target's endpoints, for callers that connect (or pool) per host. */
+  public static String jdbcUrl(DatabaseTarget target, Endpoint endpoint) {
+    return JdbcConnector.jdbcUrl(target, endpoint);
+  }
+
+  /** pgjdbc's properties for the target, password included: hand them to a driver or pool, never print them. */
+  public static Properties jdbcProperties(DatabaseTarget target, SessionOptions options) {
+    return JdbcConnector.properties(target, options);
   }
 }

@@ -37,6 +37,10 @@ public final class JdbcConnector {
     return "jdbc:postgresql://" + hosts + "/" + URLEncoder.encode(t.database(), StandardCharsets.UTF_8);
   }
 
+  public static String jdbcUrl(DatabaseTarget t, Endpoint e) {
+    return "jdbc:postgresql://" + e + "/" + URLEncoder.encode(t.database(), StandardCharsets.UTF_8);
+  }
+
   public static Duration connectTimeout(DatabaseTarget t, SessionOptions o) {
     if (o.connectTimeout() != null) {
       return o.connectTimeout();
@@ -48,7 +52,7 @@ public final class JdbcConnector {
         .orElse(SessionOptions.DEFAULT_CONNECT_TIMEOUT);
   }
 
-  static Properties properties(DatabaseTarget t, SessionOptions o) {
+  public static Properties properties(DatabaseTarget t, SessionOptions o) {
     Properties p = new Properties();
     t.jdbcProperties().forEach(p::setProperty);
     p.setProperty("user", t.user());

@@ -1,0 +1,3 @@
+package dev.pgopt.client.route;
+
+public enum Role { PRIMARY, REPLICA }

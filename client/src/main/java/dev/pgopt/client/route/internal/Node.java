@@ -1,0 +1,144 @@
+package dev.pgopt.client.route.internal;
+
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
+import dev.pgopt.client.route.NodeStatus;
+import dev.pgopt.client.route.Role;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+
+/** One server: its pool, circuit breaker, latest health and how many of its connections are out. */
+public final class Node {
+  private final String name;
+  private final Role role;
+  private final String zone;
+  private final int weight;
+  private final String address;
+  private final HikariDataSource pool;
+  private final CircuitBreaker breaker;
+  private final LongSupplier nanoTime;
+  private final AtomicInteger borrowed = new AtomicInteger();
+  private volatile NodeHealth health = NodeHealth.unknown();
+
+  public Node(String name, Role role, String zone, int weight, String address, HikariDataSource pool,
+      CircuitBreaker breaker, LongSupplier nanoTime) {
+    this.name = name;
+    this.role = role;
+    this.zone = zone;
+    this.weight = weight;
+    this.address = address;
+    this.pool = pool;
+    this.breaker = breaker;
+    this.nanoTime = nanoTime;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public Role role() {
+    return role;
+  }
+
+  public String zone() {
+    return zone;
+  }
+
+  public int weight() {
+    return weight;
+  }
+
+  /** host:port, for messages. */
+  public String address() {
+    return address;
+  }
+
+  public NodeHealth health() {
+    return health;
+  }
+
+  void health(NodeHealth h) {
+    health = h;
+  }
+
+  public CircuitBreaker breaker() {
+    return breaker;
+  }
+
+  public HikariDataSource pool() {
+    return pool;
+  }
+
+  public int borrowed() {
+    return borrowed.get();
+  }
+
+  /** Whether the breaker lets a call through now; a true answer must be followed by a recorded outcome. */
+  boolean permits() {
+    return breaker.tryAcquirePermission();
+  }
+
+  /**
+   * Borrows a pooled connection; the breaker must have permitted it. A failure to connect counts against the node
+   * and marks it down until the next successful health check.
+   */
+  public Connection borrow() throws SQLException {
+    long start = nanoTime.getAsLong();
+    try {
+      Connection c = pool.getConnection();
+      breaker.onSuccess(nanoTime.getAsLong() - start, TimeUnit.NANOSECONDS);
+      borrowed.incrementAndGet();
+      return c;
+    } catch (SQLException e) {
+      breaker.onError(nanoTime.getAsLong() - start, TimeUnit.NANOSECONDS, e);
+      health = health.down("cannot connect: " + oneLine(e));
+      return rethrow(e);
+    }
+  }
+
+  private static Connection rethrow(SQLException e) throws SQLException {
+    throw e;
+  }
+
+  public void returned() {
+    borrowed.decrementAndGet();
+  }
+
+  /**
+   * A connection-class error (the server went away, was restarted or failed over): stop routing here until a health
+   * check succeeds, and retire pooled connections so none of the stale ones is handed out again.
+   */
+  public void connectionLost(SQLException e) {
+    breaker.onError(0, TimeUnit.NANOSECONDS, e);
+    health = health.down("connection lost: " + oneLine(e));
+    evictPooledConnections();
+  }
+
+  void evictPooledConnections() {
+    HikariPoolMXBean mx = pool.getHikariPoolMXBean();
+    if (mx != null) {
+      mx.softEvictConnections();
+    }
+  }
+
+  public NodeStatus status(boolean routable) {
+    NodeHealth h = health;
+    return new NodeStatus(name, role, zone, routable, h.reachable(), h.lagBytes(), h.lagMillis(),
+        h.roundTripNanos() / 1e6, breaker.getState().name(), borrowed.get(), h.problem());
+  }
+
+  static String oneLine(Throwable e) {
+    String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
+
+  @Override
+  public String toString() {
+    return role.name().toLowerCase() + " '" + name + "' (" + address + ")";
+  }
+}
