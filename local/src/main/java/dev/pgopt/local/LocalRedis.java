@@ -18,8 +18,12 @@ public final class LocalRedis implements AutoCloseable {
   }
 
   public static LocalRedis start(Path workDir) {
+    return start(workDir, FreePort.find());
+  }
+
+  /** Starts on a given port: for restarting a stopped server where its clients expect it. */
+  public static LocalRedis start(Path workDir, int port) {
     Commands.createOwnedDirectory(workDir);
-    int port = FreePort.find();
     Process p = Commands.spawn(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
         "--save", "", "--appendonly", "no", "--dir", workDir.toString()), workDir.resolve("redis.log"));
     PortWait.untilListening(p, port, Duration.ofSeconds(30), "redis-server");
