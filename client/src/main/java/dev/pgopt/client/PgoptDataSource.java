@@ -232,7 +232,7 @@ public final class PgoptDataSource implements DataSource, AutoCloseable {
   public List<NodeStatus> nodes() {
     List<NodeStatus> out = new ArrayList<>(nodes.size());
     for (Node n : nodes) {
-      out.add(n.status(router.routable(n)));
+      out.add(n.status(router.problem(n)));
     }
     return out;
   }

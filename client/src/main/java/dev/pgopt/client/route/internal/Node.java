@@ -125,10 +125,12 @@ public final class Node {
     }
   }
 
-  public NodeStatus status(boolean routable) {
+  public NodeStatus status(String problem) {
     NodeHealth h = health;
-    return new NodeStatus(name, role, zone, routable, h.reachable(), h.lagBytes(), h.lagMillis(),
-        h.roundTripNanos() / 1e6, breaker.getState().name(), borrowed.get(), h.problem());
+    boolean open = breaker.getState() == CircuitBreaker.State.OPEN;
+    String why = problem != null ? problem : open ? "circuit breaker open after repeated connection failures" : null;
+    return new NodeStatus(name, role, zone, why == null, h.reachable(), h.lagBytes(), h.lagMillis(),
+        h.roundTripNanos() / 1e6, breaker.getState().name(), borrowed.get(), why);
   }
 
   static String oneLine(Throwable e) {
