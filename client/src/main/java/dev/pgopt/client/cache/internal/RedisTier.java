@@ -1,0 +1,168 @@
+package dev.pgopt.client.cache.internal;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The shared tier: Redis through Lettuce. Values live under {@code pgopt:<ns>:v:<key>}, and each tag is a set of the
+ * keys it covers ({@code pgopt:<ns>:t:<tag>}), written together by one script. Invalidations are published so other
+ * instances drop their L1 copies. Commands fail at once while disconnected and time out quickly, so an outage costs a
+ * cache miss, never a failed request; Lettuce reconnects (and resubscribes) by itself.
+ */
+public final class RedisTier implements AutoCloseable {
+  private static final String PUT = """
+      redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+      for i = 2, #KEYS do
+        redis.call('SADD', KEYS[i], KEYS[1])
+        if redis.call('PTTL', KEYS[i]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
+      end
+      return 1""";
+  private static final String DROP_TAGS = """
+      local n = 0
+      for i = 1, #KEYS do
+        local members = redis.call('SMEMBERS', KEYS[i])
+        for _, k in ipairs(members) do n = n + redis.call('DEL', k) end
+        redis.call('DEL', KEYS[i])
+      end
+      return n""";
+
+  /** What other instances told us to drop. */
+  public interface Invalidations {
+    void keys(Collection<String> keys);
+
+    void tags(Collection<String> tags);
+
+    /** The connection came back after a break: messages may have been missed. */
+    void reconnected();
+  }
+
+  private final RedisClient client;
+  private final StatefulRedisConnection<String, byte[]> connection;
+  private final StatefulRedisPubSubConnection<String, String> subscriber;
+  private final RedisCommands<String, byte[]> commands;
+  private final String prefix;
+  private final String channel;
+  private final String origin = UUID.randomUUID().toString();
+
+  public RedisTier(RedisURI uri, String namespace, Duration timeout, Invalidations listener) {
+    this.prefix = "pgopt:" + namespace + ":";
+    this.channel = prefix + "invalidate";
+    uri.setTimeout(timeout);
+    client = RedisClient.create(uri);
+    client.setOptions(ClientOptions.builder()
+        .autoReconnect(true)
+        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+        .timeoutOptions(TimeoutOptions.enabled(timeout))
+        .socketOptions(SocketOptions.builder().connectTimeout(timeout.multipliedBy(4)).build())
+        .build());
+    try {
+      connection = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
+      commands = connection.sync();
+      subscriber = client.connectPubSub();
+    } catch (RuntimeException e) {
+      client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+      throw e;
+    }
+    subscriber.addListener(new RedisPubSubAdapter<>() {
+      @Override
+      public void message(String ch, String message) {
+        deliver(message, listener);
+      }
+    });
+    subscriber.sync().subscribe(channel);
+    connection.addListener(new RedisConnectionStateListener() {
+      private volatile boolean lost;
+
+      @Override
+      public void onRedisDisconnected(RedisChannelHandler<?, ?> c) {
+        lost = true;
+      }
+
+      @Override
+      public void onRedisConnected(RedisChannelHandler<?, ?> c, SocketAddress address) {
+        if (lost) {
+          lost = false;
+          listener.reconnected();
+        }
+      }
+    });
+  }
+
+  private void deliver(String message, Invalidations listener) {
+    // origin \n kind \n item \n item ...
+    List<String> parts = message.lines().toList();
+    if (parts.size() < 2 || parts.get(0).equals(origin)) {
+      return;
+    }
+    List<String> items = parts.subList(2, parts.size());
+    if (parts.get(1).equals("k")) {
+      listener.keys(items);
+    } else if (parts.get(1).equals("t")) {
+      listener.tags(items);
+    }
+  }
+
+  public byte[] get(String key) {
+    return commands.get(prefix + "v:" + key);
+  }
+
+  public void put(String key, byte[] stored, long ttlMillis, Set<String> tags) {
+    String[] keys = new String[1 + tags.size()];
+    keys[0] = prefix + "v:" + key;
+    int i = 1;
+    for (String t : tags) {
+      keys[i++] = prefix + "t:" + t;
+    }
+    commands.eval(PUT, ScriptOutputType.INTEGER, keys, stored, Long.toString(ttlMillis).getBytes(StandardCharsets.US_ASCII));
+  }
+
+  public void invalidateKeys(Collection<String> keys, boolean announce) {
+    commands.del(keys.stream().map(k -> prefix + "v:" + k).toArray(String[]::new));
+    if (announce) {
+      publish("k", keys);
+    }
+  }
+
+  public void invalidateTags(Collection<String> tags, boolean announce) {
+    commands.eval(DROP_TAGS, ScriptOutputType.INTEGER, tags.stream().map(t -> prefix + "t:" + t).toArray(String[]::new));
+    if (announce) {
+      publish("t", tags);
+    }
+  }
+
+  private void publish(String kind, Collection<String> items) {
+    commands.publish(channel, (origin + "\n" + kind + "\n" + String.join("\n", items)).getBytes(StandardCharsets.UTF_8));
+  }
+
+  public boolean isConnected() {
+    return connection.isOpen();
+  }
+
+
+  @Override
+  public void close() {
+    subscriber.close();
+    connection.close();
+    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+  }
+}

@@ -1,0 +1,238 @@
+package dev.pgopt.client.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pgopt.client.ClientConfigurationException;
+import dev.pgopt.local.FreePort;
+import dev.pgopt.local.LocalRedis;
+import dev.pgopt.local.ServiceUser;
+import dev.pgopt.testkit.PostgresExtension;
+import dev.pgopt.testkit.Probe;
+import dev.pgopt.testkit.TestDatabase;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(PostgresExtension.class)
+class QueryCacheTest {
+  public record Profile(long id, String name, List<String> tags) {}
+
+  private static final CacheStrategy PROFILE = CacheStrategies.USER_PROFILE;
+
+  @Test
+  void missLoadsOnceThenL1ThenL2FromAnotherInstance(LocalRedis redis) {
+    AtomicInteger loads = new AtomicInteger();
+    try (QueryCache a = QueryCache.builder().redis(redis.uri()).namespace("t1").build();
+        QueryCache b = QueryCache.builder().redis(redis.uri()).namespace("t1").build()) {
+      ValueLoader<Profile> loader = () -> {
+        loads.incrementAndGet();
+        return new Profile(1, "ada", List.of("x"));
+      };
+      assertThat(a.get("user:1", PROFILE, Profile.class, loader)).isEqualTo(new Profile(1, "ada", List.of("x")));
+      assertThat(a.get("user:1", PROFILE, Profile.class, loader).name()).isEqualTo("ada");
+      assertThat(b.get("user:1", PROFILE, Profile.class, loader).name()).isEqualTo("ada");
+      assertThat(loads).hasValue(1);
+      assertThat(a.stats().l1Hits()).isEqualTo(1);
+      assertThat(b.stats().l2Hits()).isEqualTo(1);
+      assertThat(b.stats().l1Misses()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void largeValuesAreCompressedAndReadBackWithGenerics(LocalRedis redis) {
+    ValueType<List<Profile>> listOfProfiles = new ValueType<>() {};
+    List<Profile> many = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      many.add(new Profile(i, "name-" + i, List.of("tag", "tag")));
+    }
+    try (QueryCache a = QueryCache.builder().redis(redis.uri()).namespace("t2").build();
+        QueryCache b = QueryCache.builder().redis(redis.uri()).namespace("t2").build()) {
+      a.get("search:q", CacheStrategies.VECTOR_SEARCH, listOfProfiles, () -> many);
+      List<Profile> back = b.get("search:q", CacheStrategies.VECTOR_SEARCH, listOfProfiles, () -> List.of());
+      assertThat(back).isEqualTo(many);
+      assertThat(b.stats().l2Hits()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void oneLoadPerKeyInFlight() throws Exception {
+    AtomicInteger loads = new AtomicInteger();
+    CountDownLatch release = new CountDownLatch(1);
+    try (QueryCache cache = QueryCache.builder().build()) {
+      ExecutorService pool = Executors.newFixedThreadPool(16);
+      List<Future<String>> results = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        results.add(pool.submit(() -> cache.get("hot", PROFILE, String.class, () -> {
+          loads.incrementAndGet();
+          release.await();
+          return "v";
+        })));
+      }
+      Probe.waitUntil(() -> loads.get() == 1);
+      Thread.sleep(100);
+      release.countDown();
+      for (Future<String> f : results) {
+        assertThat(f.get()).isEqualTo("v");
+      }
+      pool.shutdown();
+      assertThat(loads).hasValue(1);
+    }
+  }
+
+  @Test
+  void entriesExpireByTheirStrategysTtl() {
+    AtomicLong now = new AtomicLong();
+    AtomicInteger loads = new AtomicInteger();
+    try (QueryCache cache = QueryCache.builder().nanoTime(now::get).build()) {
+      CacheStrategy shortLived = CacheStrategy.of("short", Duration.ofSeconds(10));
+      ValueLoader<Integer> loader = loads::incrementAndGet;
+      cache.get("k", shortLived, Integer.class, loader);
+      now.addAndGet(Duration.ofSeconds(9).toNanos());
+      assertThat(cache.get("k", shortLived, Integer.class, loader)).isEqualTo(1);
+      now.addAndGet(Duration.ofSeconds(2).toNanos());
+      assertThat(cache.get("k", shortLived, Integer.class, loader)).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void tagInvalidationOnOneInstanceReachesTheOther(LocalRedis redis) throws Exception {
+    AtomicInteger loads = new AtomicInteger();
+    try (QueryCache a = QueryCache.builder().redis(redis.uri()).namespace("t3").build();
+        QueryCache b = QueryCache.builder().redis(redis.uri()).namespace("t3").build()) {
+      CacheStrategy forUser7 = PROFILE.withTags("user:7");
+      ValueLoader<Integer> loader = loads::incrementAndGet;
+      a.get("user:7:profile", forUser7, Integer.class, loader);
+      b.get("user:7:profile", forUser7, Integer.class, loader);
+      b.get("user:8:profile", PROFILE.withTags("user:8"), Integer.class, loader);
+      assertThat(loads).hasValue(2);
+
+      a.invalidateTags("user:7");
+      // b's L1 copy goes when the pub/sub message arrives; Redis's copy is already gone.
+      Probe.waitUntil(() -> b.get("user:7:profile", forUser7, Integer.class, loader) == 3);
+      assertThat(b.get("user:8:profile", PROFILE.withTags("user:8"), Integer.class, loader)).isEqualTo(2);
+      assertThat(a.get("user:7:profile", forUser7, Integer.class, loader)).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void redisOutageFailsNoRequestAndTheHitRateRecovers(LocalRedis ignored) throws Exception {
+    Path dir = Files.createTempDirectory("pgopt-redis-");
+    ServiceUser.createPrivateDirectory(dir);
+    int port = FreePort.find();
+    LocalRedis redis = LocalRedis.start(dir.resolve("1"), port);
+    AtomicInteger loads = new AtomicInteger();
+    // No L1, so every request exercises Redis.
+    try (QueryCache cache = QueryCache.builder().redis("redis://127.0.0.1:" + port).l1MaximumSize(0).build()) {
+      ValueLoader<String> loader = () -> "v" + loads.incrementAndGet();
+      AtomicInteger failures = new AtomicInteger();
+      Runnable requests = () -> {
+        for (int i = 0; i < 200; i++) {
+          try {
+            assertThat(cache.get("k" + (i % 10), PROFILE, String.class, loader)).startsWith("v");
+          } catch (RuntimeException e) {
+            failures.incrementAndGet();
+          }
+        }
+      };
+      requests.run();
+      CacheStats before = cache.stats();
+      assertThat(before.l2Hits()).isEqualTo(190);
+
+      redis.close();
+      requests.run();
+      CacheStats during = cache.stats();
+      assertThat(during.l2Errors()).isGreaterThan(0);
+
+      redis = LocalRedis.start(dir.resolve("2"), port);
+      Probe.waitUntil(() -> {
+        long hits = cache.stats().l2Hits();
+        requests.run();
+        return cache.stats().l2Hits() - hits >= 190;
+      });
+      assertThat(failures).hasValue(0);
+    } finally {
+      redis.close();
+      try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
+  }
+
+  @Test
+  void writesByAnyApplicationInvalidateThroughNotify(TestDatabase db) throws Exception {
+    db.execute("CREATE TABLE profiles (id int PRIMARY KEY, name text)", "INSERT INTO profiles VALUES (1, 'ada'), (2, 'bob')");
+    try (Connection c = db.connect()) {
+      DatabaseInvalidation.installTrigger(c, "profiles", "pr", "id");
+    }
+    org.postgresql.ds.PGSimpleDataSource primary = new org.postgresql.ds.PGSimpleDataSource();
+    primary.setUrl(db.jdbcUrl());
+    primary.setUser(db.cluster().superuser());
+    primary.setPassword(db.cluster().password());
+    try (QueryCache cache = QueryCache.builder().invalidateFromDatabase(primary).build()) {
+      ValueLoader<String> load1 = () -> name(db, 1);
+      CacheStrategy p1 = PROFILE.withTags("pr:1");
+      assertThat(cache.get("p1", p1, String.class, load1)).isEqualTo("ada");
+      assertThat(cache.get("p2", PROFILE.withTags("pr:2"), String.class, () -> name(db, 2))).isEqualTo("bob");
+      Thread.sleep(300); // the listener is LISTENing by now
+      db.execute("UPDATE profiles SET name = 'ada lovelace' WHERE id = 1");
+      Probe.waitUntil(() -> cache.get("p1", p1, String.class, load1).equals("ada lovelace"));
+      // Row-level tags: profile 2 was not touched, so its entry stayed.
+      assertThat(cache.get("p2", PROFILE.withTags("pr:2"), String.class, () -> "reloaded")).isEqualTo("bob");
+    }
+  }
+
+  private static String name(TestDatabase db, int id) throws Exception {
+    try (Connection c = db.connect(); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT name FROM profiles WHERE id = " + id)) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  @Test
+  void badRedisUrlsFailAtBuildWithOneLine() {
+    assertThatThrownBy(() -> QueryCache.builder().redis("http://nope").build())
+        .isInstanceOf(ClientConfigurationException.class)
+        .hasMessageStartingWith("Redis URL 'http://nope' is not valid");
+    int closed = FreePort.find();
+    assertThatThrownBy(() -> QueryCache.builder().redis("redis://:s3cret@127.0.0.1:" + closed).build())
+        .isInstanceOf(ClientConfigurationException.class)
+        .hasMessageStartingWith("cannot connect to Redis at 127.0.0.1:" + closed)
+        .hasMessageNotContaining("s3cret");
+    assertThatThrownBy(() -> QueryCache.builder().namespace("has space"))
+        .isInstanceOf(ClientConfigurationException.class);
+  }
+
+  @Test
+  void loaderFailuresReachTheCallerAndAreNotCached() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    try (QueryCache cache = QueryCache.builder().meterRegistry(registry).build()) {
+      assertThatThrownBy(() -> cache.get("k", PROFILE, String.class, () -> {
+        throw new java.sql.SQLException("boom");
+      })).isInstanceOf(CacheLoadException.class).hasRootCauseMessage("boom");
+      assertThat(cache.get("k", PROFILE, String.class, () -> "ok")).isEqualTo("ok");
+      assertThat(cache.get("k", PROFILE, String.class, () -> "again")).isEqualTo("ok");
+      assertThat(registry.get("pgopt.cache.requests").tag("tier", "l1").tag("result", "hit").functionCounter().count())
+          .isEqualTo(1);
+      assertThat(registry.get("pgopt.cache.load.failures").functionCounter().count()).isEqualTo(1);
+      assertThat(cache.warmUp(List.of(new QueryCache.WarmUp<>("w", PROFILE, ValueType.of(String.class), () -> "warm"))))
+          .isEqualTo(1);
+      assertThat(cache.get("w", PROFILE, String.class, () -> "cold")).isEqualTo("warm");
+    }
+  }
+}
