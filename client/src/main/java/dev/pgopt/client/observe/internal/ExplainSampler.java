@@ -1,6 +1,9 @@
 package dev.pgopt.client.observe.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.pgopt.client.observe.SlowStatementSink;
 import dev.pgopt.client.route.internal.Node;
 import java.lang.reflect.Method;
@@ -65,7 +68,7 @@ final class ExplainSampler implements AutoCloseable {
             }
             try (ResultSet rs = ps.executeQuery()) {
               rs.next();
-              line.set("plan", StatementObserver.JSON.readTree(rs.getString(1)));
+              line.set("plan", withoutData(StatementObserver.JSON.readTree(rs.getString(1))));
             }
           }
         } finally {
@@ -81,6 +84,28 @@ final class ExplainSampler implements AutoCloseable {
       line.put("plan_error", why == null ? "unknown" : why.lines().findFirst().orElse(why));
       sink.write(line.toString());
     }
+  }
+
+  /** Plans show constants and bound values in conditions: sanitize every string as SQL. */
+  static JsonNode withoutData(JsonNode node) {
+    if (node instanceof ObjectNode o) {
+      o.fields().forEachRemaining(e -> {
+        if (e.getValue().isTextual()) {
+          e.setValue(TextNode.valueOf(SqlSanitizer.sanitize(e.getValue().asText())));
+        } else {
+          withoutData(e.getValue());
+        }
+      });
+    } else if (node instanceof ArrayNode a) {
+      for (int i = 0; i < a.size(); i++) {
+        if (a.get(i).isTextual()) {
+          a.set(i, TextNode.valueOf(SqlSanitizer.sanitize(a.get(i).asText())));
+        } else {
+          withoutData(a.get(i));
+        }
+      }
+    }
+    return node;
   }
 
   @Override
