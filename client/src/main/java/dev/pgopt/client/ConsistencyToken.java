@@ -8,6 +8,7 @@ import java.util.Objects;
  * and services, e.g. in an HTTP header.
  */
 public final class ConsistencyToken implements Comparable<ConsistencyToken> {
+  private static final ConsistencyToken PRIMARY_ONLY = new ConsistencyToken(Long.MAX_VALUE);
   private final long lsn;
 
   private ConsistencyToken(long lsn) {
@@ -21,9 +22,24 @@ public final class ConsistencyToken implements Comparable<ConsistencyToken> {
     return new ConsistencyToken(lsn);
   }
 
-  /** Parses the {@code pg_lsn} text form, {@code X/Y} in hexadecimal. */
+  /**
+   * A token no replica can satisfy: reads go to the primary. Used when a commit's WAL position could not be read (the
+   * connection broke right after COMMIT); its text form is {@code primary}.
+   */
+  public static ConsistencyToken primaryOnly() {
+    return PRIMARY_ONLY;
+  }
+
+  public boolean requiresPrimary() {
+    return lsn == Long.MAX_VALUE;
+  }
+
+  /** Parses the {@code pg_lsn} text form, {@code X/Y} in hexadecimal, or {@code primary}. */
   public static ConsistencyToken parse(String text) {
     Objects.requireNonNull(text, "text");
+    if (text.equals("primary")) {
+      return PRIMARY_ONLY;
+    }
     int slash = text.indexOf('/');
     try {
       if (slash <= 0 || slash == text.length() - 1) {
@@ -66,6 +82,9 @@ public final class ConsistencyToken implements Comparable<ConsistencyToken> {
 
   @Override
   public String toString() {
+    if (requiresPrimary()) {
+      return "primary";
+    }
     return Long.toHexString(lsn >>> 32).toUpperCase() + "/" + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase();
   }
 }

@@ -15,6 +15,9 @@ class ConsistencyTokenTest {
     assertThat(t.toString()).isEqualTo("16/B374D848");
     assertThat(t.max(ConsistencyToken.parse("0/1"))).isSameAs(t);
     assertThat(ConsistencyToken.parse("0/1").max(t)).isSameAs(t);
+    assertThat(ConsistencyToken.parse("primary").requiresPrimary()).isTrue();
+    assertThat(ConsistencyToken.primaryOnly().toString()).isEqualTo("primary");
+    assertThat(t.max(ConsistencyToken.primaryOnly()).requiresPrimary()).isTrue();
     for (String bad : new String[] {"", "16", "/1", "1/", "x/1", "100000000/0"}) {
       assertThatThrownBy(() -> ConsistencyToken.parse(bad)).isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("not a consistency token");

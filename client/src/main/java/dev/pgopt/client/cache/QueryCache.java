@@ -137,7 +137,7 @@ public final class QueryCache implements AutoCloseable {
     try {
       long ttl = strategy.ttl().toMillis();
       byte[] stored = StoredValue.encode(serializer.serialize(value), clock.millis() + ttl, strategy.compressAboveBytes());
-      l2.put(key, stored, ttl, strategy.tags());
+      l2.put(key, stored, ttl, strategy.tags(), meters.l2Errors::increment);
     } catch (Exception e) {
       l2Failed("write", e);
     }

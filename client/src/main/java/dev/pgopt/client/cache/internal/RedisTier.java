@@ -37,6 +37,7 @@ public final class RedisTier implements AutoCloseable {
         if redis.call('PTTL', KEYS[i]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
       end
       return 1""";
+  // KEYS: tag sets; ARGV[1]: channel ('' for none), ARGV[2]: message. One round trip for drop and announce.
   private static final String DROP_TAGS = """
       local n = 0
       for i = 1, #KEYS do
@@ -44,6 +45,11 @@ public final class RedisTier implements AutoCloseable {
         for _, k in ipairs(members) do n = n + redis.call('DEL', k) end
         redis.call('DEL', KEYS[i])
       end
+      if ARGV[1] ~= '' then redis.call('PUBLISH', ARGV[1], ARGV[2]) end
+      return n""";
+  private static final String DROP_KEYS = """
+      local n = redis.call('DEL', unpack(KEYS))
+      if ARGV[1] ~= '' then redis.call('PUBLISH', ARGV[1], ARGV[2]) end
       return n""";
 
   /** What other instances told us to drop. */
@@ -126,32 +132,42 @@ public final class RedisTier implements AutoCloseable {
     return commands.get(prefix + "v:" + key);
   }
 
-  public void put(String key, byte[] stored, long ttlMillis, Set<String> tags) {
+  /**
+   * Writes without waiting: the caller already has its value. Commands on one connection run in order, so a later
+   * invalidation from this instance still lands after this write. {@code failed} counts a write Redis refused.
+   */
+  public void put(String key, byte[] stored, long ttlMillis, Set<String> tags, Runnable failed) {
     String[] keys = new String[1 + tags.size()];
     keys[0] = prefix + "v:" + key;
     int i = 1;
     for (String t : tags) {
       keys[i++] = prefix + "t:" + t;
     }
-    commands.eval(PUT, ScriptOutputType.INTEGER, keys, stored, Long.toString(ttlMillis).getBytes(StandardCharsets.US_ASCII));
+    connection.async().<Long>eval(PUT, ScriptOutputType.INTEGER, keys, stored,
+            Long.toString(ttlMillis).getBytes(StandardCharsets.US_ASCII))
+        .whenComplete((ok, error) -> {
+          if (error != null) {
+            failed.run();
+          }
+        });
   }
 
   public void invalidateKeys(Collection<String> keys, boolean announce) {
-    commands.del(keys.stream().map(k -> prefix + "v:" + k).toArray(String[]::new));
-    if (announce) {
-      publish("k", keys);
-    }
+    commands.eval(DROP_KEYS, ScriptOutputType.INTEGER, keys.stream().map(k -> prefix + "v:" + k).toArray(String[]::new),
+        announcement(announce, "k", keys));
   }
 
   public void invalidateTags(Collection<String> tags, boolean announce) {
-    commands.eval(DROP_TAGS, ScriptOutputType.INTEGER, tags.stream().map(t -> prefix + "t:" + t).toArray(String[]::new));
-    if (announce) {
-      publish("t", tags);
-    }
+    commands.eval(DROP_TAGS, ScriptOutputType.INTEGER, tags.stream().map(t -> prefix + "t:" + t).toArray(String[]::new),
+        announcement(announce, "t", tags));
   }
 
-  private void publish(String kind, Collection<String> items) {
-    commands.publish(channel, (origin + "\n" + kind + "\n" + String.join("\n", items)).getBytes(StandardCharsets.UTF_8));
+  private byte[][] announcement(boolean announce, String kind, Collection<String> items) {
+    if (!announce) {
+      return new byte[][] {new byte[0], new byte[0]};
+    }
+    return new byte[][] {channel.getBytes(StandardCharsets.UTF_8),
+        (origin + "\n" + kind + "\n" + String.join("\n", items)).getBytes(StandardCharsets.UTF_8)};
   }
 
   public boolean isConnected() {

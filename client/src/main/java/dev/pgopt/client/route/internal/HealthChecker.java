@@ -115,6 +115,14 @@ public final class HealthChecker implements AutoCloseable {
         node.evictPooledConnections();
         LOG.log(Level.INFO, "pgopt: " + node + " is reachable again");
       }
+      boolean wrongRole = (node.role() == Role.PRIMARY) == inRecovery;
+      if (wrongRole && before.inRecovery() != inRecovery) {
+        // A failover behind a DNS name: this host changed role. Drop the probe and pooled connections so the next
+        // ones resolve the name again.
+        LOG.log(Level.WARNING, "pgopt: " + node + " changed role (in recovery: " + inRecovery + ")");
+        closeProbe(node);
+        node.evictPooledConnections();
+      }
       node.health(after);
     } catch (SQLException e) {
       closeProbe(node);

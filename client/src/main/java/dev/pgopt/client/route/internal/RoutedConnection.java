@@ -103,10 +103,13 @@ public final class RoutedConnection implements Connection {
     return session != null && lease != null && lease.node().role() == dev.pgopt.client.route.Role.PRIMARY && !readOnly;
   }
 
-  private void recordCommitPosition() throws SQLException {
+  /** After a commit succeeded: never fails it, since the write is in; without a position the session reads the primary. */
+  private void recordCommitPosition() {
     try (Statement s = physical.createStatement(); ResultSet rs = s.executeQuery(INSERT_LSN)) {
       rs.next();
       session.advance(ConsistencyToken.ofLsn(rs.getLong(1)));
+    } catch (SQLException e) {
+      session.advance(ConsistencyToken.primaryOnly());
     }
   }
 

@@ -103,6 +103,9 @@ public final class Router {
 
   /** A connection for a read that must see {@code token} (null: any healthy replica will do). */
   public Lease read(ConsistencyToken token) throws SQLException {
+    if (token != null && token.requiresPrimary()) {
+      return write();
+    }
     Node[] candidates = eligible.clone();
     int count = candidates.length;
     if (token != null) {
