@@ -1,5 +1,6 @@
 package dev.pgopt.client.bulk;
 
+import dev.pgopt.connect.CopyTextFormat;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -31,21 +32,7 @@ public final class CopyIn {
       if (count++ > 0) {
         line.append('\t');
       }
-      if (value == null) {
-        line.append("\\N");
-        return this;
-      }
-      String s = value.toString();
-      for (int i = 0; i < s.length(); i++) {
-        char c = s.charAt(i);
-        switch (c) {
-          case '\\' -> line.append("\\\\");
-          case '\n' -> line.append("\\n");
-          case '\r' -> line.append("\\r");
-          case '\t' -> line.append("\\t");
-          default -> line.append(c);
-        }
-      }
+      CopyTextFormat.append(line, value);
       return this;
     }
   }

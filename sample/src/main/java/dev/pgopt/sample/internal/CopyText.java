@@ -1,5 +1,6 @@
 package dev.pgopt.sample.internal;
 
+import dev.pgopt.connect.CopyTextFormat;
 import java.util.List;
 
 /** Builds rows in PostgreSQL's COPY text format. */
@@ -12,11 +13,7 @@ public final class CopyText {
       sb.append('\t');
     }
     firstInRow = false;
-    if (value == null) {
-      sb.append("\\N");
-    } else {
-      escape(value.toString());
-    }
+    CopyTextFormat.append(sb, value);
     return this;
   }
 
@@ -46,18 +43,5 @@ public final class CopyText {
     String s = sb.toString();
     sb.setLength(0);
     return s;
-  }
-
-  private void escape(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '\\' -> sb.append("\\\\");
-        case '\t' -> sb.append("\\t");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        default -> sb.append(c);
-      }
-    }
   }
 }
