@@ -81,6 +81,8 @@ public record VectorInventory(String database, String pgvectorVersion, List<Stri
   }
 
   static VectorSettings settings(Connection c) throws SQLException {
+    // pgvector defines its settings when its library loads, on first use of a vector in the session.
+    Sql.one(c, "SELECT '[1]'::vector IS NOT NULL", rs -> 1);
     return Sql.one(c, """
         SELECT current_setting('hnsw.ef_search', true), current_setting('hnsw.iterative_scan', true),
                current_setting('hnsw.max_scan_tuples', true), current_setting('ivfflat.probes', true),

@@ -1,0 +1,274 @@
+package dev.pgopt.vector.tune;
+
+import dev.pgopt.advise.whatif.Quoting;
+import dev.pgopt.connect.Sql;
+import dev.pgopt.vector.inspect.DistanceOperator;
+import dev.pgopt.vector.inspect.PgvectorMissingException;
+import dev.pgopt.vector.inspect.VectorColumn;
+import dev.pgopt.vector.inspect.VectorIndex;
+import dev.pgopt.vector.inspect.VectorInventory;
+import dev.pgopt.vector.inspect.VectorSettings;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+/**
+ * Measures recall against latency on the user's own data. Ground truth is exact search (index scans off, parallel
+ * workers allowed); then every setting of the sweep runs the same queries through the ANN index. Recall@k is
+ * tie-tolerant: an ANN result counts if its distance is within the k-th true distance (+1e-6), as ann-benchmarks
+ * computes it. Sampled query rows are excluded from their own results (held out). Runs in the caller's transaction,
+ * with SET LOCAL only: nothing outlives it.
+ */
+public final class RecallSweep {
+  private static final double EPSILON = 1e-6;
+
+  private final Connection c;
+  private final LongSupplier nanoTime;
+
+  public RecallSweep(Connection c, LongSupplier nanoTime) {
+    this.c = c;
+    this.nanoTime = nanoTime;
+  }
+
+  private record Query(String vector, String self) {}
+
+  private record Hit(String ctid, double distance) {}
+
+  public TuneResult run(TuneRequest r) throws SQLException, TuneException, PgvectorMissingException {
+    if (r.k() < 1 || r.k() > 1000) {
+      throw new TuneException("--k must be between 1 and 1000, got " + r.k());
+    }
+    if (r.targetRecall() <= 0 || r.targetRecall() > 1) {
+      throw new TuneException("--target-recall must be in (0, 1], got " + r.targetRecall());
+    }
+    VectorInventory inv = VectorInventory.read(c, 0);
+    VectorColumn col = column(inv, r);
+    VectorIndex index = inv.indexes().stream()
+        .filter(i -> i.schema().equals(col.schema()) && i.table().equals(col.table()) && col.column().equals(i.column()))
+        .filter(i -> i.valid() && !i.partial())
+        .findFirst()
+        .orElseThrow(() -> new TuneException("no valid HNSW or IVFFlat index on " + col.qualifiedTable() + "." + col.column()
+            + ": create one first (exact search needs no tuning), e.g. CREATE INDEX CONCURRENTLY ON "
+            + Quoting.ident(col.table()) + " USING hnsw (" + Quoting.ident(col.column()) + " vector_cosine_ops)"));
+    if (index.serves() == null) {
+      throw new TuneException("index " + index.name() + " uses opclass " + index.opclass() + ", which pgopt does not know");
+    }
+    DistanceOperator op = index.serves();
+    String table = Quoting.ident(col.schema()) + "." + Quoting.ident(col.table());
+    String column = Quoting.ident(col.column());
+    String cast = col.type() + (col.dimensions() == null ? "" : "(" + col.dimensions() + ")");
+    String where = r.filter() == null ? "" : " AND (" + r.filter() + ")";
+
+    long candidates = count(table, column, where);
+    if (candidates == 0) {
+      throw new TuneException(r.filter() == null
+          ? col.qualifiedTable() + " has no rows with a non-NULL " + col.column() + ": load data before tuning"
+          : "the filter (" + r.filter() + ") matches no rows with a non-NULL " + col.column());
+    }
+    List<Query> queries = queries(r, table, column, col, where);
+    VectorSettings settings = inv.settings();
+    String search = "SELECT ctid::text, (" + column + " " + op.symbol() + " ?::" + cast + ")::float8 AS d FROM " + table
+        + " WHERE " + column + " IS NOT NULL" + where + " ORDER BY " + column + " " + op.symbol() + " ?::" + cast
+        + " LIMIT ? " + VectorInventory.OWN_QUERY_MARK;
+
+    // Ground truth: exact search.
+    setLocal("enable_indexscan", "off");
+    setLocal("enable_bitmapscan", "off");
+    List<List<Hit>> truth = new ArrayList<>();
+    long[] exactNanos = new long[queries.size()];
+    for (int i = 0; i < queries.size(); i++) {
+      long t0 = nanoTime.getAsLong();
+      truth.add(run(search, queries.get(i), r.k()));
+      exactNanos[i] = nanoTime.getAsLong() - t0;
+    }
+    setLocal("enable_indexscan", "on");
+    setLocal("enable_bitmapscan", "on");
+    setLocal("enable_seqscan", "off");
+
+    String knob = index.hnsw() ? "hnsw.ef_search" : "ivfflat.probes";
+    List<Integer> sweep = !r.sweep().isEmpty() ? r.sweep()
+        : index.hnsw() ? TuneRequest.DEFAULT_EF_SEARCH
+        : TuneRequest.DEFAULT_PROBES.stream().filter(p -> p <= index.lists()).toList();
+    List<String> modes = r.filter() != null && index.hnsw() && settings.iterativeScan() != null
+        ? List.of("off", "relaxed_order", "strict_order") : List.of(settings.iterativeScan() == null ? "n/a" : "off");
+    List<SweepPoint> points = new ArrayList<>();
+    for (String mode : modes) {
+      if (!mode.equals("n/a")) {
+        setLocal("hnsw.iterative_scan", mode);
+      }
+      boolean warmed = false;
+      for (int value : sweep) {
+        setLocal(knob, Integer.toString(value));
+        if (!warmed) {
+          for (Query q : queries) {
+            run(search, q, r.k());
+          }
+          warmed = true;
+        }
+        points.add(measure(search, queries, truth, r.k(), knob, value, mode));
+      }
+    }
+    // The smallest setting (then the least iterative mode) that meets the target without losing rows.
+    SweepPoint recommended = points.stream()
+        .filter(p -> p.recall() >= r.targetRecall() && p.complete(r.k()))
+        .min(java.util.Comparator.comparingInt(SweepPoint::value).thenComparingInt(p -> modes.indexOf(p.iterativeScan())))
+        .orElse(null);
+    SweepPoint best = points.stream().max((a, b) -> Double.compare(a.recall(), b.recall())).orElseThrow();
+    String database = inv.database();
+    List<String> apply = new ArrayList<>();
+    List<String> advice = new ArrayList<>();
+    if (recommended != null) {
+      String setting = recommended.setting() + " = " + recommended.value();
+      apply.add("ALTER DATABASE " + Quoting.ident(database) + " SET " + setting + ";");
+      apply.add("ALTER ROLE <application role> IN DATABASE " + Quoting.ident(database) + " SET " + setting + ";");
+      apply.add("SET LOCAL " + setting + ";   -- per transaction, before the search");
+      if (!recommended.iterativeScan().equals("off") && !recommended.iterativeScan().equals("n/a")) {
+        apply.add("SET LOCAL hnsw.iterative_scan = " + recommended.iterativeScan() + ";");
+      }
+    } else {
+      advice.add(String.format("recall %.3f is the best measured (%s = %d%s), below the target %.3f", best.recall(),
+          best.setting(), best.value(), best.iterativeScan().equals("off") || best.iterativeScan().equals("n/a") ? ""
+              : ", iterative scan " + best.iterativeScan(), r.targetRecall()));
+      if (index.hnsw()) {
+        advice.add("rebuild the index with a denser graph: m = " + Math.min(2 * index.m(), 64) + ", ef_construction = "
+            + Math.max(2 * index.efConstruction(), 4 * index.m()) + " (now m = " + index.m() + ", ef_construction = "
+            + index.efConstruction() + "), then tune again");
+      } else {
+        advice.add("raise ivfflat.probes beyond the sweep, or rebuild with lists ≈ rows / 1000 (now " + index.lists() + ")");
+      }
+      if (r.filter() != null && !best.complete(r.k())) {
+        advice.add("filtered searches return fewer than k rows: a partial index for the filter, or iterative scan with a"
+            + " higher hnsw.max_scan_tuples, keeps them complete");
+      }
+    }
+    double exactMs = Arrays.stream(exactNanos).average().orElse(0) / 1e6;
+    String params = index.hnsw() ? "m = " + index.m() + ", ef_construction = " + index.efConstruction()
+        : "lists = " + index.lists();
+    return new TuneResult(database, col.schema(), col.table(), col.column(), col.type(),
+        col.dimensions() == null ? 0 : col.dimensions(), candidates, index.name(), index.method(), index.opclass(), params,
+        r.k(), r.targetRecall(), queries.size(), r.queryVectors().isEmpty() ? "sampled rows (held out)" : "supplied",
+        r.filter(), exactMs, exactMs == 0 ? 0 : 1000 / exactMs, points, recommended, best, apply, advice);
+  }
+
+  private VectorColumn column(VectorInventory inv, TuneRequest r) throws TuneException, SQLException {
+    VectorColumn col = inv.column(r.schema(), r.table(), r.column()).orElse(null);
+    if (col != null) {
+      if (!col.type().equals("vector") && !col.type().equals("halfvec")) {
+        throw new TuneException("tune supports vector and halfvec columns; " + r.table() + "." + r.column() + " is " + col.type());
+      }
+      return col;
+    }
+    List<String> type = Sql.list(c, """
+        SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a JOIN pg_class t ON t.oid = a.attrelid
+          JOIN pg_namespace n ON n.oid = t.relnamespace
+         WHERE n.nspname = ? AND t.relname = ? AND a.attname = ? AND a.attnum > 0 AND NOT a.attisdropped""",
+        rs -> rs.getString(1), r.schema(), r.table(), r.column());
+    if (type.isEmpty()) {
+      throw new TuneException("no column " + r.schema() + "." + r.table() + "." + r.column()
+          + ": check --table (schema.table) and --column");
+    }
+    throw new TuneException(r.schema() + "." + r.table() + "." + r.column() + " is " + type.get(0)
+        + ", not a vector column: tune works on pgvector's vector and halfvec types");
+  }
+
+  private long count(String table, String column, String where) throws SQLException, TuneException {
+    try {
+      return Sql.one(c, "SELECT count(*) FROM " + table + " WHERE " + column + " IS NOT NULL" + where + " "
+          + VectorInventory.OWN_QUERY_MARK, rs -> rs.getLong(1));
+    } catch (SQLException e) {
+      if (e.getSQLState() != null && (e.getSQLState().startsWith("42") || e.getSQLState().startsWith("22"))) {
+        throw new TuneException("the filter is not a valid predicate on this table: "
+            + e.getMessage().lines().findFirst().orElse("").replaceFirst("^ERROR: ", ""));
+      }
+      throw e;
+    }
+  }
+
+  private List<Query> queries(TuneRequest r, String table, String column, VectorColumn col, String where)
+      throws SQLException, TuneException {
+    if (!r.queryVectors().isEmpty()) {
+      List<Query> out = new ArrayList<>();
+      for (int i = 0; i < r.queryVectors().size(); i++) {
+        String v = r.queryVectors().get(i).strip();
+        int dims = v.isEmpty() || v.equals("[]") ? 0 : v.split(",").length;
+        if (col.dimensions() != null && dims != col.dimensions()) {
+          throw new TuneException("query vector " + (i + 1) + " has " + dims + " dimensions; " + col.column() + " has "
+              + col.dimensions());
+        }
+        out.add(new Query(v, null));
+      }
+      return out;
+    }
+    if (r.sampleQueries() < 1) {
+      throw new TuneException("--queries must be at least 1");
+    }
+    Sql.one(c, "SELECT setseed(?)", rs -> 1, (double) (r.seed() % 1000) / 1000.0);
+    return Sql.list(c, "SELECT " + column + "::text, ctid::text FROM " + table + " WHERE " + column + " IS NOT NULL"
+        + where + " ORDER BY random() LIMIT ? " + VectorInventory.OWN_QUERY_MARK,
+        rs -> new Query(rs.getString(1), rs.getString(2)), r.sampleQueries());
+  }
+
+  /** The k nearest, without the query's own row. */
+  private List<Hit> run(String sql, Query q, int k) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, q.vector());
+      ps.setString(2, q.vector());
+      ps.setInt(3, k + (q.self() == null ? 0 : 1));
+      List<Hit> hits = new ArrayList<>(k + 1);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          if (!rs.getString(1).equals(q.self())) {
+            hits.add(new Hit(rs.getString(1), rs.getDouble(2)));
+          }
+        }
+      }
+      return hits.size() > k ? hits.subList(0, k) : hits;
+    }
+  }
+
+  private SweepPoint measure(String sql, List<Query> queries, List<List<Hit>> truth, int k, String knob, int value,
+      String mode) throws SQLException {
+    long[] nanos = new long[queries.size()];
+    double recallSum = 0;
+    long rows = 0;
+    int minRows = Integer.MAX_VALUE;
+    long start = nanoTime.getAsLong();
+    for (int i = 0; i < queries.size(); i++) {
+      long t0 = nanoTime.getAsLong();
+      List<Hit> got = run(sql, queries.get(i), k);
+      nanos[i] = nanoTime.getAsLong() - t0;
+      rows += got.size();
+      minRows = Math.min(minRows, got.size());
+      recallSum += recall(truth.get(i), got, k);
+    }
+    long total = nanoTime.getAsLong() - start;
+    Arrays.sort(nanos);
+    double mean = Arrays.stream(nanos).average().orElse(0) / 1e6;
+    double p95 = nanos[(int) Math.min(nanos.length - 1, Math.ceil(0.95 * nanos.length) - 1)] / 1e6;
+    return new SweepPoint(knob, value, mode, recallSum / queries.size(), (double) rows / queries.size(), minRows, mean, p95,
+        queries.size() / (total / 1e9));
+  }
+
+  /** ann-benchmarks' recall: results within the k-th true distance, over k (or over fewer when the truth has fewer). */
+  static double recall(List<Hit> truth, List<Hit> got, int k) {
+    if (truth.isEmpty()) {
+      return 1;
+    }
+    double threshold = truth.get(truth.size() - 1).distance() + EPSILON;
+    long within = got.stream().filter(h -> h.distance() <= threshold).count();
+    return Math.min(1.0, (double) within / Math.min(k, truth.size()));
+  }
+
+  private void setLocal(String name, String value) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("SET LOCAL " + name + " = '" + value.replace("'", "''") + "'");
+    }
+  }
+
+}
