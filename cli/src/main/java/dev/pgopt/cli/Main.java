@@ -32,6 +32,9 @@ public final class Main {
     cl.addSubcommand(new AdviseCommand(ctx));
     cl.addSubcommand(new ApplyCommand(ctx));
     cl.addSubcommand(new VerifyCommand(ctx));
+    cl.addSubcommand(new CommandLine(new VectorCommand())
+        .addSubcommand(new VectorCommand.Inspect(ctx))
+        .addSubcommand(new VectorCommand.Tune(ctx)));
     cl.addSubcommand(new CommandLine(new PgoptCommand.Sample())
         .addSubcommand(new SampleLoadCommand(ctx))
         .addSubcommand(new SampleWorkloadCommand(ctx))
