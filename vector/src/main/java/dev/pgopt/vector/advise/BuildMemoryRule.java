@@ -1,0 +1,60 @@
+package dev.pgopt.vector.advise;
+
+import dev.pgopt.advise.AdviceContext;
+import dev.pgopt.advise.Finding;
+import dev.pgopt.advise.Finding.Action;
+import dev.pgopt.advise.Finding.Confidence;
+import dev.pgopt.advise.Finding.DbObject;
+import dev.pgopt.advise.Finding.Severity;
+import dev.pgopt.advise.Rule;
+import dev.pgopt.analyze.health.Units;
+import dev.pgopt.vector.inspect.VectorIndex;
+import dev.pgopt.vector.inspect.VectorInventory;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code vector.build_memory}: an HNSW index larger than maintenance_work_mem. pgvector builds the graph in memory and
+ * falls back to a much slower on-disk build when it does not fit ("hnsw graph no longer fits into
+ * maintenance_work_mem"), which matters for every REINDEX and rebuild.
+ */
+final class BuildMemoryRule implements Rule {
+  private final SharedInventory shared;
+
+  BuildMemoryRule(SharedInventory shared) {
+    this.shared = shared;
+  }
+
+  @Override
+  public String id() {
+    return "vector.build_memory";
+  }
+
+  @Override
+  public List<Finding> evaluate(AdviceContext ctx) throws SQLException {
+    Optional<VectorInventory> inv = shared.of(ctx);
+    List<Finding> out = new ArrayList<>();
+    if (inv.isEmpty()) {
+      return out;
+    }
+    long mwm = inv.get().settings().maintenanceWorkMemBytes();
+    for (VectorIndex i : inv.get().indexes()) {
+      if (!i.hnsw() || i.sizeBytes() <= mwm) {
+        continue;
+      }
+      long want = (long) Math.ceil(i.sizeBytes() * 1.25 / (64L * 1024 * 1024)) * 64;
+      out.add(new Finding(id() + ":" + i.schema() + "." + i.name(), id(), Severity.INFO,
+          new DbObject(i.schema(), i.table(), i.name(), null),
+          "HNSW index " + i.name() + " (" + Units.bytes(i.sizeBytes()) + ") is larger than maintenance_work_mem ("
+              + Units.bytes(mwm) + "): rebuilding it falls back to a slow on-disk graph build",
+          Map.of("index_bytes", i.sizeBytes(), "maintenance_work_mem_bytes", mwm), Map.of(), Confidence.MEASURED,
+          new Action("SET maintenance_work_mem = '" + want + "MB';  -- in the session that builds or rebuilds it\n"
+              + "REINDEX INDEX CONCURRENTLY " + i.schema() + "." + i.name() + ";  -- only when a rebuild is due", null, true,
+              "SHARE UPDATE EXCLUSIVE", "low")));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,108 @@
+package dev.pgopt.vector.advise;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pgopt.advise.AdviceContext;
+import dev.pgopt.advise.Advisor;
+import dev.pgopt.advise.Finding;
+import dev.pgopt.advise.Rule;
+import dev.pgopt.testkit.PostgresExtension;
+import dev.pgopt.testkit.TestCluster;
+import dev.pgopt.testkit.TestDatabase;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(PostgresExtension.class)
+class VectorRulesTest {
+
+  @BeforeAll
+  static void plant(TestDatabase db) throws Exception {
+    db.execute("CREATE TABLE docs (id int PRIMARY KEY, category int, embedding vector(8))",
+        "INSERT INTO docs SELECT g, g % 10, (SELECT array_agg(random())::vector(8) FROM generate_series(1, 8) WHERE g > 0)"
+            + " FROM generate_series(1, 20000) g",
+        "CREATE INDEX docs_hnsw ON docs USING hnsw (embedding vector_cosine_ops)",
+        "CREATE TABLE plain (id int, v vector(3))",
+        "INSERT INTO plain SELECT g, ARRAY[g, g, g]::vector FROM generate_series(1, 100) g",
+        "CREATE TABLE lists (id int, v vector(4))",
+        "INSERT INTO lists SELECT g, ARRAY[random(), random(), random(), random()]::vector FROM generate_series(1, 20000) g",
+        "CREATE INDEX lists_ivf ON lists USING ivfflat (v vector_l2_ops) WITH (lists = 300)",
+        "ANALYZE",
+        "SELECT pg_stat_statements_reset()");
+    String q = "'[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8]'";
+    try (Connection c = db.connect(); Statement s = c.createStatement()) {
+      for (int i = 0; i < 3; i++) {
+        s.executeQuery("SELECT id FROM docs ORDER BY embedding <-> " + q + " LIMIT 10").close();
+        s.executeQuery("SELECT id FROM docs WHERE category = 3 ORDER BY embedding <=> " + q + " LIMIT 10").close();
+        s.executeQuery("SELECT id FROM docs ORDER BY embedding <=> " + q + " LIMIT 100").close();
+        s.executeQuery("SELECT id FROM plain ORDER BY v <=> '[1,2,3]' LIMIT 5").close();
+      }
+    }
+  }
+
+  private static List<Finding> run(TestDatabase db, List<Rule> rules) throws Exception {
+    try (Connection c = db.connect()) {
+      c.setAutoCommit(false);
+      try (Statement s = c.createStatement()) {
+        s.execute("SET LOCAL maintenance_work_mem = '1MB'");
+      }
+      AdviceContext ctx = new AdviceContext(c, 150000, Clock.systemUTC(), Optional.empty(), Map.of(), Map.of(), new ArrayList<>());
+      List<Finding> out = new ArrayList<>();
+      for (Rule r : rules) {
+        out.addAll(r.evaluate(ctx));
+      }
+      c.rollback();
+      return out;
+    }
+  }
+
+  private static Finding only(List<Finding> all, String rule) {
+    List<Finding> of = all.stream().filter(f -> f.rule().equals(rule)).toList();
+    assertThat(of).as(rule + " in " + all.stream().map(Finding::id).toList()).hasSize(1);
+    return of.get(0);
+  }
+
+  @Test
+  void everyVectorRuleFindsItsPlantedProblem(TestDatabase db) throws Exception {
+    List<Rule> rules = new ArrayList<>(new VectorRules().rules());
+    assertThat(rules).extracting(Rule::id).containsExactly("vector.no_ann_index", "vector.opclass_mismatch",
+        "vector.ef_search_below_limit", "vector.filtered_recall", "vector.halfvec_candidate", "vector.build_memory",
+        "vector.ivfflat_params");
+    SharedInventory shared = new SharedInventory();
+    rules.add(new HalfvecCandidateRule(shared, 1));
+    List<Finding> all = run(db, rules);
+
+    Finding noIndex = only(all, "vector.no_ann_index");
+    assertThat(noIndex.object().table()).isEqualTo("plain");
+    assertThat(noIndex.action().sql()).contains("USING hnsw (v vector_cosine_ops)").contains("CONCURRENTLY");
+    assertThat(only(all, "vector.opclass_mismatch").action().sql()).contains("USING hnsw (embedding vector_l2_ops)");
+    assertThat(only(all, "vector.ef_search_below_limit").evidence().get("rows_per_call")).isEqualTo(40.0);
+    assertThat(only(all, "vector.filtered_recall").action().sql()).contains("SET hnsw.iterative_scan = relaxed_order");
+    assertThat(only(all, "vector.build_memory").object().index()).isEqualTo("docs_hnsw");
+    Finding ivf = only(all, "vector.ivfflat_params");
+    assertThat(ivf.evidence()).containsEntry("recommended_lists", 20);
+    assertThat(ivf.action().sql()).contains("WITH (lists = 20)");
+    assertThat(all.stream().filter(f -> f.rule().equals("vector.halfvec_candidate")).map(f -> f.object().table()))
+        .contains("docs");
+  }
+
+  @Test
+  void theAdvisorPicksThemUpThroughItsPluginPoint() {
+    assertThat(Advisor.standardRules(50, null).stream().map(Rule::id)).contains("vector.no_ann_index", "vector.ivfflat_params");
+  }
+
+  @Test
+  void nothingWithoutPgvector(TestCluster cluster) throws Exception {
+    try (TestDatabase bare = cluster.createDatabase()) {
+      bare.execute("DROP EXTENSION vector");
+      assertThat(run(bare, new VectorRules().rules())).isEmpty();
+    }
+  }
+}
