@@ -37,6 +37,7 @@ public final class Main {
         .addSubcommand(new VectorCommand.Tune(ctx)));
     cl.addSubcommand(new CommandLine(new PgoptCommand.Sample())
         .addSubcommand(new SampleLoadCommand(ctx))
+        .addSubcommand(new SampleEmbedCommand(ctx))
         .addSubcommand(new SampleWorkloadCommand(ctx))
         .addSubcommand(new SampleEvaluateCommand(ctx)));
     return cl;
