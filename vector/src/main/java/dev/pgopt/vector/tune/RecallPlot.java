@@ -38,9 +38,10 @@ public final class RecallPlot {
     double yMax = Math.max(r.exactQps(), r.points().stream().mapToDouble(SweepPoint::qps).max().orElse(1)) * 1.1;
     g.setColor(Color.DARK_GRAY);
     g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
-    g.drawString(String.format("%s.%s (%s, %s, %s): recall@%d vs queries/s, %d queries", r.table(), r.column(), r.method(),
-        r.opclass(), r.indexParameters(), r.k(), r.queries()), LEFT, 28);
+    g.drawString(String.format("%s.%s: recall@%d against queries per second", r.table(), r.column(), r.k()), LEFT, 22);
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+    g.drawString(String.format("%s %s (%s), %d queries, %s rows", r.method(), r.opclass(), r.indexParameters(), r.queries(),
+        String.format("%,d", r.rows())), LEFT, 40);
     g.drawRect(LEFT, TOP, W - LEFT - RIGHT, H - TOP - BOTTOM);
     for (int i = 0; i <= 5; i++) {
       double x = xMin + (1 - xMin) * i / 5;
@@ -85,11 +86,11 @@ public final class RecallPlot {
       }
       String label = e.getKey().equals("n/a") || byMode.size() == 1 ? e.getValue().get(0).setting()
           : e.getValue().get(0).setting() + ", iterative scan " + e.getKey();
-      g.drawString(label, W - RIGHT - 300, TOP + 20 + 16 * s);
+      g.drawString(label, LEFT + 12, H - BOTTOM - 30 - 16 * (byMode.size() - s));
       s++;
     }
     g.setColor(Color.DARK_GRAY);
-    g.drawString("* fewer rows than k returned", W - RIGHT - 300, TOP + 20 + 16 * s);
+    g.drawString("* fewer rows than k returned", LEFT + 12, H - BOTTOM - 30);
     g.dispose();
     ImageIO.write(img, "png", file.toFile());
   }

@@ -208,10 +208,10 @@ public final class RecallSweep {
     if (r.sampleQueries() < 1) {
       throw new TuneException("--queries must be at least 1");
     }
-    Sql.one(c, "SELECT setseed(?)", rs -> 1, (double) (r.seed() % 1000) / 1000.0);
+    // A hash of the row's position and the seed, not random(): parallel workers do not share setseed().
     return Sql.list(c, "SELECT " + column + "::text, ctid::text FROM " + table + " WHERE " + column + " IS NOT NULL"
-        + where + " ORDER BY random() LIMIT ? " + VectorInventory.OWN_QUERY_MARK,
-        rs -> new Query(rs.getString(1), rs.getString(2)), r.sampleQueries());
+        + where + " ORDER BY md5(ctid::text || ?) LIMIT ? " + VectorInventory.OWN_QUERY_MARK,
+        rs -> new Query(rs.getString(1), rs.getString(2)), Long.toString(r.seed()), r.sampleQueries());
   }
 
   /** The k nearest, without the query's own row. */
