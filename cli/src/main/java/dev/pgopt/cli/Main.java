@@ -34,7 +34,8 @@ public final class Main {
     cl.addSubcommand(new VerifyCommand(ctx));
     cl.addSubcommand(new CommandLine(new VectorCommand())
         .addSubcommand(new VectorCommand.Inspect(ctx))
-        .addSubcommand(new VectorCommand.Tune(ctx)));
+        .addSubcommand(new VectorCommand.Tune(ctx))
+        .addSubcommand(new VectorCommand.BuildIndex(ctx)));
     cl.addSubcommand(new CommandLine(new PgoptCommand.Sample())
         .addSubcommand(new SampleLoadCommand(ctx))
         .addSubcommand(new SampleEmbedCommand(ctx))

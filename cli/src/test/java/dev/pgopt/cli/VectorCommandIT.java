@@ -66,6 +66,43 @@ class VectorCommandIT {
   }
 
   @Test
+  void buildIndexPlansThenBuildsConcurrentlyWithAuditTrail(TestDatabase db) throws Exception {
+    db.execute("CREATE TABLE raw_notes (id int PRIMARY KEY, embedding vector(12))",
+        "INSERT INTO raw_notes SELECT g, (SELECT array_agg(random())::vector(12) FROM generate_series(1, 12) WHERE g > 0)"
+            + " FROM generate_series(1, 2000) g", "ANALYZE raw_notes");
+    CliRun dry = run("vector", "build-index", "--url", db.url(), "--table", "raw_notes", "--column", "embedding",
+        "--distance", "l2", "--m", "8", "--ef-construction", "32");
+    assertThat(dry.exitCode()).as(dry.all()).isZero();
+    assertThat(dry.out()).contains("hnsw index raw_notes_embedding_hnsw on public.raw_notes (embedding), 2,000 rows")
+        .contains("CREATE INDEX CONCURRENTLY raw_notes_embedding_hnsw ON public.raw_notes USING hnsw (embedding vector_l2_ops)"
+            + " WITH (m = 8, ef_construction = 32);")
+        .contains("with max_parallel_maintenance_workers = 0").contains("Dry run: nothing was built.");
+    try (java.sql.Connection c = db.connect()) {
+      assertThat(dev.pgopt.testkit.Probe.exists(c, "SELECT 1 FROM pg_class WHERE relname = 'raw_notes_embedding_hnsw'")).isFalse();
+    }
+    CliRun built = run("vector", "build-index", "--url", db.url(), "--table", "raw_notes", "--column", "embedding",
+        "--distance", "l2", "--m", "8", "--ef-construction", "32", "--execute");
+    assertThat(built.exitCode()).as(built.all()).isZero();
+    assertThat(built.out()).contains("Built raw_notes_embedding_hnsw in ");
+    try (java.sql.Connection c = db.connect()) {
+      assertThat(dev.pgopt.testkit.Probe.exists(c, "SELECT 1 FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+          + " WHERE i.relname = 'raw_notes_embedding_hnsw' AND x.indisvalid")).isTrue();
+      assertThat(dev.pgopt.testkit.Probe.count(c, "SELECT count(*) FROM pgopt.actions WHERE rule = 'vector.build_index'"))
+          .isEqualTo(1);
+    }
+    CliRun again = run("vector", "build-index", "--url", db.url(), "--table", "raw_notes", "--column", "embedding", "--distance", "l2");
+    assertThat(again.exitCode()).isEqualTo(64);
+    assertThat(again.err()).contains("already exists: choose --name");
+    CliRun badM = run("vector", "build-index", "--url", db.url(), "--table", "raw_notes", "--column", "embedding", "--m", "8",
+        "--ef-construction", "10", "--name", "x");
+    assertThat(badM.err()).contains("--ef-construction must be at least 2·m = 16");
+    CliRun badMethod = run("vector", "build-index", "--url", db.url(), "--table", "raw_notes", "--column", "embedding",
+        "--method", "btree");
+    assertThat(badMethod.exitCode()).isEqualTo(64);
+    assertThat(badMethod.err()).contains("--method must be hnsw or ivfflat");
+  }
+
+  @Test
   void badInputIsOneLine(TestCluster cluster, TestDatabase db) throws Exception {
     CliRun notVector = run("vector", "tune", "--url", db.url(), "--table", "notes", "--column", "topic");
     assertThat(notVector.exitCode()).isEqualTo(64);
