@@ -35,7 +35,8 @@ public final class Main {
     cl.addSubcommand(new CommandLine(new VectorCommand())
         .addSubcommand(new VectorCommand.Inspect(ctx))
         .addSubcommand(new VectorCommand.Tune(ctx))
-        .addSubcommand(new VectorCommand.BuildIndex(ctx)));
+        .addSubcommand(new VectorCommand.BuildIndex(ctx))
+        .addSubcommand(new VectorCommand.MigrateHalfvec(ctx)));
     cl.addSubcommand(new CommandLine(new PgoptCommand.Sample())
         .addSubcommand(new SampleLoadCommand(ctx))
         .addSubcommand(new SampleEmbedCommand(ctx))
