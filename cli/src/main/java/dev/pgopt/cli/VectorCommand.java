@@ -115,11 +115,8 @@ public final class VectorCommand implements Callable<Integer> {
     @Mixin
     ConnectionOptions connection = new ConnectionOptions();
 
-    @Option(names = "--table", required = true, paramLabel = "[SCHEMA.]TABLE")
-    String table;
-
-    @Option(names = "--column", required = true)
-    String column;
+    @Mixin
+    VectorColumnOptions target = new VectorColumnOptions();
 
     @Option(names = "--target-recall", defaultValue = "0.95", description = "Default: ${DEFAULT-VALUE}.")
     double targetRecall;
@@ -161,9 +158,8 @@ public final class VectorCommand implements Callable<Integer> {
         throw new CliFailure(ExitCode.USAGE, "--sweep values must be between 1 and 1000");
       }
       List<String> vectors = queryFile == null ? List.of() : readVectors(queryFile);
-      String schema = table.contains(".") ? table.substring(0, table.indexOf('.')) : "public";
-      String name = table.contains(".") ? table.substring(table.indexOf('.') + 1) : table;
-      TuneRequest request = new TuneRequest(schema, name, column, k, targetRecall, queries, vectors, filter, sweep, seed);
+      TuneRequest request = new TuneRequest(this.target.schema(), this.target.tableName(), this.target.column(), k,
+          targetRecall, queries, vectors, filter, sweep, seed);
       DatabaseTarget target = connection.target(ctx);
       try (Session session = Session.open(target, connection.sessionOptions())) {
         TuneResult result = readOnly(session, c -> {
@@ -231,11 +227,8 @@ public final class VectorCommand implements Callable<Integer> {
     @Mixin
     ConnectionOptions connection = new ConnectionOptions();
 
-    @Option(names = "--table", required = true, paramLabel = "[SCHEMA.]TABLE")
-    String table;
-
-    @Option(names = "--column", required = true)
-    String column;
+    @Mixin
+    VectorColumnOptions target = new VectorColumnOptions();
 
     @Option(names = "--method", defaultValue = "hnsw", description = "hnsw (default) or ivfflat.")
     String method;
@@ -296,10 +289,8 @@ public final class VectorCommand implements Callable<Integer> {
       }
       Duration lock = ConnectionOptions.duration(lockTimeout, "--lock-timeout");
       Duration build = ConnectionOptions.duration(buildTimeout, "--build-timeout");
-      String schema = table.contains(".") ? table.substring(0, table.indexOf('.')) : "public";
-      String tableName = table.contains(".") ? table.substring(table.indexOf('.') + 1) : table;
-      IndexBuildPlan.Request request = new IndexBuildPlan.Request(schema, tableName, column, method, op, m, efConstruction,
-          lists, name, cap, workers);
+      IndexBuildPlan.Request request = new IndexBuildPlan.Request(this.target.schema(), this.target.tableName(),
+          this.target.column(), method, op, m, efConstruction, lists, name, cap, workers);
       DatabaseTarget target = connection.target(ctx);
       IndexBuildPlan plan;
       try (Session session = Session.open(target, connection.sessionOptions())) {
@@ -377,11 +368,8 @@ public final class VectorCommand implements Callable<Integer> {
     @Mixin
     ConnectionOptions connection = new ConnectionOptions();
 
-    @Option(names = "--table", required = true, paramLabel = "[SCHEMA.]TABLE")
-    String table;
-
-    @Option(names = "--column", required = true)
-    String column;
+    @Mixin
+    VectorColumnOptions target = new VectorColumnOptions();
 
     @Option(names = "--batch", defaultValue = "5000", description = "Rows per backfill transaction (default: ${DEFAULT-VALUE}).")
     int batch;
@@ -406,8 +394,9 @@ public final class VectorCommand implements Callable<Integer> {
       if (batch < 1 || maxBatches < 0) {
         throw new CliFailure(ExitCode.USAGE, "--batch must be at least 1 and --max-batches not negative");
       }
-      String schema = table.contains(".") ? table.substring(0, table.indexOf('.')) : "public";
-      String tableName = table.contains(".") ? table.substring(table.indexOf('.') + 1) : table;
+      String schema = this.target.schema();
+      String tableName = this.target.tableName();
+      String column = this.target.column();
       DatabaseTarget target = connection.target(ctx);
       try (Connection c = Connections.open(target, connection.sessionOptions())) {
         HalfvecMigration migration = new HalfvecMigration(c, ctx.err()::println);
@@ -464,7 +453,7 @@ public final class VectorCommand implements Callable<Integer> {
 
     private HalfvecMigration.State state(HalfvecMigration m, String schema, String tableName) throws SQLException {
       try {
-        return m.state(schema, tableName, column);
+        return m.state(schema, tableName, target.column());
       } catch (TuneException e) {
         throw new CliFailure(ExitCode.USAGE, e.getMessage());
       } catch (PgvectorMissingException e) {
@@ -474,7 +463,7 @@ public final class VectorCommand implements Callable<Integer> {
 
     private void printPlan(HalfvecMigration.State s, int n) {
       String t = s.column().schema() + "." + s.column().table();
-      ctx.out().printf("Migrate %s.%s from vector(%d) to halfvec(%d): %s rows%s%n", t, column, n, n, Units.count(s.column().rows()),
+      ctx.out().printf("Migrate %s.%s from vector(%d) to halfvec(%d): %s rows%s%n", t, target.column(), n, n, Units.count(s.column().rows()),
           s.newColumnExists() ? String.format(", resuming (%,d rows still to backfill)", Math.max(0, s.remaining())) : "");
       ctx.out().println("  1. values checked against fp16's range: all fit");
       ctx.out().println("  2. ALTER TABLE " + t + " ADD COLUMN " + s.newColumn() + " halfvec(" + n + "); trigger "
@@ -484,10 +473,10 @@ public final class VectorCommand implements Callable<Integer> {
         ctx.out().println("  4. CREATE INDEX CONCURRENTLY " + i.name() + "_half ON " + t + " USING " + i.method() + " ("
             + s.newColumn() + " " + i.opclass().replace("vector_", "halfvec_") + ") -- then compare recall with " + i.name());
       }
-      ctx.out().println("  5. one transaction (lock_timeout 5s): rename " + column + " -> " + column + "_vector_old, "
-          + s.newColumn() + " -> " + column + ", and the indexes likewise");
-      ctx.out().println("  Alternative without touching the column: an expression index on (" + column + "::halfvec(" + n
-          + ")), queried as ORDER BY " + column + "::halfvec(" + n + ") <=> $1::halfvec(" + n + ") (pgopt advise shows it).");
+      ctx.out().println("  5. one transaction (lock_timeout 5s): rename " + target.column() + " -> " + target.column() + "_vector_old, "
+          + s.newColumn() + " -> " + target.column() + ", and the indexes likewise");
+      ctx.out().println("  Alternative without touching the column: an expression index on (" + target.column() + "::halfvec(" + n
+          + ")), queried as ORDER BY " + target.column() + "::halfvec(" + n + ") <=> $1::halfvec(" + n + ") (pgopt advise shows it).");
     }
 
     private List<String[]> buildIndexes(Connection c, HalfvecMigration.State s) throws SQLException {
@@ -534,7 +523,7 @@ public final class VectorCommand implements Callable<Integer> {
         return null;
       }
       double[] recall = new double[2];
-      String[] columns = {column, s.newColumn()};
+      String[] columns = {target.column(), s.newColumn()};
       for (int i = 0; i < 2; i++) {
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(false);
@@ -562,7 +551,7 @@ public final class VectorCommand implements Callable<Integer> {
     /** Column bytes old/new and ANN index bytes old/new. */
     private long[] sizes(Connection c, HalfvecMigration.State s, List<String[]> renames) throws SQLException {
       long[] out = new long[4];
-      String q = "SELECT coalesce(sum(pg_column_size(" + Quoting.ident(column) + ")), 0), coalesce(sum(pg_column_size("
+      String q = "SELECT coalesce(sum(pg_column_size(" + Quoting.ident(target.column()) + ")), 0), coalesce(sum(pg_column_size("
           + Quoting.ident(s.newColumn()) + ")), 0) FROM " + Quoting.ident(s.column().schema()) + "."
           + Quoting.ident(s.column().table());
       dev.pgopt.connect.Sql.one(c, q, rs -> {
