@@ -144,6 +144,14 @@ public final class VectorCommand implements Callable<Integer> {
     @Option(names = "--plot", paramLabel = "FILE.png", description = "Also draw the recall/QPS curve.")
     Path plot;
 
+    @Option(names = "--build", split = ",", paramLabel = "M:EF_CONSTRUCTION", description = "Instead, compare HNSW build"
+        + " parameters on a sample: build time, size and recall per candidate, e.g. --build 16:64,16:128,32:128."
+        + " Needs CREATE on schema public (a private unlogged table, dropped afterwards).")
+    List<String> build = new ArrayList<>();
+
+    @Option(names = "--build-sample", defaultValue = "20000", description = "Rows sampled for --build (default: ${DEFAULT-VALUE}).")
+    int buildSample;
+
     @Option(names = "--format", defaultValue = "human", description = "human (default) or json (docs/vector.md).")
     String format;
 
@@ -158,6 +166,9 @@ public final class VectorCommand implements Callable<Integer> {
         throw new CliFailure(ExitCode.USAGE, "--sweep values must be between 1 and 1000");
       }
       List<String> vectors = queryFile == null ? List.of() : readVectors(queryFile);
+      if (!build.isEmpty()) {
+        return compareBuilds(vectors);
+      }
       TuneRequest request = new TuneRequest(this.target.schema(), this.target.tableName(), this.target.column(), k,
           targetRecall, queries, vectors, filter, sweep, seed);
       DatabaseTarget target = connection.target(ctx);
@@ -184,6 +195,56 @@ public final class VectorCommand implements Callable<Integer> {
         return result.targetMet() ? ExitCode.OK : ExitCode.WARNING;
       } catch (DatabaseFailure f) {
         throw new CliFailure(ExitCode.UNKNOWN, f.getMessage(), f);
+      }
+    }
+
+    private int compareBuilds(List<String> vectors) {
+      List<int[]> candidates = new ArrayList<>();
+      for (String b : build) {
+        String[] p = b.split(":");
+        try {
+          candidates.add(new int[] {Integer.parseInt(p[0].strip()), Integer.parseInt(p[1].strip())});
+        } catch (RuntimeException e) {
+          throw new CliFailure(ExitCode.USAGE, "--build takes m:ef_construction pairs like 16:64, not '" + b + "'");
+        }
+      }
+      TuneRequest request = new TuneRequest(this.target.schema(), this.target.tableName(), this.target.column(), k,
+          targetRecall, queries, vectors, filter, sweep, seed);
+      DatabaseTarget target = connection.target(ctx);
+      try (Connection c = Connections.open(target, connection.sessionOptions())) {
+        List<dev.pgopt.vector.tune.BuildComparison.Candidate> result =
+            new dev.pgopt.vector.tune.BuildComparison(c, System::nanoTime, ctx.err()::println)
+                .run(request, candidates, buildSample, 1L << 30);
+        ctx.out().printf("HNSW build candidates on %,d sampled rows of %s.%s (k = %d, target recall %.3f)%n%n", buildSample,
+            request.table(), request.column(), k, targetRecall);
+        ctx.out().printf("  %-6s %-16s %10s %10s %18s %12s %12s%n", "m", "ef_construction", "build s", "size",
+            "smallest ef_search", "its recall", "its QPS");
+        for (dev.pgopt.vector.tune.BuildComparison.Candidate cand : result) {
+          SweepPointView v = SweepPointView.of(cand.sweep());
+          ctx.out().printf("  %-6d %-16d %10.2f %10s %18s %12s %12s%n", cand.m(), cand.efConstruction(), cand.buildSeconds(),
+              Units.bytes(cand.sizeBytes()), v.setting, v.recall, v.qps);
+        }
+        ctx.out().println("\nRecall on a sample runs higher than on the whole table: compare the rows with each other.");
+        return ExitCode.OK;
+      } catch (TuneException e) {
+        throw new CliFailure(ExitCode.USAGE, e.getMessage());
+      } catch (PgvectorMissingException e) {
+        throw new CliFailure(ExitCode.UNKNOWN, e.getMessage());
+      } catch (DatabaseFailure f) {
+        throw new CliFailure(ExitCode.UNKNOWN, f.getMessage(), f);
+      } catch (SQLException e) {
+        throw new CliFailure(ExitCode.UNKNOWN, "--build failed: " + e.getMessage().lines().findFirst().orElse(""), e);
+      }
+    }
+
+    /** The recommended point of a candidate's sweep, as table cells. */
+    private record SweepPointView(String setting, String recall, String qps) {
+      static SweepPointView of(TuneResult r) {
+        if (r.recommended() == null) {
+          return new SweepPointView("not met", String.format("best %.3f", r.best().recall()), "");
+        }
+        return new SweepPointView(Integer.toString(r.recommended().value()), String.format("%.3f", r.recommended().recall()),
+            String.format("%.0f", r.recommended().qps()));
       }
     }
 

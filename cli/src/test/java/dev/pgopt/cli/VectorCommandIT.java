@@ -103,6 +103,21 @@ class VectorCommandIT {
   }
 
   @Test
+  void tuneBuildComparesCandidatesOnASampleAndCleansUp(TestDatabase db) throws Exception {
+    CliRun r = run("vector", "tune", "--url", db.url(), "--table", "notes", "--column", "embedding", "--queries", "20",
+        "--build", "4:8,16:64", "--build-sample", "1500", "--target-recall", "0.9");
+    assertThat(r.exitCode()).as(r.all()).isZero();
+    assertThat(r.out()).contains("HNSW build candidates on 1,500 sampled rows of notes.embedding")
+        .containsPattern("\\n  4 +8 +[0-9.]+ ").containsPattern("\\n  16 +64 +[0-9.]+ ");
+    try (java.sql.Connection c = db.connect()) {
+      assertThat(dev.pgopt.testkit.Probe.exists(c, "SELECT 1 FROM pg_class WHERE relname LIKE 'pgopt_tune_build_%'")).isFalse();
+    }
+    CliRun bad = run("vector", "tune", "--url", db.url(), "--table", "notes", "--column", "embedding", "--build", "16:8");
+    assertThat(bad.exitCode()).isEqualTo(64);
+    assertThat(bad.err()).contains("ef_construction from 2·m to 1000");
+  }
+
+  @Test
   void badInputIsOneLine(TestCluster cluster, TestDatabase db) throws Exception {
     CliRun notVector = run("vector", "tune", "--url", db.url(), "--table", "notes", "--column", "topic");
     assertThat(notVector.exitCode()).isEqualTo(64);
