@@ -44,7 +44,7 @@ public record IndexBuildPlan(String schema, String table, String column, String 
     if (r.workers() < 0 || r.workers() > 32) {
       throw new TuneException("--workers must be from 0 to 32, got " + r.workers());
     }
-    VectorInventory inv = VectorInventory.read(c, 0);
+    VectorInventory inv = VectorInventory.readCatalog(c);
     VectorColumn col = inv.column(r.schema(), r.table(), r.column()).orElseThrow(() -> new TuneException(
         "no vector column " + r.schema() + "." + r.table() + "." + r.column() + ": check --table (schema.table) and --column"));
     if (col.dimensions() == null) {

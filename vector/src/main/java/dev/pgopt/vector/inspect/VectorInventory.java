@@ -26,6 +26,16 @@ public record VectorInventory(String database, String pgvectorVersion, List<Stri
   private static final Pattern ORDER_BY_DISTANCE = Pattern.compile("(?is)ORDER\\s+BY\\s+(?:\"?[A-Za-z_][A-Za-z0-9_]*\"?\\.)?\"?([A-Za-z_][A-Za-z0-9_]*)\"?\\s*(<->|<=>|<#>|<\\+>|<~>|<%>)\\s*(?:\\$\\d+|'[^']*'|\\(?[A-Za-z_$][^,;]*?)(?:\\s+ASC)?\\s+LIMIT\\b");
 
   public static VectorInventory read(Connection c, int serverVersionNum) throws SQLException, PgvectorMissingException {
+    return read(c, serverVersionNum, true);
+  }
+
+  /** Columns, indexes and settings only: what tune, build and migrate need, without planning every statement. */
+  public static VectorInventory readCatalog(Connection c) throws SQLException, PgvectorMissingException {
+    return read(c, 0, false);
+  }
+
+  private static VectorInventory read(Connection c, int serverVersionNum, boolean withStatements)
+      throws SQLException, PgvectorMissingException {
     String database = Sql.one(c, "SELECT current_database()", rs -> rs.getString(1));
     List<String> installed = Sql.list(c, "SELECT extversion FROM pg_extension WHERE extname = 'vector'", rs -> rs.getString(1));
     if (installed.isEmpty()) {
@@ -40,7 +50,7 @@ public record VectorInventory(String database, String pgvectorVersion, List<Stri
     VectorSettings settings = settings(c);
     List<VectorColumn> columns = columns(c);
     List<VectorIndex> indexes = indexes(c);
-    List<VectorStatement> statements = statements(c, serverVersionNum, indexes, settings, notes);
+    List<VectorStatement> statements = withStatements ? statements(c, serverVersionNum, indexes, settings, notes) : List.of();
     return new VectorInventory(database, version, versionWarnings(version), settings, columns, indexes, statements, notes);
   }
 

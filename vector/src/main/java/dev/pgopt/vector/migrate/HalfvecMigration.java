@@ -44,7 +44,7 @@ public final class HalfvecMigration {
       long remaining, List<VectorIndex> oldIndexes, List<VectorIndex> newIndexes, boolean swapped) {}
 
   public State state(String schema, String table, String column) throws SQLException, TuneException, PgvectorMissingException {
-    VectorInventory inv = VectorInventory.read(c, 0);
+    VectorInventory inv = VectorInventory.readCatalog(c);
     String newColumn = column + "_half";
     VectorColumn col = inv.column(schema, table, column).orElseThrow(() -> new TuneException("no vector column " + schema + "."
         + table + "." + column));

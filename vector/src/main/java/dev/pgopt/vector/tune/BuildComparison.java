@@ -51,7 +51,7 @@ public final class BuildComparison {
     }
     boolean auto = c.getAutoCommit();
     c.setAutoCommit(true);
-    VectorInventory inv = VectorInventory.read(c, 0);
+    VectorInventory inv = VectorInventory.readCatalog(c);
     VectorColumn col = inv.column(r.schema(), r.table(), r.column()).orElseThrow(() -> new TuneException(
         "no vector column " + r.schema() + "." + r.table() + "." + r.column()));
     if (!col.type().equals("vector") && !col.type().equals("halfvec")) {

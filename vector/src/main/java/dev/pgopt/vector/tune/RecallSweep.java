@@ -47,7 +47,7 @@ public final class RecallSweep {
     if (r.targetRecall() <= 0 || r.targetRecall() > 1) {
       throw new TuneException("--target-recall must be in (0, 1], got " + r.targetRecall());
     }
-    VectorInventory inv = VectorInventory.read(c, 0);
+    VectorInventory inv = VectorInventory.readCatalog(c);
     VectorColumn col = column(inv, r);
     VectorIndex index = inv.indexes().stream()
         .filter(i -> i.schema().equals(col.schema()) && i.table().equals(col.table()) && col.column().equals(i.column()))
