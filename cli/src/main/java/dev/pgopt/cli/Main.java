@@ -33,10 +33,10 @@ public final class Main {
     cl.addSubcommand(new ApplyCommand(ctx));
     cl.addSubcommand(new VerifyCommand(ctx));
     cl.addSubcommand(new CommandLine(new VectorCommand())
-        .addSubcommand(new VectorCommand.Inspect(ctx))
-        .addSubcommand(new VectorCommand.Tune(ctx))
-        .addSubcommand(new VectorCommand.BuildIndex(ctx))
-        .addSubcommand(new VectorCommand.MigrateHalfvec(ctx)));
+        .addSubcommand(new VectorInspectCommand(ctx))
+        .addSubcommand(new VectorTuneCommand(ctx))
+        .addSubcommand(new VectorBuildIndexCommand(ctx))
+        .addSubcommand(new VectorMigrateHalfvecCommand(ctx)));
     cl.addSubcommand(new CommandLine(new PgoptCommand.Sample())
         .addSubcommand(new SampleLoadCommand(ctx))
         .addSubcommand(new SampleEmbedCommand(ctx))
