@@ -14,7 +14,7 @@ import dev.pgopt.connect.DatabaseFailure;
 import dev.pgopt.connect.DatabaseTarget;
 import dev.pgopt.connect.Session;
 import dev.pgopt.vector.inspect.PgvectorMissingException;
-import dev.pgopt.vector.tune.TuneException;
+import dev.pgopt.vector.VectorRequestException;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -104,10 +104,8 @@ public final class VectorBuildIndexCommand implements Callable<Integer> {
       plan = session.readOnly(c -> {
         try {
           return IndexBuildPlan.plan(c, request);
-        } catch (TuneException e) {
-          throw new CliFailure(ExitCode.USAGE, e.getMessage());
-        } catch (PgvectorMissingException e) {
-          throw new CliFailure(ExitCode.UNKNOWN, e.getMessage());
+        } catch (VectorRequestException | PgvectorMissingException e) {
+          throw VectorCommand.failure(e);
         }
       });
     } catch (DatabaseFailure f) {

@@ -1,5 +1,6 @@
 package dev.pgopt.cli;
 
+import dev.pgopt.vector.VectorRequestException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -16,6 +17,11 @@ public final class VectorCommand implements Callable<Integer> {
   public Integer call() {
     spec.commandLine().usage(spec.commandLine().getOut());
     return ExitCode.USAGE;
+  }
+
+  /** Bad input to a vector command is a usage error (64); a database without pgvector cannot run it (3). */
+  static CliFailure failure(Exception e) {
+    return new CliFailure(e instanceof VectorRequestException ? ExitCode.USAGE : ExitCode.UNKNOWN, e.getMessage());
   }
 
   static void checkFormat(String format) {

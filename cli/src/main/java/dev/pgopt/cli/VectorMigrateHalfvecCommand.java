@@ -15,7 +15,7 @@ import dev.pgopt.connect.DatabaseFailure;
 import dev.pgopt.connect.DatabaseTarget;
 import dev.pgopt.vector.inspect.PgvectorMissingException;
 import dev.pgopt.vector.tune.RecallSweep;
-import dev.pgopt.vector.tune.TuneException;
+import dev.pgopt.vector.VectorRequestException;
 import dev.pgopt.vector.tune.TuneRequest;
 import dev.pgopt.vector.tune.TuneResult;
 import java.util.ArrayList;
@@ -126,10 +126,8 @@ public final class VectorMigrateHalfvecCommand implements Callable<Integer> {
   private HalfvecMigration.State state(HalfvecMigration m, String schema, String tableName) throws SQLException {
     try {
       return m.state(schema, tableName, target.column());
-    } catch (TuneException e) {
-      throw new CliFailure(ExitCode.USAGE, e.getMessage());
-    } catch (PgvectorMissingException e) {
-      throw new CliFailure(ExitCode.UNKNOWN, e.getMessage());
+    } catch (VectorRequestException | PgvectorMissingException e) {
+      throw VectorCommand.failure(e);
     }
   }
 
@@ -172,7 +170,7 @@ public final class VectorMigrateHalfvecCommand implements Callable<Integer> {
         plan = IndexBuildPlan.plan(c, new IndexBuildPlan.Request(old.schema(), old.table(), s.newColumn(), old.method(),
             old.serves(), old.hnsw() ? old.m() : null, old.hnsw() ? old.efConstruction() : null,
             old.hnsw() ? null : old.lists(), name, 1L << 30, 2));
-      } catch (TuneException | PgvectorMissingException e) {
+      } catch (VectorRequestException | PgvectorMissingException e) {
         throw new CliFailure(ExitCode.UNKNOWN, "cannot plan the index on " + s.newColumn() + ": " + e.getMessage());
       }
       ctx.err().println("  building " + name + " (" + Units.bytes(plan.expectedBytes()) + " expected)...");
@@ -203,7 +201,7 @@ public final class VectorMigrateHalfvecCommand implements Callable<Integer> {
         TuneResult r = new RecallSweep(c, System::nanoTime).run(new TuneRequest(s.column().schema(), s.column().table(),
             columns[i], 10, 0.5, 100, List.of(), null, List.of(s.oldIndexes().get(0).hnsw() ? 40 : 1), 42));
         recall[i] = r.points().get(0).recall();
-      } catch (TuneException | PgvectorMissingException e) {
+      } catch (VectorRequestException | PgvectorMissingException e) {
         throw new CliFailure(ExitCode.UNKNOWN, "cannot measure recall: " + e.getMessage());
       } finally {
         c.rollback();

@@ -12,7 +12,7 @@ import dev.pgopt.vector.VectorJson;
 import dev.pgopt.vector.inspect.PgvectorMissingException;
 import dev.pgopt.vector.tune.RecallPlot;
 import dev.pgopt.vector.tune.RecallSweep;
-import dev.pgopt.vector.tune.TuneException;
+import dev.pgopt.vector.VectorRequestException;
 import dev.pgopt.vector.tune.TuneRequest;
 import dev.pgopt.vector.tune.TuneResult;
 import java.io.IOException;
@@ -100,8 +100,8 @@ public final class VectorTuneCommand implements Callable<Integer> {
       TuneResult result = session.readOnly(c -> {
         try {
           return new RecallSweep(c, System::nanoTime).run(request);
-        } catch (TuneException | PgvectorMissingException e) {
-          throw new CliFailure(e instanceof TuneException ? ExitCode.USAGE : ExitCode.UNKNOWN, e.getMessage());
+        } catch (VectorRequestException | PgvectorMissingException e) {
+          throw VectorCommand.failure(e);
         }
       });
       if (plot != null) {
@@ -150,10 +150,8 @@ public final class VectorTuneCommand implements Callable<Integer> {
       }
       ctx.out().println("\nRecall on a sample runs higher than on the whole table: compare the rows with each other.");
       return ExitCode.OK;
-    } catch (TuneException e) {
-      throw new CliFailure(ExitCode.USAGE, e.getMessage());
-    } catch (PgvectorMissingException e) {
-      throw new CliFailure(ExitCode.UNKNOWN, e.getMessage());
+    } catch (VectorRequestException | PgvectorMissingException e) {
+      throw VectorCommand.failure(e);
     } catch (DatabaseFailure f) {
       throw new CliFailure(ExitCode.UNKNOWN, f.getMessage(), f);
     } catch (SQLException e) {

@@ -7,7 +7,7 @@ import dev.pgopt.testkit.PostgresExtension;
 import dev.pgopt.testkit.TestDatabase;
 import dev.pgopt.vector.tune.RecallSweep;
 import dev.pgopt.vector.tune.SweepPoint;
-import dev.pgopt.vector.tune.TuneException;
+import dev.pgopt.vector.VectorRequestException;
 import dev.pgopt.vector.tune.TuneRequest;
 import dev.pgopt.vector.tune.TuneResult;
 import java.sql.Connection;
@@ -89,7 +89,7 @@ class RecallSweepTest {
   @Test
   void badInputGetsOneClearLine(TestDatabase db) {
     assertThatThrownBy(() -> tune(db, request("items", "category", 0.9, List.of(), null, List.of())))
-        .isInstanceOf(TuneException.class).hasMessage("public.items.category is integer, not a vector column: tune works on"
+        .isInstanceOf(VectorRequestException.class).hasMessage("public.items.category is integer, not a vector column: tune works on"
             + " pgvector's vector and halfvec types");
     assertThatThrownBy(() -> tune(db, request("items", "nope", 0.9, List.of(), null, List.of())))
         .hasMessageStartingWith("no column public.items.nope");

@@ -1,31 +1,26 @@
 package dev.pgopt.vector.advise;
 
-import dev.pgopt.advise.AdviceContext;
 import dev.pgopt.advise.Finding;
 import dev.pgopt.advise.Finding.Action;
 import dev.pgopt.advise.Finding.Confidence;
 import dev.pgopt.advise.Finding.DbObject;
 import dev.pgopt.advise.Finding.Severity;
-import dev.pgopt.advise.Rule;
 import dev.pgopt.analyze.health.Units;
 import dev.pgopt.vector.inspect.VectorIndex;
 import dev.pgopt.vector.inspect.VectorInventory;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * {@code vector.build_memory}: an HNSW index larger than maintenance_work_mem. pgvector builds the graph in memory and
  * falls back to a much slower on-disk build when it does not fit ("hnsw graph no longer fits into
  * maintenance_work_mem"), which matters for every REINDEX and rebuild.
  */
-final class BuildMemoryRule implements Rule {
-  private final SharedInventory shared;
+final class BuildMemoryRule extends InventoryRule {
 
   BuildMemoryRule(SharedInventory shared) {
-    this.shared = shared;
+    super(shared);
   }
 
   @Override
@@ -34,14 +29,10 @@ final class BuildMemoryRule implements Rule {
   }
 
   @Override
-  public List<Finding> evaluate(AdviceContext ctx) throws SQLException {
-    Optional<VectorInventory> inv = shared.of(ctx);
+  List<Finding> evaluate(VectorInventory inv) {
     List<Finding> out = new ArrayList<>();
-    if (inv.isEmpty()) {
-      return out;
-    }
-    long mwm = inv.get().settings().maintenanceWorkMemBytes();
-    for (VectorIndex i : inv.get().indexes()) {
+    long mwm = inv.settings().maintenanceWorkMemBytes();
+    for (VectorIndex i : inv.indexes()) {
       if (!i.hnsw() || i.sizeBytes() <= mwm) {
         continue;
       }

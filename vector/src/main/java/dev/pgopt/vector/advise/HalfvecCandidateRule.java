@@ -1,33 +1,28 @@
 package dev.pgopt.vector.advise;
 
-import dev.pgopt.advise.AdviceContext;
 import dev.pgopt.advise.Finding;
 import dev.pgopt.advise.Finding.Action;
 import dev.pgopt.advise.Finding.Confidence;
 import dev.pgopt.advise.Finding.DbObject;
 import dev.pgopt.advise.Finding.Severity;
-import dev.pgopt.advise.Rule;
 import dev.pgopt.advise.whatif.Quoting;
 import dev.pgopt.vector.inspect.DistanceOperator;
 import dev.pgopt.vector.inspect.VectorColumn;
 import dev.pgopt.vector.inspect.VectorIndex;
 import dev.pgopt.vector.inspect.VectorInventory;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * {@code vector.halfvec_candidate}: a {@code vector} column big enough to matter. halfvec stores 2 bytes per dimension
  * instead of 4, so the column and its ANN indexes shrink by about half; on real embeddings recall is unchanged. The
  * cast fails for values outside fp16's range (±65,504), which the offered expression index would hit at build time.
  */
-final class HalfvecCandidateRule implements Rule {
+final class HalfvecCandidateRule extends InventoryRule {
   /** Below this (column plus its ANN indexes) a migration is not worth its risk. */
   static final long MIN_BYTES = 64L * 1024 * 1024;
-  private final SharedInventory shared;
   private final long minBytes;
 
   HalfvecCandidateRule(SharedInventory shared) {
@@ -35,7 +30,7 @@ final class HalfvecCandidateRule implements Rule {
   }
 
   HalfvecCandidateRule(SharedInventory shared, long minBytes) {
-    this.shared = shared;
+    super(shared);
     this.minBytes = minBytes;
   }
 
@@ -45,18 +40,14 @@ final class HalfvecCandidateRule implements Rule {
   }
 
   @Override
-  public List<Finding> evaluate(AdviceContext ctx) throws SQLException {
-    Optional<VectorInventory> inv = shared.of(ctx);
+  List<Finding> evaluate(VectorInventory inv) {
     List<Finding> out = new ArrayList<>();
-    if (inv.isEmpty()) {
-      return out;
-    }
-    for (VectorColumn c : inv.get().columns()) {
+    for (VectorColumn c : inv.columns()) {
       if (!c.type().equals("vector") || c.dimensions() == null || c.dimensions() > 4000) {
         continue;
       }
       long columnBytes = c.estimatedColumnBytes() == null ? 0 : c.estimatedColumnBytes();
-      List<VectorIndex> indexes = inv.get().indexes().stream()
+      List<VectorIndex> indexes = inv.indexes().stream()
           .filter(i -> i.schema().equals(c.schema()) && i.table().equals(c.table()) && c.column().equals(i.column())).toList();
       long indexBytes = indexes.stream().mapToLong(VectorIndex::sizeBytes).sum();
       if (columnBytes + indexBytes < minBytes) {

@@ -1,32 +1,27 @@
 package dev.pgopt.vector.advise;
 
-import dev.pgopt.advise.AdviceContext;
 import dev.pgopt.advise.Finding;
 import dev.pgopt.advise.Finding.Action;
 import dev.pgopt.advise.Finding.Confidence;
 import dev.pgopt.advise.Finding.DbObject;
 import dev.pgopt.advise.Finding.Severity;
-import dev.pgopt.advise.Rule;
 import dev.pgopt.advise.whatif.Quoting;
 import dev.pgopt.vector.inspect.VectorColumn;
 import dev.pgopt.vector.inspect.VectorIndex;
 import dev.pgopt.vector.inspect.VectorInventory;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * {@code vector.ivfflat_params}: pgvector's guidance is lists ≈ rows / 1000 up to 1M rows, then √rows, and probes ≈
  * √lists. A list count off by more than 2× (or probes below half of √lists) costs recall or speed.
  */
-final class IvfflatParamsRule implements Rule {
-  private final SharedInventory shared;
+final class IvfflatParamsRule extends InventoryRule {
 
   IvfflatParamsRule(SharedInventory shared) {
-    this.shared = shared;
+    super(shared);
   }
 
   @Override
@@ -39,18 +34,14 @@ final class IvfflatParamsRule implements Rule {
   }
 
   @Override
-  public List<Finding> evaluate(AdviceContext ctx) throws SQLException {
-    Optional<VectorInventory> inv = shared.of(ctx);
+  List<Finding> evaluate(VectorInventory inv) {
     List<Finding> out = new ArrayList<>();
-    if (inv.isEmpty()) {
-      return out;
-    }
-    int probes = inv.get().settings().probes();
-    for (VectorIndex i : inv.get().indexes()) {
+    int probes = inv.settings().probes();
+    for (VectorIndex i : inv.indexes()) {
       if (i.hnsw() || i.column() == null) {
         continue;
       }
-      long rows = inv.get().columns().stream()
+      long rows = inv.columns().stream()
           .filter(c -> c.schema().equals(i.schema()) && c.table().equals(i.table()) && c.column().equals(i.column()))
           .mapToLong(VectorColumn::rows).findFirst().orElse(0);
       if (rows < 10_000) {
@@ -75,8 +66,8 @@ final class IvfflatParamsRule implements Rule {
           ? new Action("CREATE INDEX CONCURRENTLY " + name + " ON " + table + " USING ivfflat (" + Quoting.ident(i.column())
               + " " + i.opclass() + ") WITH (lists = " + want + ");\nDROP INDEX CONCURRENTLY " + Quoting.ident(i.schema())
               + "." + Quoting.ident(i.name()) + ";", null, true, "SHARE UPDATE EXCLUSIVE", "medium")
-          : new Action("ALTER DATABASE " + Quoting.ident(inv.get().database()) + " SET ivfflat.probes = " + wantProbes + ";",
-              "ALTER DATABASE " + Quoting.ident(inv.get().database()) + " RESET ivfflat.probes;", true, "none", "low");
+          : new Action("ALTER DATABASE " + Quoting.ident(inv.database()) + " SET ivfflat.probes = " + wantProbes + ";",
+              "ALTER DATABASE " + Quoting.ident(inv.database()) + " RESET ivfflat.probes;", true, "none", "low");
       out.add(new Finding(id() + ":" + i.schema() + "." + i.name(), id(), Severity.WARNING,
           new DbObject(i.schema(), i.table(), i.name(), List.of(i.column())),
           listsOff ? "IVFFlat index " + i.name() + " has lists = " + i.lists() + " for " + rows + " rows; about " + want

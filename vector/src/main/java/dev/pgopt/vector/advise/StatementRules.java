@@ -1,18 +1,15 @@
 package dev.pgopt.vector.advise;
 
-import dev.pgopt.advise.AdviceContext;
 import dev.pgopt.advise.Finding;
 import dev.pgopt.advise.Finding.Action;
 import dev.pgopt.advise.Finding.Confidence;
 import dev.pgopt.advise.Finding.DbObject;
 import dev.pgopt.advise.Finding.Severity;
-import dev.pgopt.advise.Rule;
 import dev.pgopt.advise.whatif.Quoting;
 import dev.pgopt.vector.inspect.VectorColumn;
 import dev.pgopt.vector.inspect.VectorIndex;
 import dev.pgopt.vector.inspect.VectorInventory;
 import dev.pgopt.vector.inspect.VectorStatement;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,24 +23,18 @@ import java.util.Optional;
 final class StatementRules {
   private StatementRules() {}
 
-  private abstract static class Base implements Rule {
-    private final SharedInventory shared;
-
+  private abstract static class Base extends InventoryRule {
     Base(SharedInventory shared) {
-      this.shared = shared;
+      super(shared);
     }
 
     @Override
-    public List<Finding> evaluate(AdviceContext ctx) throws SQLException {
-      Optional<VectorInventory> inv = shared.of(ctx);
-      if (inv.isEmpty()) {
-        return List.of();
-      }
+    List<Finding> evaluate(VectorInventory inv) {
       List<Finding> out = new ArrayList<>();
-      for (VectorStatement s : inv.get().statements()) {
+      for (VectorStatement s : inv.statements()) {
         for (String problem : s.problems()) {
           if (problem.startsWith(prefix())) {
-            Finding f = finding(inv.get(), s, problem);
+            Finding f = finding(inv, s, problem);
             if (f != null && out.stream().noneMatch(o -> o.id().equals(f.id()))) {
               out.add(f);
             }

@@ -12,7 +12,7 @@ import dev.pgopt.vector.inspect.DistanceOperator;
 import dev.pgopt.vector.inspect.PgvectorMissingException;
 import dev.pgopt.vector.inspect.VectorColumn;
 import dev.pgopt.vector.inspect.VectorInventory;
-import dev.pgopt.vector.tune.TuneException;
+import dev.pgopt.vector.VectorRequestException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -37,18 +37,18 @@ public record IndexBuildPlan(String schema, String table, String column, String 
   private static final int PAGE = 8192;
   private static final int PAGE_OVERHEAD = 24 + 16;
 
-  public static IndexBuildPlan plan(Connection c, Request r) throws SQLException, TuneException, PgvectorMissingException {
+  public static IndexBuildPlan plan(Connection c, Request r) throws SQLException, VectorRequestException, PgvectorMissingException {
     if (!r.method().equals("hnsw") && !r.method().equals("ivfflat")) {
-      throw new TuneException("--method must be hnsw or ivfflat, not '" + r.method() + "'");
+      throw new VectorRequestException("--method must be hnsw or ivfflat, not '" + r.method() + "'");
     }
     if (r.workers() < 0 || r.workers() > 32) {
-      throw new TuneException("--workers must be from 0 to 32, got " + r.workers());
+      throw new VectorRequestException("--workers must be from 0 to 32, got " + r.workers());
     }
     VectorInventory inv = VectorInventory.readCatalog(c);
-    VectorColumn col = inv.column(r.schema(), r.table(), r.column()).orElseThrow(() -> new TuneException(
+    VectorColumn col = inv.column(r.schema(), r.table(), r.column()).orElseThrow(() -> new VectorRequestException(
         "no vector column " + r.schema() + "." + r.table() + "." + r.column() + ": check --table (schema.table) and --column"));
     if (col.dimensions() == null) {
-      throw new TuneException(col.qualifiedTable() + "." + col.column() + " has no fixed dimensions (declare it as "
+      throw new VectorRequestException(col.qualifiedTable() + "." + col.column() + " has no fixed dimensions (declare it as "
           + col.type() + "(n)): ANN indexes need them");
     }
     String opclass = r.distance().opclassFor(col.type());
@@ -63,10 +63,10 @@ public record IndexBuildPlan(String schema, String table, String column, String 
       int m = r.m() == null ? 16 : r.m();
       int efc = r.efConstruction() == null ? 64 : r.efConstruction();
       if (m < 2 || m > 100) {
-        throw new TuneException("--m must be from 2 to 100 (pgvector's range), got " + m);
+        throw new VectorRequestException("--m must be from 2 to 100 (pgvector's range), got " + m);
       }
       if (efc < 2 * m || efc > 1000) {
-        throw new TuneException("--ef-construction must be at least 2·m = " + (2 * m) + " and at most 1000, got " + efc);
+        throw new VectorRequestException("--ef-construction must be at least 2·m = " + (2 * m) + " and at most 1000, got " + efc);
       }
       params.put("m", m);
       params.put("ef_construction", efc);
@@ -78,7 +78,7 @@ public record IndexBuildPlan(String schema, String table, String column, String 
     } else {
       int lists = r.lists() == null ? (int) Math.max(1, rows <= 1_000_000 ? rows / 1000 : Math.round(Math.sqrt(rows))) : r.lists();
       if (lists < 1 || lists > 32768) {
-        throw new TuneException("--lists must be from 1 to 32768, got " + lists);
+        throw new VectorRequestException("--lists must be from 1 to 32768, got " + lists);
       }
       params.put("lists", lists);
       long item = valueBytes + 24 + 8;
@@ -107,7 +107,7 @@ public record IndexBuildPlan(String schema, String table, String column, String 
     String name = r.indexName() != null ? r.indexName() : col.table() + "_" + col.column() + "_" + r.method();
     if (!Sql.list(c, "SELECT 1 FROM pg_class i JOIN pg_namespace n ON n.oid = i.relnamespace WHERE n.nspname = ? AND i.relname = ?",
         rs -> 1, col.schema(), name).isEmpty()) {
-      throw new TuneException("an index or relation named " + col.schema() + "." + name + " already exists: choose --name");
+      throw new VectorRequestException("an index or relation named " + col.schema() + "." + name + " already exists: choose --name");
     }
     String with = String.join(", ", params.entrySet().stream().map(e -> e.getKey() + " = " + e.getValue()).toList());
     String sql = "SET maintenance_work_mem = '" + (mwm / (1024 * 1024)) + "MB';\n"

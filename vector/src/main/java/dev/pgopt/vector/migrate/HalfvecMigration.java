@@ -6,7 +6,7 @@ import dev.pgopt.vector.inspect.PgvectorMissingException;
 import dev.pgopt.vector.inspect.VectorColumn;
 import dev.pgopt.vector.inspect.VectorIndex;
 import dev.pgopt.vector.inspect.VectorInventory;
-import dev.pgopt.vector.tune.TuneException;
+import dev.pgopt.vector.VectorRequestException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -43,24 +43,24 @@ public final class HalfvecMigration {
   public record State(VectorColumn column, String primaryKey, String newColumn, boolean newColumnExists, boolean triggerExists,
       long remaining, List<VectorIndex> oldIndexes, List<VectorIndex> newIndexes, boolean swapped) {}
 
-  public State state(String schema, String table, String column) throws SQLException, TuneException, PgvectorMissingException {
+  public State state(String schema, String table, String column) throws SQLException, VectorRequestException, PgvectorMissingException {
     VectorInventory inv = VectorInventory.readCatalog(c);
     String newColumn = column + "_half";
-    VectorColumn col = inv.column(schema, table, column).orElseThrow(() -> new TuneException("no vector column " + schema + "."
+    VectorColumn col = inv.column(schema, table, column).orElseThrow(() -> new VectorRequestException("no vector column " + schema + "."
         + table + "." + column));
     boolean swapped = col.type().equals("halfvec") && inv.column(schema, table, column + "_vector_old").isPresent();
     if (!col.type().equals("vector") && !swapped) {
-      throw new TuneException(schema + "." + table + "." + column + " is " + col.type() + ", not vector: nothing to migrate");
+      throw new VectorRequestException(schema + "." + table + "." + column + " is " + col.type() + ", not vector: nothing to migrate");
     }
     if (col.dimensions() == null) {
-      throw new TuneException(schema + "." + table + "." + column + " has no fixed dimensions: declare it vector(n) first");
+      throw new VectorRequestException(schema + "." + table + "." + column + " has no fixed dimensions: declare it vector(n) first");
     }
     List<String> pk = Sql.list(c, """
         SELECT a.attname FROM pg_index x JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = ANY (x.indkey)
          WHERE x.indrelid = format('%I.%I', ?::text, ?::text)::regclass AND x.indisprimary""",
         rs -> rs.getString(1), schema, table);
     if (pk.size() != 1) {
-      throw new TuneException(schema + "." + table + " needs a single-column primary key for a batched backfill");
+      throw new VectorRequestException(schema + "." + table + " needs a single-column primary key for a batched backfill");
     }
     boolean newExists = inv.column(schema, table, newColumn).isPresent();
     boolean trigger = !Sql.list(c, "SELECT 1 FROM pg_trigger WHERE tgrelid = format('%I.%I', ?::text, ?::text)::regclass"

@@ -1,5 +1,6 @@
 package dev.pgopt.vector.tune;
 
+import dev.pgopt.vector.VectorRequestException;
 import dev.pgopt.advise.whatif.Quoting;
 import dev.pgopt.connect.Sql;
 import dev.pgopt.vector.inspect.DistanceOperator;
@@ -37,25 +38,25 @@ public final class BuildComparison {
 
   /** @param candidates pairs {m, ef_construction} */
   public List<Candidate> run(TuneRequest r, List<int[]> candidates, int sampleRows, long maintenanceWorkMemBytes)
-      throws SQLException, TuneException, PgvectorMissingException {
+      throws SQLException, VectorRequestException, PgvectorMissingException {
     if (candidates.isEmpty()) {
-      throw new TuneException("--build needs at least one m:ef_construction pair, e.g. --build 16:64,32:128");
+      throw new VectorRequestException("--build needs at least one m:ef_construction pair, e.g. --build 16:64,32:128");
     }
     for (int[] p : candidates) {
       if (p[0] < 2 || p[0] > 100 || p[1] < 2 * p[0] || p[1] > 1000) {
-        throw new TuneException("--build " + p[0] + ":" + p[1] + ": m must be 2-100 and ef_construction from 2·m to 1000");
+        throw new VectorRequestException("--build " + p[0] + ":" + p[1] + ": m must be 2-100 and ef_construction from 2·m to 1000");
       }
     }
     if (sampleRows < 100) {
-      throw new TuneException("--build-sample must be at least 100 rows, got " + sampleRows);
+      throw new VectorRequestException("--build-sample must be at least 100 rows, got " + sampleRows);
     }
     boolean auto = c.getAutoCommit();
     c.setAutoCommit(true);
     VectorInventory inv = VectorInventory.readCatalog(c);
-    VectorColumn col = inv.column(r.schema(), r.table(), r.column()).orElseThrow(() -> new TuneException(
+    VectorColumn col = inv.column(r.schema(), r.table(), r.column()).orElseThrow(() -> new VectorRequestException(
         "no vector column " + r.schema() + "." + r.table() + "." + r.column()));
     if (!col.type().equals("vector") && !col.type().equals("halfvec")) {
-      throw new TuneException("--build supports vector and halfvec columns; " + r.column() + " is " + col.type());
+      throw new VectorRequestException("--build supports vector and halfvec columns; " + r.column() + " is " + col.type());
     }
     DistanceOperator op = inv.indexes().stream()
         .filter(i -> i.schema().equals(col.schema()) && i.table().equals(col.table()) && col.column().equals(i.column()))

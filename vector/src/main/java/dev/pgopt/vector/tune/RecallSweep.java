@@ -1,5 +1,6 @@
 package dev.pgopt.vector.tune;
 
+import dev.pgopt.vector.VectorRequestException;
 import dev.pgopt.advise.whatif.Quoting;
 import dev.pgopt.connect.Sql;
 import dev.pgopt.vector.inspect.DistanceOperator;
@@ -40,12 +41,12 @@ public final class RecallSweep {
 
   private record Hit(String ctid, double distance) {}
 
-  public TuneResult run(TuneRequest r) throws SQLException, TuneException, PgvectorMissingException {
+  public TuneResult run(TuneRequest r) throws SQLException, VectorRequestException, PgvectorMissingException {
     if (r.k() < 1 || r.k() > 1000) {
-      throw new TuneException("--k must be between 1 and 1000, got " + r.k());
+      throw new VectorRequestException("--k must be between 1 and 1000, got " + r.k());
     }
     if (r.targetRecall() <= 0 || r.targetRecall() > 1) {
-      throw new TuneException("--target-recall must be in (0, 1], got " + r.targetRecall());
+      throw new VectorRequestException("--target-recall must be in (0, 1], got " + r.targetRecall());
     }
     VectorInventory inv = VectorInventory.readCatalog(c);
     VectorColumn col = column(inv, r);
@@ -53,11 +54,11 @@ public final class RecallSweep {
         .filter(i -> i.schema().equals(col.schema()) && i.table().equals(col.table()) && col.column().equals(i.column()))
         .filter(i -> i.valid() && !i.partial())
         .findFirst()
-        .orElseThrow(() -> new TuneException("no valid HNSW or IVFFlat index on " + col.qualifiedTable() + "." + col.column()
+        .orElseThrow(() -> new VectorRequestException("no valid HNSW or IVFFlat index on " + col.qualifiedTable() + "." + col.column()
             + ": create one first (exact search needs no tuning), e.g. CREATE INDEX CONCURRENTLY ON "
             + Quoting.ident(col.table()) + " USING hnsw (" + Quoting.ident(col.column()) + " vector_cosine_ops)"));
     if (index.serves() == null) {
-      throw new TuneException("index " + index.name() + " uses opclass " + index.opclass() + ", which pgopt does not know");
+      throw new VectorRequestException("index " + index.name() + " uses opclass " + index.opclass() + ", which pgopt does not know");
     }
     DistanceOperator op = index.serves();
     String table = Quoting.ident(col.schema()) + "." + Quoting.ident(col.table());
@@ -67,7 +68,7 @@ public final class RecallSweep {
 
     long candidates = count(table, column, where);
     if (candidates == 0) {
-      throw new TuneException(r.filter() == null
+      throw new VectorRequestException(r.filter() == null
           ? col.qualifiedTable() + " has no rows with a non-NULL " + col.column() + ": load data before tuning"
           : "the filter (" + r.filter() + ") matches no rows with a non-NULL " + col.column());
     }
@@ -156,11 +157,11 @@ public final class RecallSweep {
         r.filter(), exactMs, exactMs == 0 ? 0 : 1000 / exactMs, points, recommended, best, apply, advice);
   }
 
-  private VectorColumn column(VectorInventory inv, TuneRequest r) throws TuneException, SQLException {
+  private VectorColumn column(VectorInventory inv, TuneRequest r) throws VectorRequestException, SQLException {
     VectorColumn col = inv.column(r.schema(), r.table(), r.column()).orElse(null);
     if (col != null) {
       if (!col.type().equals("vector") && !col.type().equals("halfvec")) {
-        throw new TuneException("tune supports vector and halfvec columns; " + r.table() + "." + r.column() + " is " + col.type());
+        throw new VectorRequestException("tune supports vector and halfvec columns; " + r.table() + "." + r.column() + " is " + col.type());
       }
       return col;
     }
@@ -170,20 +171,20 @@ public final class RecallSweep {
          WHERE n.nspname = ? AND t.relname = ? AND a.attname = ? AND a.attnum > 0 AND NOT a.attisdropped""",
         rs -> rs.getString(1), r.schema(), r.table(), r.column());
     if (type.isEmpty()) {
-      throw new TuneException("no column " + r.schema() + "." + r.table() + "." + r.column()
+      throw new VectorRequestException("no column " + r.schema() + "." + r.table() + "." + r.column()
           + ": check --table (schema.table) and --column");
     }
-    throw new TuneException(r.schema() + "." + r.table() + "." + r.column() + " is " + type.get(0)
+    throw new VectorRequestException(r.schema() + "." + r.table() + "." + r.column() + " is " + type.get(0)
         + ", not a vector column: tune works on pgvector's vector and halfvec types");
   }
 
-  private long count(String table, String column, String where) throws SQLException, TuneException {
+  private long count(String table, String column, String where) throws SQLException, VectorRequestException {
     try {
       return Sql.one(c, "SELECT count(*) FROM " + table + " WHERE " + column + " IS NOT NULL" + where + " "
           + VectorInventory.OWN_QUERY_MARK, rs -> rs.getLong(1));
     } catch (SQLException e) {
       if (e.getSQLState() != null && (e.getSQLState().startsWith("42") || e.getSQLState().startsWith("22"))) {
-        throw new TuneException("the filter is not a valid predicate on this table: "
+        throw new VectorRequestException("the filter is not a valid predicate on this table: "
             + e.getMessage().lines().findFirst().orElse("").replaceFirst("^ERROR: ", ""));
       }
       throw e;
@@ -191,14 +192,14 @@ public final class RecallSweep {
   }
 
   private List<Query> queries(TuneRequest r, String table, String column, VectorColumn col, String where)
-      throws SQLException, TuneException {
+      throws SQLException, VectorRequestException {
     if (!r.queryVectors().isEmpty()) {
       List<Query> out = new ArrayList<>();
       for (int i = 0; i < r.queryVectors().size(); i++) {
         String v = r.queryVectors().get(i).strip();
         int dims = v.isEmpty() || v.equals("[]") ? 0 : v.split(",").length;
         if (col.dimensions() != null && dims != col.dimensions()) {
-          throw new TuneException("query vector " + (i + 1) + " has " + dims + " dimensions; " + col.column() + " has "
+          throw new VectorRequestException("query vector " + (i + 1) + " has " + dims + " dimensions; " + col.column() + " has "
               + col.dimensions());
         }
         out.add(new Query(v, null));
@@ -206,7 +207,7 @@ public final class RecallSweep {
       return out;
     }
     if (r.sampleQueries() < 1) {
-      throw new TuneException("--queries must be at least 1");
+      throw new VectorRequestException("--queries must be at least 1");
     }
     // A hash of the row's position and the seed, not random(): parallel workers do not share setseed().
     return Sql.list(c, "SELECT " + column + "::text, ctid::text FROM " + table + " WHERE " + column + " IS NOT NULL"
