@@ -23,6 +23,26 @@ public final class StatementSnapshotFile {
   private StatementSnapshotFile() {}
 
   public static void write(StatementSnapshot s, Path file) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    MAPPER.writeValue(tmp.toFile(), tree(s));
+    Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** The snapshot as JSON text (the monitor keeps its last one in the history store). */
+  public static String toJson(StatementSnapshot s) {
+    return tree(s).toString();
+  }
+
+  /** Reads {@link #toJson} output; text that is not a snapshot is an {@link IllegalArgumentException}. */
+  public static StatementSnapshot fromJson(String json, String source) {
+    try {
+      return fromTree(MAPPER.readTree(json), source);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalArgumentException(source + " is not a pgopt statement snapshot (not JSON)");
+    }
+  }
+
+  private static ObjectNode tree(StatementSnapshot s) {
     ObjectNode root = MAPPER.createObjectNode();
     root.put("format", FORMAT);
     root.put("version", VERSION);
@@ -51,9 +71,7 @@ public final class StatementSnapshotFile {
           .put("temp_blks_read", c.tempBlksRead()).put("temp_blks_written", c.tempBlksWritten())
           .put("blk_read_ms", c.blkReadMs()).put("blk_write_ms", c.blkWriteMs()).put("wal_bytes", c.walBytes());
     }
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    MAPPER.writeValue(tmp.toFile(), root);
-    Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    return root;
   }
 
   /** Reads a snapshot; a file that is not one is an {@link IllegalArgumentException} saying so. */
@@ -64,6 +82,10 @@ public final class StatementSnapshotFile {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalArgumentException(file + " is not a pgopt statement snapshot (not JSON)");
     }
+    return fromTree(root, file.toString());
+  }
+
+  private static StatementSnapshot fromTree(JsonNode root, String file) {
     if (root == null || !FORMAT.equals(root.path("format").asText()) || root.path("version").asInt() != VERSION) {
       throw new IllegalArgumentException(file + " is not a version " + VERSION + " pgopt statement snapshot");
     }

@@ -1,0 +1,64 @@
+package dev.pgopt.monitor;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What {@code pgopt serve} runs with, as read from {@code pgopt.yml} by {@link MonitorConfigLoader}. Every part has
+ * documented defaults (docs/monitor.md), so a file naming one target is a working configuration.
+ */
+public record MonitorConfig(Server server, Store store, List<Target> targets, Collect collect, Alerts alerts,
+                            Incidents incidents, Maintenance maintenance, Metrics metrics) {
+
+  /** The HTTP side. Tokens are secrets already resolved; TLS is on when both PEM files are given. */
+  public record Server(String host, int port, Optional<String> readToken, Optional<String> adminToken,
+                       Optional<Path> tlsCertificate, Optional<Path> tlsPrivateKey, int mutationsPerMinute,
+                       long maxRequestBytes) {
+    public boolean loopbackOnly() {
+      return host.equals("127.0.0.1") || host.equals("::1") || host.equals("localhost");
+    }
+  }
+
+  /** Where history goes: a {@code pgopt} schema in this database. */
+  public record Store(String url, Optional<String> password, Duration rawRetention, Duration hourlyRetention,
+                      int bufferedRows) {}
+
+  /** One monitored database. */
+  public record Target(String name, String url, Optional<String> password, Optional<Long> sizeBudgetBytes,
+                       int expectedReplicas) {}
+
+  /** How often each collector runs and what it may cost. */
+  public record Collect(Duration activityInterval, Duration statementsInterval, Duration findingsInterval,
+                        Duration statementTimeout, int statementsKept, int tablesKept, Duration slowQuery) {}
+
+  /** Built-in alerting: rules by name (overrides of the defaults) and channels. */
+  public record Alerts(Map<String, RuleSettings> rules, List<Channel> channels, Duration repeatInterval) {}
+
+  /** Overrides for one alert rule; nulls keep the default. */
+  public record RuleSettings(Boolean enabled, Double warning, Double critical, Duration forDuration) {}
+
+  /** Where notifications go. {@code kind}: webhook, slack, email or log. */
+  public record Channel(String name, String kind, Optional<String> url, Optional<Email> email) {}
+
+  /** SMTP delivery. */
+  public record Email(String host, int port, boolean startTls, Optional<String> username, Optional<String> password,
+                      String from, List<String> to) {}
+
+  /** Incident detection and the guarded actions, all off unless enabled. */
+  public record Incidents(Duration runawayQuery, Duration lockWait, double saturationPercent, boolean dryRun,
+                          boolean cancelRunaway, boolean terminateRunaway, Duration terminateAfter,
+                          boolean cancelLockBlocker, boolean terminateIdleInTransaction, Duration idleInTransaction,
+                          List<String> excludeApplications, List<String> excludeRoles, int maxActions,
+                          Duration actionWindow) {}
+
+  /** Cron schedules (UNIX five-field syntax); an empty schedule is off. */
+  public record Maintenance(Optional<String> dailyHealthCheck, Optional<String> weeklyOptimization,
+                            Optional<String> refreshViews, List<String> views, Optional<String> analyzeStale,
+                            double staleFraction) {}
+
+  /** Prometheus exposition: per-statement series are opt-in and capped. */
+  public record Metrics(int perStatementSeries) {}
+}

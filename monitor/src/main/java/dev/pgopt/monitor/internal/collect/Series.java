@@ -1,0 +1,52 @@
+package dev.pgopt.monitor.internal.collect;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * The history series pgopt derives and keeps per target. Names are stable: they are the {@code metric} of the history
+ * API and the keys alert rules read.
+ */
+public enum Series {
+  UP("up", "1 when the last collection succeeded, else 0"),
+  CONNECTIONS("connections", "client backends on the server (all databases)"),
+  CONNECTIONS_ACTIVE("connections_active", "client backends running a statement"),
+  CONNECTIONS_IDLE_IN_TRANSACTION("connections_idle_in_transaction", "client backends idle inside a transaction"),
+  CONNECTIONS_WAITING("connections_waiting", "client backends waiting on a lock"),
+  CONNECTION_USAGE_PERCENT("connection_usage_percent", "client backends / (max_connections - superuser_reserved_connections)"),
+  TRANSACTIONS_PER_SECOND("transactions_per_second", "commits + rollbacks per second in the monitored database"),
+  ROLLBACK_PERCENT("rollback_percent", "rollbacks / (commits + rollbacks) over the interval"),
+  CACHE_HIT_PERCENT("cache_hit_percent", "shared-buffer hits / block requests over the interval"),
+  DEADLOCKS_PER_MINUTE("deadlocks_per_minute", "deadlocks detected per minute"),
+  LONGEST_QUERY_SECONDS("longest_query_seconds", "age of the oldest running statement (pgopt's own excluded)"),
+  LONGEST_TRANSACTION_SECONDS("longest_transaction_seconds", "age of the oldest open transaction"),
+  BLOCKED_SESSIONS("blocked_sessions", "sessions waiting on a lock held by another session"),
+  SLOW_QUERIES_PER_MINUTE("slow_queries_per_minute", "statements seen running longer than collect.slow_query, per minute"),
+  REPLICATION_LAG_SECONDS("replication_lag_seconds", "worst replay lag of a standby (primary) or of this standby"),
+  REPLICATION_LAG_BYTES("replication_lag_bytes", "worst replay lag in WAL bytes (primary side)"),
+  XID_AGE("xid_age", "oldest age(datfrozenxid) of any database: transaction IDs toward wraparound"),
+  DATABASE_BYTES("database_bytes", "pg_database_size of the monitored database"),
+  AVG_QUERY_MS("avg_query_ms", "mean execution time of all statements over the statements interval"),
+  CALLS_PER_SECOND("calls_per_second", "statement executions per second over the statements interval"),
+  VECTOR_SEARCH_MS("vector_search_ms", "mean execution time of statements ordering by a pgvector distance");
+
+  private final String key;
+  private final String help;
+
+  Series(String key, String help) {
+    this.key = key;
+    this.help = help;
+  }
+
+  public String key() {
+    return key;
+  }
+
+  public String help() {
+    return help;
+  }
+
+  public static Optional<Series> byKey(String key) {
+    return Arrays.stream(values()).filter(s -> s.key.equals(key)).findFirst();
+  }
+}
