@@ -1,0 +1,177 @@
+package dev.pgopt.monitor.internal.alert;
+
+import dev.pgopt.monitor.internal.collect.Series;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * Evaluates the rules against each target's latest values: a breach must hold for the rule's duration before it
+ * fires; each alert notifies once when it fires, again when it escalates to critical or after the repeat interval,
+ * and once when it resolves. A missing value (a target that is down, a rate without traffic) changes nothing: alerts
+ * never resolve for lack of data.
+ */
+public final class AlertEngine {
+  /** A firing or pending alert. */
+  public static final class Active {
+    final String id;
+    final String target;
+    final AlertRule rule;
+    AlertRule.Level level;
+    final Instant pendingSince;
+    Instant firedAt;
+    Instant lastNotified;
+    double value;
+
+    Active(String id, String target, AlertRule rule, AlertRule.Level level, Instant pendingSince) {
+      this.id = id;
+      this.target = target;
+      this.rule = rule;
+      this.level = level;
+      this.pendingSince = pendingSince;
+    }
+
+    public String id() {
+      return id;
+    }
+
+    public String target() {
+      return target;
+    }
+
+    public String rule() {
+      return rule.name();
+    }
+
+    public String severity() {
+      return level.json();
+    }
+
+    public boolean firing() {
+      return firedAt != null;
+    }
+
+    public Instant since() {
+      return firedAt != null ? firedAt : pendingSince;
+    }
+
+    public double value() {
+      return value;
+    }
+  }
+
+  /** A transition to persist and deliver. */
+  public record Event(Active alert, String event, Double threshold, String message, Instant at) {
+    public Notification notification() {
+      return new Notification(alert.id, "alert", event, alert.level.json(), alert.target, alert.rule.name(), message,
+          alert.value, threshold, alert.firedAt, event.equals("resolved") ? at : null);
+    }
+  }
+
+  private final List<AlertRule> rules;
+  private final Duration repeatInterval;
+  private final Function<String, Double> budgetOf;
+  private final Map<String, Active> active = new HashMap<>();
+
+  /** {@code budgetOf} gives a target's size budget in bytes (the database_size rule's critical level), or null. */
+  public AlertEngine(List<AlertRule> rules, Duration repeatInterval, Function<String, Double> budgetOf) {
+    this.rules = List.copyOf(rules);
+    this.repeatInterval = repeatInterval;
+    this.budgetOf = budgetOf;
+  }
+
+  public List<AlertRule> rules() {
+    return rules;
+  }
+
+  /** Brings back an alert that was firing when the process stopped, so it resolves instead of firing twice. */
+  public synchronized void restore(String id, String target, String ruleName, String severity, Instant firedAt, Instant now) {
+    for (AlertRule r : rules) {
+      if (r.name().equals(ruleName)) {
+        Active a = new Active(id, target, r, AlertRule.Level.valueOf(severity.toUpperCase(Locale.ROOT)), firedAt);
+        a.firedAt = firedAt;
+        a.lastNotified = now;
+        active.put(key(target, ruleName), a);
+      }
+    }
+  }
+
+  public synchronized List<Event> evaluate(String target, Map<Series, Double> values, Instant now) {
+    List<Event> events = new ArrayList<>();
+    Double budget = budgetOf.apply(target);
+    for (AlertRule rule : rules) {
+      Double targetCritical = rule.name().equals("database_size") ? budget : null;
+      if (rule.name().equals("database_size") && budget == null) {
+        continue;
+      }
+      Double value = values.get(rule.series());
+      if (value == null) {
+        continue;
+      }
+      String key = key(target, rule.name());
+      Active a = active.get(key);
+      AlertRule.Level level = rule.breach(value, targetCritical);
+      if (level == null) {
+        if (a != null) {
+          active.remove(key);
+          if (a.firing()) {
+            a.value = value;
+            events.add(new Event(a, "resolved", rule.threshold(a.level, targetCritical),
+                rule.name() + " is back to normal: " + format(value, rule.unit()), now));
+          }
+        }
+        continue;
+      }
+      if (a == null) {
+        a = new Active(UUID.randomUUID().toString(), target, rule, level, now);
+        active.put(key, a);
+      }
+      a.value = value;
+      Double threshold = rule.threshold(level, targetCritical);
+      String message = rule.summary() + ": " + format(value, rule.unit()) + " (" + level.json() + " "
+          + (rule.below() ? "below " : "above ") + format(threshold, rule.unit()) + ")";
+      if (!a.firing()) {
+        a.level = level;
+        if (!now.isBefore(a.pendingSince.plus(rule.forDuration()))) {
+          a.firedAt = now;
+          a.lastNotified = now;
+          events.add(new Event(a, "firing", threshold, message, now));
+        }
+      } else if (level == AlertRule.Level.CRITICAL && a.level == AlertRule.Level.WARNING) {
+        a.level = level;
+        a.lastNotified = now;
+        events.add(new Event(a, "escalated", threshold, message, now));
+      } else if (!repeatInterval.isZero() && !now.isBefore(a.lastNotified.plus(repeatInterval))) {
+        a.lastNotified = now;
+        events.add(new Event(a, "repeat", threshold, message, now));
+      }
+    }
+    return events;
+  }
+
+  public synchronized List<Active> active() {
+    return List.copyOf(active.values());
+  }
+
+  private static String key(String target, String rule) {
+    return target + "\u0000" + rule;
+  }
+
+  static String format(Double v, String unit) {
+    if (v == null) {
+      return "-";
+    }
+    if (unit.equals("B")) {
+      return dev.pgopt.analyze.health.Units.bytes(v);
+    }
+    String n = Math.abs(v) >= 1e6 ? String.format(Locale.ROOT, "%.3g", v)
+        : v == Math.rint(v) ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.1f", v);
+    return unit.isEmpty() ? n : unit.startsWith("/") || unit.equals("%") ? n + unit : n + " " + unit;
+  }
+}

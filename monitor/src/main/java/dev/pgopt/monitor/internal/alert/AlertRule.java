@@ -1,0 +1,76 @@
+package dev.pgopt.monitor.internal.alert;
+
+import dev.pgopt.monitor.MonitorConfig;
+import dev.pgopt.monitor.internal.collect.Series;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A threshold on one series, with a warning and a critical level and how long the breach must last. Defaults come from
+ * the users' write-ups (docs/monitor.md lists them and where each came from).
+ */
+public record AlertRule(String name, Series series, boolean below, Double warning, Double critical, Duration forDuration,
+                        String unit, String summary) {
+
+  public enum Level { WARNING, CRITICAL;
+    public String json() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /** The level {@code value} breaches, or null. */
+  public Level breach(double value, Double targetCritical) {
+    Double crit = targetCritical != null ? targetCritical : critical;
+    Double warn = targetCritical != null && warning == null ? Double.valueOf(targetCritical * 0.8) : warning;
+    if (crit != null && (below ? value < crit : value > crit)) {
+      return Level.CRITICAL;
+    }
+    if (warn != null && (below ? value < warn : value > warn)) {
+      return Level.WARNING;
+    }
+    return null;
+  }
+
+  public Double threshold(Level level, Double targetCritical) {
+    if (targetCritical != null) {
+      return level == Level.CRITICAL ? targetCritical : targetCritical * 0.8;
+    }
+    return level == Level.CRITICAL ? critical : warning;
+  }
+
+  /** The built-in rules. {@code database_size} takes its levels from each target's {@code size_budget}. */
+  public static List<AlertRule> defaults() {
+    return List.of(
+        new AlertRule("target_down", Series.UP, true, null, 0.5, Duration.ofSeconds(30), "", "target is unreachable"),
+        new AlertRule("avg_query_time", Series.AVG_QUERY_MS, false, 100.0, 500.0, Duration.ZERO, "ms", "average query time is high"),
+        new AlertRule("connection_usage", Series.CONNECTION_USAGE_PERCENT, false, 70.0, 90.0, Duration.ofMinutes(2), "%", "connection usage is high"),
+        new AlertRule("error_rate", Series.ROLLBACK_PERCENT, false, 5.0, 10.0, Duration.ofMinutes(5), "%", "transaction error (rollback) rate is high"),
+        new AlertRule("cache_hit_ratio", Series.CACHE_HIT_PERCENT, true, 95.0, 80.0, Duration.ofMinutes(10), "%", "buffer cache hit ratio is low"),
+        new AlertRule("slow_queries", Series.SLOW_QUERIES_PER_MINUTE, false, 10.0, 50.0, Duration.ofMinutes(1), "/min", "many slow queries"),
+        new AlertRule("database_size", Series.DATABASE_BYTES, false, null, null, Duration.ZERO, "B", "database size is near its budget"),
+        new AlertRule("replication_lag", Series.REPLICATION_LAG_SECONDS, false, 30.0, 300.0, Duration.ofMinutes(2), "s", "replication lag is high"),
+        new AlertRule("xid_age", Series.XID_AGE, false, 1.0e9, 1.5e9, Duration.ZERO, "", "transaction ID wraparound is approaching"),
+        new AlertRule("vector_search_time", Series.VECTOR_SEARCH_MS, false, 250.0, 1000.0, Duration.ZERO, "ms", "vector searches are slow"));
+  }
+
+  /** The defaults with the configuration's overrides applied; disabled rules are left out. */
+  public static List<AlertRule> configured(Map<String, MonitorConfig.RuleSettings> overrides) {
+    List<AlertRule> out = new ArrayList<>();
+    for (AlertRule r : defaults()) {
+      MonitorConfig.RuleSettings s = overrides.get(r.name());
+      if (s == null) {
+        out.add(r);
+        continue;
+      }
+      if (Boolean.FALSE.equals(s.enabled())) {
+        continue;
+      }
+      out.add(new AlertRule(r.name(), r.series(), r.below(), s.warning() != null ? s.warning() : r.warning(),
+          s.critical() != null ? s.critical() : r.critical(), s.forDuration() != null ? s.forDuration() : r.forDuration(),
+          r.unit(), r.summary()));
+    }
+    return List.copyOf(out);
+  }
+}

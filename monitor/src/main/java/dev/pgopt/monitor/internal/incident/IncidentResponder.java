@@ -1,0 +1,273 @@
+package dev.pgopt.monitor.internal.incident;
+
+import dev.pgopt.connect.DatabaseFailure;
+import dev.pgopt.monitor.MonitorConfig;
+import dev.pgopt.monitor.internal.collect.ActivitySnapshot;
+import dev.pgopt.monitor.internal.collect.ActivitySnapshot.SessionRow;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Detects incidents in each activity sample (target unreachable, runaway queries, lock chains, connection
+ * saturation, broken replication) and, only where enabled, acts on them under {@link Guardrails}: a session is always
+ * cancelled first and terminated only on a later sample, at least {@code terminate_after} later, if it is still the
+ * same session doing the same thing. In dry-run mode every action is recorded as what would have been done.
+ */
+public final class IncidentResponder {
+  /** Where incidents and actions go (store and notifications). */
+  public interface Sink {
+    void opened(Incident incident);
+
+    void resolved(Incident incident, Instant at);
+
+    void action(Incident incident, Action action);
+  }
+
+  /** One remediation step, taken, refused or simulated. */
+  public record Action(Instant at, String action, Integer pid, String role, String application, boolean dryRun,
+                       String outcome, String detail) {}
+
+  private static final class Open {
+    final Incident incident;
+    Instant cancelledAt;
+    boolean terminated;
+    final Set<String> refusalsLogged = new HashSet<>();
+
+    Open(Incident incident) {
+      this.incident = incident;
+    }
+  }
+
+  private final MonitorConfig.Incidents config;
+  private final Guardrails guardrails;
+  private final BackendSignals signals;
+  private final Clock clock;
+  private final Sink sink;
+  private final Map<String, Map<String, Open>> open = new HashMap<>();
+
+  public IncidentResponder(MonitorConfig.Incidents config, Guardrails guardrails, BackendSignals signals, Clock clock, Sink sink) {
+    this.config = config;
+    this.guardrails = guardrails;
+    this.signals = signals;
+    this.clock = clock;
+    this.sink = sink;
+  }
+
+  public synchronized List<Incident> open() {
+    List<Incident> out = new ArrayList<>();
+    open.values().forEach(m -> m.values().forEach(o -> out.add(o.incident)));
+    out.sort(Comparator.comparing(Incident::detectedAt));
+    return out;
+  }
+
+  /** The target could not be collected. */
+  public synchronized void unreachable(String target, String error) {
+    Map<String, Open> current = new LinkedHashMap<>();
+    Open o = existing(target, "unreachable").orElseGet(() -> create(target, "target_unreachable", "critical",
+        "unreachable", "target " + target + " is unreachable", error));
+    current.put("unreachable", o);
+    // other incidents stay open: with no sample we cannot tell whether they are over
+    Map<String, Open> byKey = open.computeIfAbsent(target, k -> new LinkedHashMap<>());
+    byKey.putAll(current);
+  }
+
+  /** Looks at one activity sample of {@code target}. */
+  public synchronized void observe(String target, ActivitySnapshot snap, int expectedReplicas) {
+    Map<String, Open> seen = new LinkedHashMap<>();
+    Instant now = snap.takenAt();
+    Map<Integer, SessionRow> byPid = new HashMap<>();
+    snap.sessions().forEach(s -> byPid.put(s.pid(), s));
+
+    for (SessionRow s : snap.sessions()) {
+      if (!s.clientBackend() || s.own() || !"active".equals(s.state()) || s.queryStart() == null) {
+        continue;
+      }
+      Duration running = Duration.between(s.queryStart(), now);
+      if (running.compareTo(config.runawayQuery()) < 0) {
+        continue;
+      }
+      String key = "runaway:" + s.pid() + "@" + s.queryStart();
+      Open o = existing(target, key).orElseGet(() -> create(target, "runaway_query", "warning", key,
+          "pid " + s.pid() + " (" + s.user() + ", " + app(s) + ") has run one statement for " + seconds(running),
+          abbreviate(s.query())));
+      seen.put(key, o);
+      boolean act = config.cancelRunaway() || config.terminateRunaway();
+      if (act) {
+        remediate(o, s, s.queryStart(), config.terminateRunaway(), now);
+      }
+    }
+
+    Map<Integer, List<SessionRow>> blockedByRoot = new LinkedHashMap<>();
+    for (SessionRow s : snap.sessions()) {
+      if (s.blockedBy().isEmpty() || s.queryStart() == null
+          || Duration.between(s.queryStart(), now).compareTo(config.lockWait()) < 0) {
+        continue;
+      }
+      for (int root : roots(s, byPid)) {
+        blockedByRoot.computeIfAbsent(root, k -> new ArrayList<>()).add(s);
+      }
+    }
+    for (Map.Entry<Integer, List<SessionRow>> e : blockedByRoot.entrySet()) {
+      SessionRow root = byPid.get(e.getKey());
+      Instant since = root == null ? null : root.transactionStart() != null ? root.transactionStart() : root.queryStart();
+      String key = "lock:" + e.getKey() + "@" + since;
+      String who = root == null ? "pid " + e.getKey() : "pid " + root.pid() + " (" + root.user() + ", " + app(root) + ", " + root.state() + ")";
+      Open o = existing(target, key).orElseGet(() -> create(target, "lock_chain", "warning", key,
+          who + " blocks " + e.getValue().size() + " session(s) waiting longer than " + seconds(config.lockWait()),
+          root == null ? "" : abbreviate(root.query())));
+      seen.put(key, o);
+      if (config.cancelLockBlocker() && root != null && since != null) {
+        boolean idleInTx = root.state() != null && root.state().startsWith("idle in transaction");
+        remediate(o, root, since, idleInTx && config.terminateIdleInTransaction(), now);
+      }
+    }
+
+    int clients = (int) snap.sessions().stream().filter(SessionRow::clientBackend).count();
+    int usable = Math.max(1, snap.maxConnections() - snap.reservedConnections());
+    double usage = 100.0 * clients / usable;
+    if (usage >= config.saturationPercent()) {
+      Open o = existing(target, "saturation").orElseGet(() -> create(target, "connection_saturation", "critical",
+          "saturation", String.format(java.util.Locale.ROOT, "%d of %d usable connections in use (%.0f%%)", clients, usable, usage), ""));
+      seen.put("saturation", o);
+      if (config.terminateIdleInTransaction()) {
+        snap.sessions().stream()
+            .filter(s -> s.state() != null && s.state().startsWith("idle in transaction") && s.stateChange() != null
+                && Duration.between(s.stateChange(), now).compareTo(config.idleInTransaction()) >= 0)
+            .sorted(Comparator.comparing(SessionRow::stateChange))
+            .forEach(s -> remediate(o, s, s.transactionStart() != null ? s.transactionStart() : s.stateChange(), true, now));
+      }
+    }
+
+    String broken = replicationProblem(snap, expectedReplicas);
+    if (broken != null) {
+      Open o = existing(target, "replication").orElseGet(() -> create(target, "replication_broken", "critical",
+          "replication", broken, ""));
+      seen.put("replication", o);
+    }
+
+    Map<String, Open> previous = open.getOrDefault(target, Map.of());
+    for (Map.Entry<String, Open> e : previous.entrySet()) {
+      if (!seen.containsKey(e.getKey())) {
+        sink.resolved(e.getValue().incident, now);
+      }
+    }
+    open.put(target, seen);
+  }
+
+  private static String replicationProblem(ActivitySnapshot snap, int expectedReplicas) {
+    if (snap.inRecovery()) {
+      return "streaming".equals(snap.walReceiverStatus()) ? null
+          : "this standby's WAL receiver is " + (snap.walReceiverStatus() == null ? "not running" : snap.walReceiverStatus());
+    }
+    long streaming = snap.replicas().stream().filter(r -> "streaming".equals(r.state())).count();
+    if (streaming < expectedReplicas) {
+      return streaming + " of " + expectedReplicas + " expected standbys are streaming";
+    }
+    return null;
+  }
+
+  private void remediate(Open o, SessionRow s, Instant since, boolean terminateAllowed, Instant now) {
+    if (o.terminated) {
+      return;
+    }
+    Optional<String> refusal = guardrails.refusal(s);
+    if (refusal.isPresent()) {
+      if (o.refusalsLogged.add(refusal.get())) {
+        sink.action(o.incident, new Action(now, "none", s.pid(), s.user(), s.application(), config.dryRun(),
+            "refused", "guardrail: " + refusal.get()));
+      }
+      return;
+    }
+    boolean terminate = o.cancelledAt != null;
+    if (terminate && (!terminateAllowed || now.isBefore(o.cancelledAt.plus(config.terminateAfter())))) {
+      return;
+    }
+    String action = terminate ? "terminate" : "cancel";
+    if (!guardrails.take()) {
+      if (o.refusalsLogged.add("budget")) {
+        sink.action(o.incident, new Action(now, action, s.pid(), s.user(), s.application(), config.dryRun(), "refused",
+            "guardrail: at most " + config.maxActions() + " actions per " + seconds(config.actionWindow())));
+      }
+      return;
+    }
+    if (config.dryRun()) {
+      sink.action(o.incident, new Action(now, action, s.pid(), s.user(), s.application(), true, "dry_run",
+          "would " + action + " pid " + s.pid()));
+    } else {
+      String outcome;
+      String detail;
+      try {
+        boolean ok = signals.signal(o.incident.target(), s.pid(), since, terminate);
+        outcome = ok ? "done" : "gone";
+        detail = ok ? (terminate ? "pg_terminate_backend" : "pg_cancel_backend") + "(" + s.pid() + ")"
+            : "pid " + s.pid() + " had already finished or changed";
+      } catch (DatabaseFailure e) {
+        outcome = "failed";
+        detail = e.getMessage();
+      }
+      sink.action(o.incident, new Action(now, action, s.pid(), s.user(), s.application(), false, outcome, detail));
+    }
+    if (terminate) {
+      o.terminated = true;
+    } else {
+      o.cancelledAt = now;
+    }
+  }
+
+  private static List<Integer> roots(SessionRow s, Map<Integer, SessionRow> byPid) {
+    List<Integer> out = new ArrayList<>();
+    Set<Integer> visited = new HashSet<>();
+    java.util.ArrayDeque<Integer> todo = new java.util.ArrayDeque<>(s.blockedBy());
+    while (!todo.isEmpty()) {
+      int pid = todo.poll();
+      if (!visited.add(pid)) {
+        continue;
+      }
+      SessionRow b = byPid.get(pid);
+      if (b == null || b.blockedBy().isEmpty()) {
+        out.add(pid);
+      } else {
+        todo.addAll(b.blockedBy());
+      }
+    }
+    return out;
+  }
+
+  private Optional<Open> existing(String target, String key) {
+    return Optional.ofNullable(open.getOrDefault(target, Map.of()).get(key));
+  }
+
+  private Open create(String target, String kind, String severity, String key, String subject, String details) {
+    Incident i = new Incident(UUID.randomUUID().toString(), target, kind, severity, key, subject, details, clock.instant());
+    sink.opened(i);
+    return new Open(i);
+  }
+
+  private static String app(SessionRow s) {
+    return s.application() == null || s.application().isEmpty() ? "no application_name" : s.application();
+  }
+
+  private static String seconds(Duration d) {
+    return d.toSeconds() + " s";
+  }
+
+  private static String abbreviate(String q) {
+    if (q == null) {
+      return "";
+    }
+    // literals can carry personal data or secrets; notifications and the dashboard show the statement's shape only
+    String one = q.replaceAll("'(?:[^']|'')*'", "'?'").replaceAll("\\s+", " ").strip();
+    return one.length() > 200 ? one.substring(0, 200) + "…" : one;
+  }
+}

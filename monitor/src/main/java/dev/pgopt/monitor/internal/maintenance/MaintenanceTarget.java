@@ -1,0 +1,25 @@
+package dev.pgopt.monitor.internal.maintenance;
+
+import dev.pgopt.advise.Advisor;
+import dev.pgopt.analyze.health.HealthReport;
+import dev.pgopt.connect.DatabaseFailure;
+import dev.pgopt.monitor.internal.collect.ActivitySnapshot;
+import java.time.Duration;
+import java.util.List;
+
+/** What maintenance tasks may do to one target. */
+public interface MaintenanceTarget {
+  String name();
+
+  HealthReport health() throws DatabaseFailure;
+
+  Advisor.Advice advise() throws DatabaseFailure;
+
+  /** Tables whose rows changed by more than {@code fraction} since their last ANALYZE, most changed first. */
+  List<String> staleTables(double fraction, int limit) throws DatabaseFailure;
+
+  /** Runs one maintenance statement outside a transaction, under {@code timeout} and a short lock timeout. */
+  void execute(String sql, Duration timeout) throws DatabaseFailure;
+
+  ActivitySnapshot activity() throws DatabaseFailure;
+}

@@ -1,0 +1,27 @@
+package dev.pgopt.monitor.internal.maintenance;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/** The maintenance tasks, by the names the API and configuration use. */
+public enum MaintenanceTask {
+  DAILY_HEALTH_CHECK("daily_health_check"),
+  WEEKLY_OPTIMIZATION("weekly_optimization"),
+  REFRESH_VIEWS("refresh_views"),
+  ANALYZE_STALE("analyze_stale"),
+  EMERGENCY_CLEANUP("emergency_cleanup");
+
+  private final String key;
+
+  MaintenanceTask(String key) {
+    this.key = key;
+  }
+
+  public String key() {
+    return key;
+  }
+
+  public static Optional<MaintenanceTask> byKey(String key) {
+    return Arrays.stream(values()).filter(t -> t.key.equals(key)).findFirst();
+  }
+}
