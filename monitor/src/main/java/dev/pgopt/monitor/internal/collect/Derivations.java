@@ -22,9 +22,11 @@ public final class Derivations {
 
   private Derivations() {}
 
-  /** Values from one activity snapshot, with rates against {@code previous} when it is of the same epoch. */
-  public static Map<Series, Double> activity(ActivitySnapshot previous, ActivitySnapshot now, Duration slowQuery,
-                                             SlowQueryTracker slowQueries) {
+  /**
+   * Values from one activity snapshot, with rates against {@code previous} when it is of the same epoch.
+   * {@code newSlowQueries} is what {@link SlowQueryTracker#observe} counted for this snapshot.
+   */
+  public static Map<Series, Double> activity(ActivitySnapshot previous, ActivitySnapshot now, int newSlowQueries) {
     Map<Series, Double> v = new EnumMap<>(Series.class);
     v.put(Series.UP, 1.0);
     int clients = 0;
@@ -86,7 +88,6 @@ public final class Derivations {
       v.put(Series.REPLICATION_LAG_BYTES, lagBytes);
     }
 
-    int newSlow = slowQueries.observe(now, slowQuery);
     if (previous != null && sameEpoch(previous.counters(), now.counters())) {
       double secs = seconds(previous.takenAt(), now.takenAt());
       if (secs > 0) {
@@ -104,7 +105,7 @@ public final class Derivations {
           v.put(Series.CACHE_HIT_PERCENT, 100.0 * hits / (hits + reads));
         }
         v.put(Series.DEADLOCKS_PER_MINUTE, (b.deadlocks() - a.deadlocks()) * 60.0 / secs);
-        v.put(Series.SLOW_QUERIES_PER_MINUTE, newSlow * 60.0 / secs);
+        v.put(Series.SLOW_QUERIES_PER_MINUTE, newSlowQueries * 60.0 / secs);
       }
     }
     return v;

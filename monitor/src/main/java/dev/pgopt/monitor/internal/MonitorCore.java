@@ -1,0 +1,445 @@
+package dev.pgopt.monitor.internal;
+
+import dev.pgopt.advise.Advisor;
+import dev.pgopt.analyze.workload.StatementDelta;
+import dev.pgopt.analyze.workload.WorkloadWindow;
+import dev.pgopt.collect.StatementSnapshot;
+import dev.pgopt.collect.StatementSnapshotFile;
+import dev.pgopt.connect.DatabaseFailure;
+import dev.pgopt.connect.DatabaseTarget;
+import dev.pgopt.connect.Environment;
+import dev.pgopt.connect.InvalidTargetException;
+import dev.pgopt.connect.Sql;
+import dev.pgopt.monitor.ConfigException;
+import dev.pgopt.monitor.MonitorConfig;
+import dev.pgopt.monitor.internal.alert.AlertEngine;
+import dev.pgopt.monitor.internal.alert.AlertRule;
+import dev.pgopt.monitor.internal.alert.Channel;
+import dev.pgopt.monitor.internal.alert.Dispatcher;
+import dev.pgopt.monitor.internal.alert.EmailChannel;
+import dev.pgopt.monitor.internal.alert.LogChannel;
+import dev.pgopt.monitor.internal.alert.Notification;
+import dev.pgopt.monitor.internal.alert.WebhookChannel;
+import dev.pgopt.monitor.internal.collect.ActivitySnapshot;
+import dev.pgopt.monitor.internal.collect.CollectorQueries;
+import dev.pgopt.monitor.internal.collect.Derivations;
+import dev.pgopt.monitor.internal.collect.Series;
+import dev.pgopt.monitor.internal.collect.SlowSnapshot;
+import dev.pgopt.monitor.internal.incident.BackendSignals;
+import dev.pgopt.monitor.internal.incident.Guardrails;
+import dev.pgopt.monitor.internal.incident.Incident;
+import dev.pgopt.monitor.internal.incident.IncidentResponder;
+import dev.pgopt.monitor.internal.maintenance.MaintenanceRunner;
+import dev.pgopt.monitor.internal.maintenance.MaintenanceScheduler;
+import dev.pgopt.monitor.internal.maintenance.MaintenanceTask;
+import dev.pgopt.monitor.internal.metrics.TargetMeters;
+import dev.pgopt.monitor.internal.store.HistoryReads;
+import dev.pgopt.monitor.internal.store.HistoryStore;
+import dev.pgopt.monitor.internal.store.HistoryWrites;
+import dev.pgopt.monitor.internal.store.StoreUnavailableException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.lang.management.ManagementFactory;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running monitor: per target, the activity and statements schedules; after each sample, history, alerts and
+ * incident detection; on their own threads, findings, maintenance and notification delivery. Nothing a target or
+ * the store does can stop the schedules: every failure is caught, recorded as state, and reported.
+ */
+public final class MonitorCore implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(MonitorCore.class);
+  static final String STATEMENTS_STATE = "statements_snapshot";
+
+  final MonitorConfig config;
+  final Clock clock;
+  final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  final HistoryStore store;
+  final Map<String, TargetRuntime> targets = new LinkedHashMap<>();
+  final Map<String, TargetMeters> meters = new LinkedHashMap<>();
+  final AlertEngine alerts;
+  final Dispatcher dispatcher;
+  final Guardrails guardrails;
+  final IncidentResponder incidents;
+  final MaintenanceRunner maintenance;
+  final MaintenanceScheduler scheduler;
+  final String instance;
+  private final ScheduledThreadPoolExecutor collect;
+  private final ScheduledThreadPoolExecutor work;
+  final ClientReports clients;
+
+  public MonitorCore(MonitorConfig config, Environment env, Clock clock, String source) throws ConfigException {
+    this.config = config;
+    this.clock = clock;
+    this.instance = ManagementFactory.getRuntimeMXBean().getName();
+    for (MonitorConfig.Target t : config.targets()) {
+      targets.put(t.name(), new TargetRuntime(t, parse(t.url(), t.password(), env, source, "targets." + t.name()),
+          config.collect().statementTimeout(), clock));
+    }
+    DatabaseTarget storeTarget = parse(config.store().url(), config.store().password(), env, source, "store.url");
+    var schedules = MaintenanceScheduler.schedules(config.maintenance(), source);
+    this.store = new HistoryStore(storeTarget, config.store().rawRetention(), config.store().hourlyRetention(),
+        config.store().bufferedRows(), clock, registry);
+    this.alerts = new AlertEngine(AlertRule.configured(config.alerts().rules()), config.alerts().repeatInterval(),
+        name -> targets.get(name).config.sizeBudgetBytes().map(Long::doubleValue).orElse(null));
+    this.dispatcher = new Dispatcher(channels(config.alerts().channels()), 5, Duration.ofSeconds(1), registry);
+    this.guardrails = new Guardrails(config.incidents(), clock);
+    BackendSignals signals = this::signal;
+    this.incidents = new IncidentResponder(config.incidents(), guardrails, signals, clock, new IncidentSink());
+    this.maintenance = new MaintenanceRunner(store, config, guardrails, signals, clock, instance, dispatcher::dispatch,
+        (target, advice) -> { });
+    this.scheduler = new MaintenanceScheduler(schedules, maintenance, () -> List.copyOf(targets.values()), clock);
+    this.clients = new ClientReports(clock, registry);
+    for (TargetRuntime rt : targets.values()) {
+      meters.put(rt.name(), new TargetMeters(registry, rt.name(), new TargetMeters.Source() {
+        @Override
+        public ActivitySnapshot activity() {
+          return rt.activity;
+        }
+
+        @Override
+        public StatementSnapshot statements() {
+          return rt.statements;
+        }
+
+        @Override
+        public Map<Series, Double> values() {
+          return rt.values;
+        }
+
+        @Override
+        public long slowQueriesSeen() {
+          return rt.slowQueriesSeen;
+        }
+      }, config.metrics().perStatementSeries()));
+    }
+    Gauge.builder("pgopt.alerts.firing", alerts, a -> a.active().stream().filter(AlertEngine.Active::firing).count())
+        .description("alerts firing now").register(registry);
+    Gauge.builder("pgopt.incidents.open", incidents, i -> i.open().size()).description("incidents open now").register(registry);
+    this.collect = executor("pgopt-collect", Math.max(2, Math.min(8, targets.size() * 2)));
+    this.work = executor("pgopt-work", 2);
+  }
+
+  private static ScheduledThreadPoolExecutor executor(String name, int threads) {
+    ScheduledThreadPoolExecutor ex = new ScheduledThreadPoolExecutor(threads, r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    });
+    ex.setRemoveOnCancelPolicy(true);
+    return ex;
+  }
+
+  private static DatabaseTarget parse(String url, Optional<String> password, Environment env, String source, String key)
+      throws ConfigException {
+    Environment withPassword = password.isEmpty() ? env : new Environment() {
+      @Override
+      public Optional<String> get(String name) {
+        return name.equals("PGPASSWORD") ? password : env.get(name);
+      }
+
+      @Override
+      public java.nio.file.Path home() {
+        return env.home();
+      }
+
+      @Override
+      public String userName() {
+        return env.userName();
+      }
+    };
+    try {
+      return DatabaseTarget.parse(url, withPassword);
+    } catch (InvalidTargetException e) {
+      throw new ConfigException(source + ": " + key + ": " + e.getMessage());
+    }
+  }
+
+  private static List<Channel> channels(List<MonitorConfig.Channel> configured) {
+    List<Channel> out = new ArrayList<>();
+    for (MonitorConfig.Channel c : configured) {
+      out.add(switch (c.kind()) {
+        case "webhook" -> new WebhookChannel(c.name(), c.url().orElseThrow(), false);
+        case "slack" -> new WebhookChannel(c.name(), c.url().orElseThrow(), true);
+        case "email" -> new EmailChannel(c.name(), c.email().orElseThrow());
+        default -> new LogChannel(c.name());
+      });
+    }
+    return out;
+  }
+
+  /** Starts the store and the schedules. */
+  public void start() {
+    if (store.start()) {
+      restore();
+    }
+    for (TargetRuntime rt : targets.values()) {
+      collect.scheduleWithFixedDelay(() -> guarded(() -> collectActivity(rt)), 0,
+          config.collect().activityInterval().toMillis(), TimeUnit.MILLISECONDS);
+      collect.scheduleWithFixedDelay(() -> guarded(() -> collectSlow(rt)), 200,
+          config.collect().statementsInterval().toMillis(), TimeUnit.MILLISECONDS);
+      work.scheduleWithFixedDelay(() -> guarded(() -> refreshFindings(rt)), 30_000,
+          config.collect().findingsInterval().toMillis(), TimeUnit.MILLISECONDS);
+    }
+    work.scheduleWithFixedDelay(() -> guarded(scheduler::tick), 5, 15, TimeUnit.SECONDS);
+  }
+
+  private void restore() {
+    try {
+      store.read(c -> {
+        for (HistoryReads.AlertRow a : HistoryReads.alerts(c, true, 1000)) {
+          if (targets.containsKey(a.target())) {
+            alerts.restore(a.id(), a.target(), a.rule(), a.severity(), a.startedAt(), clock.instant());
+          }
+        }
+        for (TargetRuntime rt : targets.values()) {
+          Optional<String> json = HistoryReads.state(c, rt.name(), STATEMENTS_STATE);
+          if (json.isPresent()) {
+            try {
+              rt.statements = StatementSnapshotFile.fromJson(json.get(), "the stored statements snapshot of " + rt.name());
+            } catch (IllegalArgumentException e) {
+              LOG.warn("{}; deltas restart from the next snapshot", e.getMessage());
+            }
+          }
+        }
+        return null;
+      });
+    } catch (StoreUnavailableException e) {
+      LOG.warn("could not restore state from the history store: {}", e.getMessage());
+    }
+  }
+
+  private static void guarded(Runnable r) {
+    try {
+      r.run();
+    } catch (RuntimeException e) {
+      LOG.error("monitor task failed; it runs again on schedule", e);
+    }
+  }
+
+  void collectActivity(TargetRuntime rt) {
+    Timer.Sample sample = Timer.start(registry);
+    ActivitySnapshot snap;
+    try {
+      snap = rt.collector.activity();
+    } catch (DatabaseFailure e) {
+      sample.stop(timer(rt, "activity"));
+      down(rt, e, "activity");
+      return;
+    }
+    sample.stop(timer(rt, "activity"));
+    ActivitySnapshot previous = rt.activity;
+    int newSlow = rt.slowQueries.observe(snap, config.collect().slowQuery());
+    rt.slowQueriesSeen += newSlow;
+    Map<Series, Double> values = Derivations.activity(previous, snap, newSlow);
+    rt.activity = snap;
+    if (!rt.up) {
+      LOG.info("target {} is up", rt.name());
+    }
+    rt.up = true;
+    rt.lastError = "";
+    rt.lastSuccess = snap.takenAt();
+    rt.merge(values);
+    store.write(HistoryWrites.samples(rt.name(), snap.takenAt(), values));
+    evaluate(rt, snap.takenAt());
+    incidents.observe(rt.name(), snap, rt.config.expectedReplicas());
+  }
+
+  void collectSlow(TargetRuntime rt) {
+    Timer.Sample sample = Timer.start(registry);
+    SlowSnapshot slow;
+    try {
+      slow = rt.collector.slow();
+    } catch (DatabaseFailure e) {
+      sample.stop(timer(rt, "statements"));
+      down(rt, e, "statements");
+      return;
+    }
+    sample.stop(timer(rt, "statements"));
+    rt.slow = slow;
+    WorkloadWindow window = null;
+    if (slow.statements().isPresent()) {
+      StatementSnapshot now = slow.statements().get();
+      StatementSnapshot before = rt.statements;
+      if (before != null && before.dbId() == now.dbId() && before.takenAt().isBefore(now.takenAt())) {
+        window = WorkloadWindow.between(before, now);
+        List<StatementDelta> top = Derivations.ownExcluded(window.deltas()).stream()
+            .filter(d -> d.counters().calls() > 0)
+            .sorted(Comparator.comparingDouble((StatementDelta d) -> d.counters().totalExecMs()).reversed())
+            .limit(config.collect().statementsKept()).toList();
+        store.write(HistoryWrites.statements(rt.name(), now.takenAt(), window.length().toMillis() / 1000.0, top));
+        meters.get(rt.name()).statements(window.deltas());
+        rt.window = window;
+      }
+      rt.statements = now;
+      store.write(HistoryWrites.state(rt.name(), STATEMENTS_STATE, StatementSnapshotFile.toJson(now), now.takenAt()));
+    }
+    if (config.collect().tablesKept() > 0) {
+      List<SlowSnapshot.TableRow> top = slow.tables().stream()
+          .sorted(Comparator.comparingLong((SlowSnapshot.TableRow t) -> t.bytes() + t.deadTuples() * 100L).reversed())
+          .limit(config.collect().tablesKept()).toList();
+      store.write(HistoryWrites.tables(rt.name(), slow.takenAt(), top));
+    }
+    Map<Series, Double> values = Derivations.statements(window, slow.databaseBytes());
+    rt.merge(values);
+    store.write(HistoryWrites.samples(rt.name(), slow.takenAt(), values));
+    evaluate(rt, slow.takenAt());
+  }
+
+  void refreshFindings(TargetRuntime rt) {
+    if (!rt.up) {
+      return;
+    }
+    try {
+      rt.advise();
+    } catch (DatabaseFailure e) {
+      LOG.warn("findings for {} not refreshed: {}", rt.name(), e.getMessage());
+    }
+  }
+
+  private void down(TargetRuntime rt, DatabaseFailure e, String collector) {
+    Counter.builder("pgopt.collection.errors").description("failed collections").tag("target", rt.name())
+        .tag("collector", collector).register(registry).increment();
+    if (rt.up || rt.lastSuccess == null) {
+      LOG.warn("target {} is down: {}", rt.name(), e.getMessage());
+    }
+    rt.up = false;
+    rt.lastError = e.getMessage();
+    Instant now = clock.instant();
+    rt.merge(Map.of(Series.UP, 0.0));
+    store.write(HistoryWrites.samples(rt.name(), now, Map.of(Series.UP, 0.0)));
+    evaluate(rt, now);
+    incidents.unreachable(rt.name(), e.getMessage());
+  }
+
+  private Timer timer(TargetRuntime rt, String collector) {
+    return Timer.builder("pgopt.collection.duration").description("time to collect one snapshot")
+        .tag("target", rt.name()).tag("collector", collector).register(registry);
+  }
+
+  private void evaluate(TargetRuntime rt, Instant at) {
+    Map<Series, Double> values = rt.values;
+    if (!rt.up) {
+      values = Map.of(Series.UP, 0.0);
+    }
+    for (AlertEngine.Event e : alerts.evaluate(rt.name(), values, at)) {
+      AlertEngine.Active a = e.alert();
+      if (e.event().equals("resolved")) {
+        store.write(HistoryWrites.alertResolved(a.id(), at));
+      } else {
+        store.write(HistoryWrites.alertOpened(a.id(), a.target(), a.rule(), a.severity(), a.value(), e.threshold(),
+            e.message(), a.since()));
+      }
+      dispatcher.dispatch(e.notification());
+    }
+  }
+
+  /** Cancel or terminate, only if the backend is still the one judged (same pid and same start instant). */
+  private boolean signal(String target, int pid, Instant since, boolean terminate) throws DatabaseFailure {
+    TargetRuntime rt = targets.get(target);
+    String fn = terminate ? "pg_terminate_backend" : "pg_cancel_backend";
+    return rt.worker.withSession(c -> Sql.list(c, CollectorQueries.MARK + " SELECT " + fn + "(pid) FROM pg_stat_activity "
+        + "WHERE pid = ? AND ? IN (query_start, xact_start, state_change)", rs -> rs.getBoolean(1), pid,
+        java.sql.Timestamp.from(since)).stream().findFirst().orElse(false));
+  }
+
+  private final class IncidentSink implements IncidentResponder.Sink {
+    @Override
+    public void opened(Incident i) {
+      LOG.warn("incident {} on {}: {}", i.kind(), i.target(), i.subject());
+      store.write(HistoryWrites.incidentOpened(i.id(), i.target(), i.kind(), i.severity(), i.subject(), i.details(), i.detectedAt()));
+      dispatcher.dispatch(new Notification(i.id(), "incident", "opened", i.severity(), i.target(), i.kind(), i.subject(),
+          null, null, i.detectedAt(), null));
+    }
+
+    @Override
+    public void resolved(Incident i, Instant at) {
+      LOG.info("incident {} on {} resolved", i.kind(), i.target());
+      store.write(HistoryWrites.incidentResolved(i.id(), at));
+      dispatcher.dispatch(new Notification(i.id(), "incident", "resolved", i.severity(), i.target(), i.kind(), i.subject(),
+          null, null, i.detectedAt(), at));
+    }
+
+    @Override
+    public void action(Incident i, IncidentResponder.Action a) {
+      LOG.warn("incident {} on {}: {} pid {} -> {} ({})", i.kind(), i.target(), a.action(), a.pid(), a.outcome(), a.detail());
+      store.write(HistoryWrites.incidentAction(i.id(), i.target(), a.at(), a.action(), a.pid(), a.role(), a.application(),
+          a.dryRun(), a.outcome(), a.detail()));
+      Counter.builder("pgopt.incident.actions").description("remediation steps by action and outcome")
+          .tag("action", a.action()).tag("outcome", a.outcome()).register(registry).increment();
+      dispatcher.dispatch(new Notification(i.id() + ":" + a.at().toEpochMilli(), "incident_action", a.outcome(),
+          i.severity(), i.target(), i.kind(), a.action() + " pid " + a.pid() + " (" + a.role() + "): " + a.detail(),
+          null, null, i.detectedAt(), null));
+    }
+  }
+
+  /** Runs a maintenance task now (the API's POST maintenance/{task}). */
+  public MaintenanceRunner.Run runMaintenance(MaintenanceTask task, TargetRuntime rt, boolean dryRun)
+      throws StoreUnavailableException {
+    return maintenance.run(task, rt, clock.instant(), dryRun);
+  }
+
+  public Map<String, TargetRuntime> targets() {
+    return targets;
+  }
+
+  public MonitorConfig config() {
+    return config;
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  public HistoryStore store() {
+    return store;
+  }
+
+  public AlertEngine alerts() {
+    return alerts;
+  }
+
+  public IncidentResponder incidents() {
+    return incidents;
+  }
+
+  public ClientReports clients() {
+    return clients;
+  }
+
+  @Override
+  public void close() {
+    collect.shutdownNow();
+    work.shutdownNow();
+    try {
+      collect.awaitTermination(5, TimeUnit.SECONDS);
+      work.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    dispatcher.close();
+    targets.values().forEach(TargetRuntime::close);
+    store.close();
+    registry.close();
+  }
+
+}

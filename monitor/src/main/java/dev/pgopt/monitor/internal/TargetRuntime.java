@@ -1,0 +1,173 @@
+package dev.pgopt.monitor.internal;
+
+import dev.pgopt.advise.Advisor;
+import dev.pgopt.advise.whatif.IndexBudget;
+import dev.pgopt.analyze.health.HealthChecker;
+import dev.pgopt.analyze.health.HealthReport;
+import dev.pgopt.analyze.health.Thresholds;
+import dev.pgopt.analyze.workload.WorkloadWindow;
+import dev.pgopt.collect.StatementSnapshot;
+import dev.pgopt.connect.Connections;
+import dev.pgopt.connect.DatabaseFailure;
+import dev.pgopt.connect.DatabaseTarget;
+import dev.pgopt.connect.SessionOptions;
+import dev.pgopt.connect.Sql;
+import dev.pgopt.monitor.MonitorConfig;
+import dev.pgopt.monitor.internal.collect.ActivitySnapshot;
+import dev.pgopt.monitor.internal.collect.CollectorQueries;
+import dev.pgopt.monitor.internal.collect.Derivations;
+import dev.pgopt.monitor.internal.collect.Series;
+import dev.pgopt.monitor.internal.collect.SlowSnapshot;
+import dev.pgopt.monitor.internal.collect.TargetCollector;
+import dev.pgopt.monitor.internal.maintenance.MaintenanceTarget;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One monitored target while the server runs: its two sessions (one for the collection schedule, one for API and
+ * maintenance work, so a slow advisor run never delays a sample) and the latest of everything collected.
+ */
+public final class TargetRuntime implements MaintenanceTarget {
+  final MonitorConfig.Target config;
+  final DatabaseTarget database;
+  final TargetCollector collector;
+  final TargetCollector worker;
+  private final SessionOptions workOptions;
+  private final Clock clock;
+  final Derivations.SlowQueryTracker slowQueries = new Derivations.SlowQueryTracker();
+
+  volatile ActivitySnapshot activity;
+  volatile SlowSnapshot slow;
+  volatile StatementSnapshot statements;
+  volatile WorkloadWindow window;
+  volatile Map<Series, Double> values = Map.of(Series.UP, 0.0);
+  volatile boolean up;
+  volatile String lastError = "not collected yet";
+  volatile Instant lastSuccess;
+  volatile Advisor.Advice findings;
+  volatile Instant findingsAt;
+  volatile long slowQueriesSeen;
+
+  TargetRuntime(MonitorConfig.Target config, DatabaseTarget database, Duration statementTimeout, Clock clock) {
+    this.config = config;
+    this.database = database;
+    this.clock = clock;
+    SessionOptions collect = new SessionOptions(Duration.ofSeconds(5), statementTimeout, Duration.ofSeconds(1), "pgopt-monitor");
+    this.workOptions = new SessionOptions(Duration.ofSeconds(5), Duration.ofSeconds(120), Duration.ofSeconds(5), "pgopt-monitor-work");
+    this.collector = new TargetCollector(database, collect, clock);
+    this.worker = new TargetCollector(database, workOptions, clock);
+  }
+
+  @Override
+  public String name() {
+    return config.name();
+  }
+
+  public boolean up() {
+    return up;
+  }
+
+  public String lastError() {
+    return lastError;
+  }
+
+  public Instant lastSuccess() {
+    return lastSuccess;
+  }
+
+  public ActivitySnapshot latestActivity() {
+    return activity;
+  }
+
+  public SlowSnapshot latestSlow() {
+    return slow;
+  }
+
+  public WorkloadWindow latestWindow() {
+    return window;
+  }
+
+  public Map<Series, Double> values() {
+    return values;
+  }
+
+  public Advisor.Advice findings() {
+    return findings;
+  }
+
+  public Instant findingsAt() {
+    return findingsAt;
+  }
+
+  public TargetCollector worker() {
+    return worker;
+  }
+
+  public DatabaseTarget database() {
+    return database;
+  }
+
+  void merge(Map<Series, Double> fresh) {
+    Map<Series, Double> m = new EnumMap<>(Series.class);
+    m.putAll(values);
+    m.putAll(fresh);
+    values = Map.copyOf(m);
+  }
+
+  @Override
+  public HealthReport health() throws DatabaseFailure {
+    return worker.useSession(s -> new HealthChecker(HealthChecker.standardChecks(), clock)
+        .run(s, Thresholds.defaults(HealthChecker.standardThresholds())));
+  }
+
+  @Override
+  public Advisor.Advice advise() throws DatabaseFailure {
+    Advisor.Advice advice = worker.useSession(s -> new Advisor(Advisor.standardRules(20, IndexBudget.DEFAULT), clock)
+        .run(s, Map.of(), Map.of(), r -> true));
+    findings = advice;
+    findingsAt = clock.instant();
+    return advice;
+  }
+
+  @Override
+  public List<String> staleTables(double fraction, int limit) throws DatabaseFailure {
+    return worker.withSession(c -> Sql.list(c, CollectorQueries.MARK + """
+         SELECT format('%I.%I', s.schemaname, s.relname)
+           FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+          WHERE s.n_mod_since_analyze > 50 + ? * greatest(c.reltuples, 0)
+          ORDER BY s.n_mod_since_analyze DESC LIMIT ?""", rs -> rs.getString(1), fraction, limit));
+  }
+
+  @Override
+  public void execute(String sql, Duration timeout) throws DatabaseFailure {
+    SessionOptions options = workOptions.withStatementTimeout(timeout);
+    try (Connection c = Connections.open(database, options)) {
+      c.setAutoCommit(true);
+      try (Statement st = c.createStatement()) {
+        st.execute("SET statement_timeout = '" + timeout.toMillis() + "ms'");
+        st.execute("SET lock_timeout = '5s'");
+        st.execute(sql);
+      }
+    } catch (SQLException e) {
+      throw new DatabaseFailure(DatabaseFailure.Kind.OTHER, sql.split(" ", 2)[0] + " on " + config.name()
+          + " failed: " + (e.getMessage() == null ? e.getSQLState() : e.getMessage().lines().findFirst().orElse("")), e);
+    }
+  }
+
+  @Override
+  public ActivitySnapshot activity() throws DatabaseFailure {
+    return worker.activity();
+  }
+
+  void close() {
+    collector.close();
+    worker.close();
+  }
+}

@@ -1,0 +1,160 @@
+package dev.pgopt.monitor.internal.metrics;
+
+import dev.pgopt.analyze.workload.StatementDelta;
+import dev.pgopt.collect.StatementEntry;
+import dev.pgopt.collect.StatementSnapshot;
+import dev.pgopt.monitor.internal.collect.ActivitySnapshot;
+import dev.pgopt.monitor.internal.collect.Derivations;
+import dev.pgopt.monitor.internal.collect.Series;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+import java.util.regex.Pattern;
+
+/**
+ * The Prometheus view of one target, read from its latest snapshots at scrape time. Cumulative PostgreSQL counters are
+ * exported as counters ({@code _total}), so rates and ratios are computed by PromQL over any window; instantaneous
+ * values are gauges in base units. Labels are the target name and small fixed sets; per-statement series are opt-in,
+ * capped, and labelled by query id only, never by query text.
+ */
+public final class TargetMeters {
+  private static final Pattern VECTOR_DISTANCE = Pattern.compile("<->|<=>|<#>|<\\+>");
+
+  /** Read access to the target's latest state. */
+  public interface Source {
+    ActivitySnapshot activity();
+
+    StatementSnapshot statements();
+
+    Map<Series, Double> values();
+
+    long slowQueriesSeen();
+  }
+
+  private final MultiGauge perStatement;
+  private final int perStatementSeries;
+  private final String target;
+
+  public TargetMeters(MeterRegistry registry, String target, Source source, int perStatementSeries) {
+    this.target = target;
+    this.perStatementSeries = perStatementSeries;
+    Tags t = Tags.of("target", target);
+    gauge(registry, "pgopt.target.up", null, t, "1 when the last collection of the target succeeded", source, s -> value(s, Series.UP));
+    for (String state : List.of("active", "idle", "idle_in_transaction", "other")) {
+      gauge(registry, "pgopt.connections", null, t.and("state", state), "client backends on the server by state", source,
+          s -> connections(s.activity(), state));
+    }
+    gauge(registry, "pgopt.connections.max", null, t, "max_connections minus superuser_reserved_connections", source,
+        s -> s.activity() == null ? Double.NaN : s.activity().maxConnections() - s.activity().reservedConnections());
+    gauge(registry, "pgopt.connections.usage", "ratio", t, "client backends / usable connections", source,
+        s -> value(s, Series.CONNECTION_USAGE_PERCENT) / 100.0);
+    gauge(registry, "pgopt.sessions.blocked", null, t, "sessions waiting on a lock held by another session", source,
+        s -> value(s, Series.BLOCKED_SESSIONS));
+    gauge(registry, "pgopt.longest.query", "seconds", t, "age of the oldest running statement", source,
+        s -> value(s, Series.LONGEST_QUERY_SECONDS));
+    gauge(registry, "pgopt.longest.transaction", "seconds", t, "age of the oldest open transaction", source,
+        s -> value(s, Series.LONGEST_TRANSACTION_SECONDS));
+    gauge(registry, "pgopt.replication.lag", "seconds", t, "worst standby replay lag", source,
+        s -> value(s, Series.REPLICATION_LAG_SECONDS));
+    gauge(registry, "pgopt.replication.lag.wal", "bytes", t, "worst standby replay lag in WAL", source,
+        s -> value(s, Series.REPLICATION_LAG_BYTES));
+    gauge(registry, "pgopt.database.xid.age", null, t, "oldest age(datfrozenxid): transaction IDs toward wraparound (2^31)", source,
+        s -> value(s, Series.XID_AGE));
+    gauge(registry, "pgopt.database.size", "bytes", t, "pg_database_size of the target database", source,
+        s -> value(s, Series.DATABASE_BYTES));
+
+    counter(registry, "pgopt.transactions", t.and("outcome", "commit"), "transactions committed (pg_stat_database)", source,
+        s -> s.activity() == null ? Double.NaN : s.activity().counters().commits());
+    counter(registry, "pgopt.transactions", t.and("outcome", "rollback"), "transactions rolled back (pg_stat_database)", source,
+        s -> s.activity() == null ? Double.NaN : s.activity().counters().rollbacks());
+    counter(registry, "pgopt.blocks", t.and("source", "hit"), "block requests served from shared buffers", source,
+        s -> s.activity() == null ? Double.NaN : s.activity().counters().blocksHit());
+    counter(registry, "pgopt.blocks", t.and("source", "read"), "block requests read from the OS or disk", source,
+        s -> s.activity() == null ? Double.NaN : s.activity().counters().blocksRead());
+    counter(registry, "pgopt.deadlocks", t, "deadlocks detected", source,
+        s -> s.activity() == null ? Double.NaN : s.activity().counters().deadlocks());
+    counter(registry, "pgopt.temp", t, "bytes written to temporary files", source,
+        s -> s.activity() == null ? Double.NaN : s.activity().counters().tempBytes(), "bytes");
+    counter(registry, "pgopt.slow.queries", t, "statements seen running longer than collect.slow_query", source,
+        s -> s.slowQueriesSeen());
+    counter(registry, "pgopt.statements.calls", t.and("kind", "all"), "statement executions (pg_stat_statements, pgopt's own excluded)", source,
+        s -> statements(s.statements(), false, true));
+    counter(registry, "pgopt.statements.calls", t.and("kind", "vector"), "statement executions", source,
+        s -> statements(s.statements(), true, true));
+    counter(registry, "pgopt.statements.execution", t.and("kind", "all"), "statement execution time (pg_stat_statements)", source,
+        s -> statements(s.statements(), false, false) / 1000.0, "seconds");
+    counter(registry, "pgopt.statements.execution", t.and("kind", "vector"), "execution time of statements ordering by a pgvector distance", source,
+        s -> statements(s.statements(), true, false) / 1000.0, "seconds");
+    this.perStatement = perStatementSeries > 0 ? MultiGauge.builder("pgopt.statement.mean.time").baseUnit("seconds")
+        .description("mean execution time per top statement over the last statements interval (opt-in, capped)")
+        .register(registry) : null;
+  }
+
+  /** Replaces the per-statement series with the top ones of the latest window (no-op unless opted in). */
+  public void statements(List<StatementDelta> window) {
+    if (perStatement == null) {
+      return;
+    }
+    perStatement.register(Derivations.ownExcluded(window).stream().filter(d -> d.counters().calls() > 0)
+        .sorted(Comparator.comparingDouble((StatementDelta d) -> d.counters().totalExecMs()).reversed())
+        .limit(perStatementSeries)
+        .map(d -> MultiGauge.Row.of(Tags.of("target", target, "queryid", Long.toString(d.entry().queryId())),
+            d.counters().meanExecMs() / 1000.0))
+        .toList(), true);
+  }
+
+  private static double statements(StatementSnapshot s, boolean vectorOnly, boolean calls) {
+    if (s == null) {
+      return Double.NaN;
+    }
+    double sum = 0;
+    for (StatementEntry e : s.entries()) {
+      if (Derivations.isOwn(e.query()) || (vectorOnly && !VECTOR_DISTANCE.matcher(e.query()).find())) {
+        continue;
+      }
+      sum += calls ? e.counters().calls() : e.counters().totalExecMs();
+    }
+    return sum;
+  }
+
+  private static double connections(ActivitySnapshot a, String state) {
+    if (a == null) {
+      return Double.NaN;
+    }
+    return a.sessions().stream().filter(ActivitySnapshot.SessionRow::clientBackend).filter(s -> {
+      String st = s.state() == null ? "" : s.state();
+      return switch (state) {
+        case "active" -> st.equals("active");
+        case "idle" -> st.equals("idle");
+        case "idle_in_transaction" -> st.startsWith("idle in transaction");
+        default -> !st.equals("active") && !st.equals("idle") && !st.startsWith("idle in transaction");
+      };
+    }).count();
+  }
+
+  private static double value(Source s, Series series) {
+    Double v = s.values().get(series);
+    return v == null ? Double.NaN : v;
+  }
+
+  private static void gauge(MeterRegistry r, String name, String unit, Tags tags, String help, Source source,
+                            ToDoubleFunction<Source> f) {
+    Gauge.builder(name, source, f).baseUnit(unit).tags(tags).description(help).register(r);
+  }
+
+  private static void counter(MeterRegistry r, String name, Tags tags, String help, Source source, ToDoubleFunction<Source> f) {
+    counter(r, name, tags, help, source, f, null);
+  }
+
+  private static void counter(MeterRegistry r, String name, Tags tags, String help, Source source, ToDoubleFunction<Source> f,
+                              String unit) {
+    FunctionCounter.builder(name, source, f).baseUnit(unit).tags(tags).description(help).register(r);
+  }
+
+}
