@@ -40,9 +40,12 @@ public final class TargetMeters {
   private final MultiGauge perStatement;
   private final int perStatementSeries;
   private final String target;
+  // Micrometer holds meter state weakly: this strong reference keeps the source alive as long as the meters
+  private final Source source;
 
   public TargetMeters(MeterRegistry registry, String target, Source source, int perStatementSeries) {
     this.target = target;
+    this.source = source;
     this.perStatementSeries = perStatementSeries;
     Tags t = Tags.of("target", target);
     gauge(registry, "pgopt.target.up", null, t, "1 when the last collection of the target succeeded", source, s -> value(s, Series.UP));

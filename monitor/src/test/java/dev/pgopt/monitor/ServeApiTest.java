@@ -1,0 +1,186 @@
+package dev.pgopt.monitor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pgopt.testkit.PostgresExtension;
+import dev.pgopt.testkit.Probe;
+import dev.pgopt.testkit.TestCluster;
+import dev.pgopt.testkit.TestDatabase;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.Statement;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(PostgresExtension.class)
+class ServeApiTest {
+  static MonitorFixture f;
+  static TestDatabase store;
+  static TestCluster cluster;
+  static TestDatabase target;
+
+  @BeforeAll
+  static void start(TestCluster c, TestDatabase db) throws Exception {
+    cluster = c;
+    target = db;
+    store = c.createDatabase();
+    db.execute("CREATE TABLE orders (id bigserial PRIMARY KEY, customer int, total numeric)",
+        "INSERT INTO orders (customer, total) SELECT g % 100, g FROM generate_series(1, 5000) g",
+        "CREATE INDEX orders_total ON orders (total)");
+    f = MonitorFixture.start(MonitorFixture.config(c, db.name(), store.name(), ""));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (f != null) {
+      f.close();
+    }
+    if (store != null) {
+      store.close();
+    }
+  }
+
+  @Test
+  void collectsAndServesTargetsHistoryQueriesAndMetrics() throws Exception {
+    Probe.waitUntil(() -> {
+      try {
+        JsonNode t = f.json("/api/targets").get(0);
+        return t.path("up").asBoolean() && t.path("values").has("transactions_per_second");
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    JsonNode t = f.json("/api/targets").get(0);
+    assertThat(t.path("name").asText()).isEqualTo("app");
+    assertThat(t.path("database").asText()).doesNotContain(cluster.password());
+    assertThat(t.path("values").path("connection_usage_percent").asDouble()).isGreaterThan(0);
+
+    try (Connection c = MonitorFixture.app(cluster, target.name(), "shop"); Statement s = c.createStatement()) {
+      for (int i = 0; i < 50; i++) {
+        s.executeQuery("SELECT count(*) FROM orders WHERE customer = " + (i % 7)).close();
+      }
+    }
+    Probe.waitUntil(() -> {
+      try {
+        for (JsonNode q : f.json("/api/targets/app/queries?type=usage").path("queries")) {
+          if (q.path("query").asText().contains("FROM orders WHERE customer")) {
+            return q.path("calls").asLong() >= 50;
+          }
+        }
+        return false;
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    JsonNode usage = f.json("/api/targets/app/queries?type=usage&limit=100");
+    for (JsonNode q : usage.path("queries")) {
+      assertThat(q.path("query").asText()).as("pgopt's own statements are left out").doesNotStartWith("/* pgopt");
+    }
+    JsonNode slow = f.json("/api/targets/app/queries?type=slow");
+    assertThat(slow.path("queries").size()).isGreaterThan(0);
+
+    JsonNode unused = f.json("/api/targets/app/queries?type=unused");
+    assertThat(unused.path("indexes").toString()).contains("orders_total").doesNotContain("orders_pkey");
+
+    JsonNode history = f.json("/api/targets/app/history?metric=connections&range=10m&step=1s");
+    assertThat(history.path("points").size()).isGreaterThan(0);
+
+    String queryId = usage.path("queries").get(0).path("queryid").asText();
+    JsonNode spark = f.json("/api/targets/app/queries/history?ids=" + queryId + "&range=1h&step=5s");
+    assertThat(spark.path("series").path(queryId).size()).isGreaterThan(0);
+
+    HttpResponse<String> metrics = f.get("/metrics", MonitorFixture.READ);
+    assertThat(metrics.statusCode()).isEqualTo(200);
+    assertThat(metrics.body()).contains("pgopt_target_up{target=\"app\"} 1.0")
+        .contains("pgopt_transactions_total{outcome=\"commit\",target=\"app\"}")
+        .doesNotContain("FROM orders");
+  }
+
+  @Test
+  void refusesMissingWrongAndUnderprivilegedTokens() throws Exception {
+    assertThat(f.get("/api/live", null).statusCode()).isEqualTo(200);
+    HttpResponse<String> none = f.get("/api/targets", null);
+    assertThat(none.statusCode()).isEqualTo(401);
+    assertThat(none.body()).contains("Authorization: Bearer");
+    assertThat(f.get("/api/targets", "not-the-token-at-all").statusCode()).isEqualTo(401);
+    assertThat(f.get("/metrics", null).statusCode()).isEqualTo(401);
+    assertThat(f.get("/api/targets", MonitorFixture.ADMIN).statusCode()).as("admin can read").isEqualTo(200);
+    HttpResponse<String> readPost = f.post("/api/targets/app/maintenance/daily_health_check", MonitorFixture.READ, "{}");
+    assertThat(readPost.statusCode()).isEqualTo(403);
+    assertThat(readPost.body()).contains("admin token");
+  }
+
+  @Test
+  void refusesBadBodiesAndParameters() throws Exception {
+    HttpResponse<String> invalid = f.post("/api/targets/app/explain", MonitorFixture.ADMIN, "{not json");
+    assertThat(invalid.statusCode()).isEqualTo(400);
+    assertThat(invalid.body()).contains("not valid JSON");
+    assertThat(f.post("/api/targets/app/explain", MonitorFixture.ADMIN, "[1,2]").statusCode()).isEqualTo(400);
+    HttpResponse<String> big = f.post("/api/targets/app/explain", MonitorFixture.ADMIN,
+        "{\"sql\": \"SELECT '" + "x".repeat(70_000) + "'\"}");
+    assertThat(big.statusCode()).isEqualTo(413);
+    assertThat(f.get("/api/targets/nope/health", MonitorFixture.READ).statusCode()).isEqualTo(404);
+    HttpResponse<String> metric = f.get("/api/targets/app/history?metric=bogus", MonitorFixture.READ);
+    assertThat(metric.statusCode()).isEqualTo(400);
+    assertThat(metric.body()).contains("unknown metric");
+    assertThat(f.get("/api/targets/app/history?metric=connections&range=soon", MonitorFixture.READ).statusCode()).isEqualTo(400);
+    assertThat(f.get("/api/targets/app/queries?type=fast", MonitorFixture.READ).statusCode()).isEqualTo(400);
+    assertThat(f.post("/api/targets/app/maintenance/defrag", MonitorFixture.ADMIN, "{}").statusCode()).isEqualTo(404);
+    assertThat(f.get("/api/nothing", MonitorFixture.READ).statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void explainsWithAGenericPlanAndNeverExecutes() throws Exception {
+    HttpResponse<String> plan = f.post("/api/targets/app/explain", MonitorFixture.ADMIN,
+        "{\"sql\": \"SELECT * FROM orders WHERE customer = $1\"}");
+    assertThat(plan.statusCode()).as(plan.body()).isEqualTo(200);
+    assertThat(plan.body()).contains("Seq Scan");
+    assertThat(MonitorFixture.JSON.readTree(plan.body()).path("generic_plan").asBoolean()).isTrue();
+
+    long before = count();
+    HttpResponse<String> delete = f.post("/api/targets/app/explain", MonitorFixture.ADMIN, "{\"sql\": \"DELETE FROM orders\"}");
+    assertThat(delete.statusCode()).as(delete.body()).isEqualTo(200);
+    assertThat(count()).isEqualTo(before);
+
+    HttpResponse<String> two = f.post("/api/targets/app/explain", MonitorFixture.ADMIN,
+        "{\"sql\": \"SELECT 1; DROP TABLE orders\"}");
+    assertThat(two.statusCode()).isEqualTo(400);
+    assertThat(f.post("/api/targets/app/explain", MonitorFixture.ADMIN, "{\"sql\": \"DROP TABLE orders\"}").statusCode()).isEqualTo(400);
+    assertThat(f.post("/api/targets/app/explain", MonitorFixture.ADMIN, "{\"sql\": \"SELECT * FROM missing_table\"}").statusCode()).isEqualTo(422);
+    assertThat(count()).isEqualTo(before);
+  }
+
+  @Test
+  void healthSummaryAndDetail() throws Exception {
+    JsonNode summary = f.json("/api/targets/app/health");
+    assertThat(summary.path("status").asText()).isIn("healthy", "warning", "critical");
+    assertThat(summary.path("checks").size()).isGreaterThan(5);
+    JsonNode detailed = f.json("/api/targets/app/health?detailed=true");
+    assertThat(detailed.toString()).contains("\"fix\"");
+  }
+
+  @Test
+  void auditsAdminActions() throws Exception {
+    HttpResponse<String> r = f.post("/api/targets/app/maintenance/daily_health_check", MonitorFixture.ADMIN, "{}");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(r.body()).contains("succeeded");
+    Probe.waitUntil(() -> {
+      try (Connection c = cluster.connect(store.name())) {
+        return Probe.count(c, "SELECT count(*) FROM pgopt.api_audit WHERE path = '/api/targets/app/maintenance/daily_health_check' "
+            + "AND token = 'admin' AND status = 200") >= 1
+            && Probe.count(c, "SELECT count(*) FROM pgopt.maintenance_runs WHERE task = 'daily_health_check' AND status = 'succeeded'") >= 1;
+      } catch (Exception e) {
+        return false;
+      }
+    });
+  }
+
+  private long count() throws Exception {
+    try (Connection c = cluster.connect(target.name())) {
+      return Probe.count(c, "SELECT count(*) FROM orders");
+    }
+  }
+}
