@@ -24,13 +24,26 @@ public final class Session implements AutoCloseable {
   private final Connection connection;
   private final int serverVersionNum;
   private final int backendPid;
+  private final boolean commit;
 
-  private Session(DatabaseTarget target, SessionOptions options, Connection connection, int serverVersionNum, int backendPid) {
+  private Session(DatabaseTarget target, SessionOptions options, Connection connection, int serverVersionNum, int backendPid,
+                  boolean commit) {
     this.target = target;
     this.options = options;
     this.connection = connection;
     this.serverVersionNum = serverVersionNum;
     this.backendPid = backendPid;
+    this.commit = commit;
+  }
+
+  /**
+   * Like {@link #open}, but each read-only transaction ends with COMMIT rather than ROLLBACK (nothing is written either
+   * way). A monitor that samples every few seconds would otherwise show up in {@code pg_stat_database.xact_rollback}
+   * as a steady error rate on an idle database.
+   */
+  public static Session openCommitting(DatabaseTarget target, SessionOptions options) throws DatabaseFailure {
+    Session s = open(target, options);
+    return new Session(s.target, s.options, s.connection, s.serverVersionNum, s.backendPid, true);
   }
 
   /** Connects, and refuses servers older than PostgreSQL 13 before sending any query. */
@@ -49,10 +62,10 @@ public final class Session implements AutoCloseable {
       }
       c.setAutoCommit(false);
       c.setReadOnly(true);
-      Session probe = new Session(target, options, c, announced, 0);
+      Session probe = new Session(target, options, c, announced, 0, false);
       int[] info = probe.readOnly(conn -> Sql.one(conn, "SELECT current_setting('server_version_num')::int, pg_backend_pid()",
           rs -> new int[] {rs.getInt(1), rs.getInt(2)}));
-      return new Session(target, options, c, info[0], info[1]);
+      return new Session(target, options, c, info[0], info[1], false);
     } catch (SQLException e) {
       closeQuietly(c);
       throw FailureClassifier.classify(e, target, options);
@@ -62,8 +75,9 @@ public final class Session implements AutoCloseable {
     }
   }
 
-  /** Runs {@code work} in a read-only transaction under the session's timeouts; always rolls back. */
+  /** Runs {@code work} in a read-only transaction under the session's timeouts; rolls back (or commits, see {@link #openCommitting}). */
   public <T> T readOnly(Work<T> work) throws DatabaseFailure {
+    boolean done = false;
     try {
       try (PreparedStatement ps = connection.prepareStatement(
           "SELECT set_config('statement_timeout', ?, true), set_config('lock_timeout', ?, true)")) {
@@ -71,12 +85,19 @@ public final class Session implements AutoCloseable {
         ps.setString(2, options.lockTimeout().toMillis() + "ms");
         ps.execute();
       }
-      return work.run(connection);
+      T result = work.run(connection);
+      if (commit) {
+        connection.commit();
+        done = true;
+      }
+      return result;
     } catch (SQLException e) {
       throw FailureClassifier.classify(e, target, options);
     } finally {
       try {
-        connection.rollback();
+        if (!done) {
+          connection.rollback();
+        }
       } catch (SQLException ignored) {
         // the connection is broken; the next call reports it
       }

@@ -107,7 +107,7 @@ public final class TargetCollector implements AutoCloseable {
 
   private Session session() throws DatabaseFailure {
     if (session == null) {
-      session = Session.open(target, options);
+      session = Session.openCommitting(target, options);
     }
     return session;
   }
