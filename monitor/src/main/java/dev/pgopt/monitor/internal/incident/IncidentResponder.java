@@ -75,7 +75,7 @@ public final class IncidentResponder {
   public synchronized void unreachable(String target, String error) {
     Map<String, Open> current = new LinkedHashMap<>();
     Open o = existing(target, "unreachable").orElseGet(() -> create(target, "target_unreachable", "critical",
-        "unreachable", "target " + target + " is unreachable", error));
+        "unreachable", "target " + target + " is unreachable", error, clock.instant()));
     current.put("unreachable", o);
     // other incidents stay open: with no sample we cannot tell whether they are over
     Map<String, Open> byKey = open.computeIfAbsent(target, k -> new LinkedHashMap<>());
@@ -100,7 +100,7 @@ public final class IncidentResponder {
       String key = "runaway:" + s.pid() + "@" + s.queryStart();
       Open o = existing(target, key).orElseGet(() -> create(target, "runaway_query", "warning", key,
           "pid " + s.pid() + " (" + s.user() + ", " + app(s) + ") has run one statement for " + seconds(running),
-          abbreviate(s.query())));
+          abbreviate(s.query()), now));
       seen.put(key, o);
       boolean act = config.cancelRunaway() || config.terminateRunaway();
       if (act) {
@@ -125,7 +125,7 @@ public final class IncidentResponder {
       String who = root == null ? "pid " + e.getKey() : "pid " + root.pid() + " (" + root.user() + ", " + app(root) + ", " + root.state() + ")";
       Open o = existing(target, key).orElseGet(() -> create(target, "lock_chain", "warning", key,
           who + " blocks " + e.getValue().size() + " session(s) waiting longer than " + seconds(config.lockWait()),
-          root == null ? "" : abbreviate(root.query())));
+          root == null ? "" : abbreviate(root.query()), now));
       seen.put(key, o);
       if (config.cancelLockBlocker() && root != null && since != null) {
         boolean idleInTx = root.state() != null && root.state().startsWith("idle in transaction");
@@ -138,7 +138,7 @@ public final class IncidentResponder {
     double usage = 100.0 * clients / usable;
     if (usage >= config.saturationPercent()) {
       Open o = existing(target, "saturation").orElseGet(() -> create(target, "connection_saturation", "critical",
-          "saturation", String.format(java.util.Locale.ROOT, "%d of %d usable connections in use (%.0f%%)", clients, usable, usage), ""));
+          "saturation", String.format(java.util.Locale.ROOT, "%d of %d usable connections in use (%.0f%%)", clients, usable, usage), "", now));
       seen.put("saturation", o);
       if (config.terminateIdleInTransaction()) {
         snap.sessions().stream()
@@ -152,7 +152,7 @@ public final class IncidentResponder {
     String broken = replicationProblem(snap, expectedReplicas);
     if (broken != null) {
       Open o = existing(target, "replication").orElseGet(() -> create(target, "replication_broken", "critical",
-          "replication", broken, ""));
+          "replication", broken, "", now));
       seen.put("replication", o);
     }
 
@@ -248,8 +248,8 @@ public final class IncidentResponder {
     return Optional.ofNullable(open.getOrDefault(target, Map.of()).get(key));
   }
 
-  private Open create(String target, String kind, String severity, String key, String subject, String details) {
-    Incident i = new Incident(UUID.randomUUID().toString(), target, kind, severity, key, subject, details, clock.instant());
+  private Open create(String target, String kind, String severity, String key, String subject, String details, Instant at) {
+    Incident i = new Incident(UUID.randomUUID().toString(), target, kind, severity, key, subject, details, at);
     sink.opened(i);
     return new Open(i);
   }
