@@ -110,6 +110,8 @@ public final class ApiServer implements AutoCloseable {
     r.post("/api/targets/{target}/maintenance/{task}", ctx -> json(ctx, endpoints.maintenance(ctx, body(ctx))));
     r.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getMessage()));
     r.exception(ApiError.class, (e, ctx) -> error(ctx, e.status, e.getMessage()));
+    r.exception(dev.pgopt.connect.DatabaseFailure.class, (e, ctx) -> error(ctx, 503, "the target did not answer: " + e.getMessage()));
+    r.exception(dev.pgopt.monitor.internal.store.StoreUnavailableException.class, (e, ctx) -> error(ctx, 503, e.getMessage()));
     r.exception(Exception.class, (e, ctx) -> {
       LOG.error("request {} {} failed", ctx.method(), ctx.path(), e);
       error(ctx, 500, "internal error; the server log has the details");

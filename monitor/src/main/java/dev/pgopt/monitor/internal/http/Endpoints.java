@@ -284,7 +284,7 @@ final class Endpoints {
   Object alerts(Context ctx) throws StoreUnavailableException {
     String state = Optional.ofNullable(ctx.queryParam("state")).orElse("firing");
     return switch (state) {
-      case "firing" -> Map.of("alerts", core.alerts().active().stream().filter(a -> a.firing()).map(a -> {
+      case "firing" -> ordered("alerts", core.alerts().active().stream().filter(a -> a.firing()).map(a -> {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", a.id());
         m.put("target", a.target());
@@ -455,6 +455,13 @@ final class Endpoints {
       ctx.status(409);
     }
     return run;
+  }
+
+  private static Map<String, Object> ordered(String k1, Object v1, String k2, Object v2) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put(k1, v1);
+    m.put(k2, v2);
+    return m;
   }
 
   private TargetRuntime target(Context ctx) {
