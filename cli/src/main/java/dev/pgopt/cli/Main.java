@@ -32,6 +32,7 @@ public final class Main {
     cl.addSubcommand(new AdviseCommand(ctx));
     cl.addSubcommand(new ApplyCommand(ctx));
     cl.addSubcommand(new VerifyCommand(ctx));
+    cl.addSubcommand(new ServeCommand(ctx));
     cl.addSubcommand(new CommandLine(new VectorCommand())
         .addSubcommand(new VectorInspectCommand(ctx))
         .addSubcommand(new VectorTuneCommand(ctx))

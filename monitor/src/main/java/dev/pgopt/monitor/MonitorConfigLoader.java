@@ -219,8 +219,11 @@ public final class MonitorConfigLoader {
 
   private MonitorConfig.Maintenance maintenance(Section s) throws ConfigException {
     s.allow("daily_health_check", "weekly_optimization", "refresh_views", "views", "analyze_stale", "stale_fraction");
-    return new MonitorConfig.Maintenance(s.optional("daily_health_check"), s.optional("weekly_optimization"),
-        s.optional("refresh_views"), s.strings("views"), s.optional("analyze_stale"), s.number("stale_fraction", 0.1));
+    MonitorConfig.Maintenance m = new MonitorConfig.Maintenance(s.optional("daily_health_check"),
+        s.optional("weekly_optimization"), s.optional("refresh_views"), s.strings("views"), s.optional("analyze_stale"),
+        s.number("stale_fraction", 0.1));
+    dev.pgopt.monitor.internal.maintenance.MaintenanceScheduler.schedules(m, source);
+    return m;
   }
 
   private int metrics(Section s) throws ConfigException {

@@ -207,8 +207,10 @@ public final class HistoryStore implements AutoCloseable {
       return true;
     }
     try {
+      // the pgopt schema may already hold pgopt.actions (the apply audit log) when a target is also the store:
+      // baseline such a schema at version 0 so V1 still runs
       Flyway.configure().dataSource(pool).schemas("pgopt").table("schema_history")
-          .locations("classpath:db/monitor").load().migrate();
+          .baselineOnMigrate(true).baselineVersion("0").locations("classpath:db/monitor").load().migrate();
       housekeeping(true);
       migrated.set(true);
       up.set(true);
