@@ -196,7 +196,7 @@ public final class MonitorCore implements AutoCloseable {
       work.scheduleWithFixedDelay(() -> guarded(() -> refreshFindings(rt)), 30_000,
           config.collect().findingsInterval().toMillis(), TimeUnit.MILLISECONDS);
     }
-    work.scheduleWithFixedDelay(() -> guarded(scheduler::tick), 5, 15, TimeUnit.SECONDS);
+    work.scheduleWithFixedDelay(() -> guarded(scheduler::tick), 1, 5, TimeUnit.SECONDS);
   }
 
   private void restore() {
