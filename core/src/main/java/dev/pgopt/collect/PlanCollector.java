@@ -103,7 +103,7 @@ public final class PlanCollector {
     } else {
       String name = "pgopt_explain_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
       try (Statement s = c.createStatement()) {
-        s.execute("PREPARE " + name + " AS " + sql);
+        s.execute(Sql.OWN_MARK + "PREPARE " + name + " AS " + sql);
         try {
           s.execute("SET LOCAL plan_cache_mode = force_generic_plan");
           String nulls = String.join(", ", java.util.Collections.nCopies(params, "NULL"));

@@ -30,6 +30,7 @@ public final class StatementCollector {
          ORDER BY calls DESC LIMIT 1""".formatted(schema), rs -> rs.getString(1), queryId).stream().findFirst();
   }
 
+  /** pg_stat_statements of the connected database, without pgopt's own statements ({@link Sql#isOwn}). */
   public static StatementSnapshot read(Connection c, int serverVersionNum, Clock clock)
       throws SQLException, StatementStatisticsUnavailable {
     String schema = extensionSchema(c).orElseThrow(() -> new StatementStatisticsUnavailable(
@@ -51,7 +52,8 @@ public final class StatementCollector {
                s.calls, s.total_exec_time, s.rows, s.shared_blks_hit, s.shared_blks_read, s.temp_blks_read,
                s.temp_blks_written, %s AS read_ms, %s AS write_ms, s.wal_bytes::int8
           FROM %s.pg_stat_statements s LEFT JOIN pg_roles r ON r.oid = s.userid
-         WHERE s.dbid = ? AND s.queryid IS NOT NULL""".formatted(toplevel, readTime, writeTime, schema),
+         WHERE s.dbid = ? AND s.queryid IS NOT NULL
+           AND s.query NOT LIKE '/* pgopt%%'""".formatted(toplevel, readTime, writeTime, schema),
         rs -> new StatementEntry(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getBoolean(4), rs.getString(5), rs.getString(6),
             new StatementCounters(rs.getLong(7), rs.getDouble(8), rs.getLong(9), rs.getLong(10), rs.getLong(11), rs.getLong(12),
                 rs.getLong(13), rs.getDouble(14), rs.getDouble(15), rs.getLong(16))),

@@ -80,7 +80,7 @@ public final class Session implements AutoCloseable {
     boolean done = false;
     try {
       try (PreparedStatement ps = connection.prepareStatement(
-          "SELECT set_config('statement_timeout', ?, true), set_config('lock_timeout', ?, true)")) {
+          Sql.OWN_MARK + "SELECT set_config('statement_timeout', ?, true), set_config('lock_timeout', ?, true)")) {
         ps.setString(1, options.statementTimeout().toMillis() + "ms");
         ps.setString(2, options.lockTimeout().toMillis() + "ms");
         ps.execute();

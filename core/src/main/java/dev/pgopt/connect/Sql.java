@@ -16,8 +16,24 @@ public final class Sql {
     T map(ResultSet rs) throws SQLException;
   }
 
+  /**
+   * Leads every statement pgopt sends, so its own statements can be told apart in pg_stat_statements (which keeps the
+   * first text it saw, comments included) and left out of the reports.
+   */
+  public static final String OWN_MARK = "/* pgopt */ ";
+
+  /** {@code sql} with {@link #OWN_MARK} unless it already starts with a comment of its own. */
+  public static String marked(String sql) {
+    return sql.startsWith("/*") ? sql : OWN_MARK + sql;
+  }
+
+  /** Whether pg_stat_statements text came from pgopt itself. */
+  public static boolean isOwn(String query) {
+    return query != null && query.stripLeading().startsWith("/* pgopt");
+  }
+
   public static <T> List<T> list(Connection c, String sql, RowMapper<T> mapper, Object... params) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
+    try (PreparedStatement ps = c.prepareStatement(marked(sql))) {
       for (int i = 0; i < params.length; i++) {
         ps.setObject(i + 1, params[i]);
       }

@@ -183,4 +183,21 @@ class ServeApiTest {
       return Probe.count(c, "SELECT count(*) FROM orders");
     }
   }
+
+  @Test
+  void everyDocumentedPathIsServed() throws Exception {
+    HttpResponse<String> doc = f.get("/api/openapi.yaml", MonitorFixture.READ);
+    assertThat(doc.statusCode()).isEqualTo(200);
+    JsonNode paths = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+        .readTree(doc.body()).path("paths");
+    assertThat(paths.size()).isGreaterThan(15);
+    for (var it = paths.fieldNames(); it.hasNext(); ) {
+      String path = it.next();
+      String concrete = path.replace("{target}", "app").replace("{task}", "daily_health_check").replace("{name}", "probe");
+      JsonNode ops = paths.path(path);
+      HttpResponse<String> r = ops.has("get") ? f.get(concrete, MonitorFixture.READ) : f.post(concrete, MonitorFixture.READ, "{}");
+      assertThat(r.body()).as(path).doesNotContain("no such endpoint");
+      assertThat(r.statusCode()).as(path).isNotEqualTo(404);
+    }
+  }
 }

@@ -193,7 +193,7 @@ public final class MonitorCore implements AutoCloseable {
           config.collect().activityInterval().toMillis(), TimeUnit.MILLISECONDS);
       collect.scheduleWithFixedDelay(() -> guarded(() -> collectSlow(rt)), 200,
           config.collect().statementsInterval().toMillis(), TimeUnit.MILLISECONDS);
-      work.scheduleWithFixedDelay(() -> guarded(() -> refreshFindings(rt)), 30_000,
+      work.scheduleWithFixedDelay(() -> guarded(() -> refreshFindings(rt)), 2_000,
           config.collect().findingsInterval().toMillis(), TimeUnit.MILLISECONDS);
     }
     work.scheduleWithFixedDelay(() -> guarded(scheduler::tick), 1, 5, TimeUnit.SECONDS);
@@ -278,7 +278,7 @@ public final class MonitorCore implements AutoCloseable {
       StatementSnapshot before = rt.statements;
       if (before != null && before.dbId() == now.dbId() && before.takenAt().isBefore(now.takenAt())) {
         window = WorkloadWindow.between(before, now);
-        List<StatementDelta> top = Derivations.ownExcluded(window.deltas()).stream()
+        List<StatementDelta> top = Derivations.workload(window.deltas()).stream()
             .filter(d -> d.counters().calls() > 0)
             .sorted(Comparator.comparingDouble((StatementDelta d) -> d.counters().totalExecMs()).reversed())
             .limit(config.collect().statementsKept()).toList();

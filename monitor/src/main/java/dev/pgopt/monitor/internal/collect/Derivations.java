@@ -122,7 +122,7 @@ public final class Derivations {
     double ms = 0;
     long vectorCalls = 0;
     double vectorMs = 0;
-    for (StatementDelta d : ownExcluded(window.deltas())) {
+    for (StatementDelta d : workload(window.deltas())) {
       calls += d.counters().calls();
       ms += d.counters().totalExecMs();
       if (VECTOR_DISTANCE.matcher(d.entry().query()).find()) {
@@ -143,13 +143,24 @@ public final class Derivations {
     return v;
   }
 
-  /** Statement deltas without pgopt's own (marked) statements. */
-  public static List<StatementDelta> ownExcluded(List<StatementDelta> deltas) {
-    return deltas.stream().filter(d -> !isOwn(d.entry().query())).toList();
+  private static final Pattern TRANSACTION_CONTROL = Pattern.compile(
+      "(?is)\\s*(BEGIN|START\\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|SET|SHOW|RESET|DEALLOCATE|DISCARD)\\b.*");
+
+  /**
+   * The statements that make up the workload: without pgopt's own (marked) statements and without transaction control
+   * and session settings (BEGIN, COMMIT, SAVEPOINT, SET, ...), which drivers send around every transaction and which
+   * would otherwise dilute the average query time and crowd the top lists.
+   */
+  public static List<StatementDelta> workload(List<StatementDelta> deltas) {
+    return deltas.stream().filter(d -> isWorkload(d.entry().query())).toList();
+  }
+
+  public static boolean isWorkload(String query) {
+    return query != null && !isOwn(query) && !TRANSACTION_CONTROL.matcher(query).matches();
   }
 
   public static boolean isOwn(String query) {
-    return query != null && query.stripLeading().startsWith("/* pgopt");
+    return dev.pgopt.connect.Sql.isOwn(query);
   }
 
   static boolean sameEpoch(ActivitySnapshot.DatabaseCounters a, ActivitySnapshot.DatabaseCounters b) {

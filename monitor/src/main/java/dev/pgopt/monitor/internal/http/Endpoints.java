@@ -154,7 +154,7 @@ final class Endpoints {
     Comparator<HistoryReads.StatementTotals> cmp = order.equals("mean_ms")
         ? Comparator.comparingDouble(HistoryReads.StatementTotals::meanMs) : Comparator.comparingDouble(HistoryReads.StatementTotals::totalMs);
     List<HistoryReads.StatementTotals> out = new ArrayList<>();
-    for (StatementDelta d : Derivations.ownExcluded(w.deltas())) {
+    for (StatementDelta d : Derivations.workload(w.deltas())) {
       var k = d.counters();
       if (k.calls() > 0) {
         out.add(new HistoryReads.StatementTotals(d.entry().queryId(), d.entry().query(), d.entry().user(), k.calls(),
@@ -196,7 +196,7 @@ final class Endpoints {
     Advisor.Advice advice = rt.findings();
     if (advice == null) {
       return Map.of("target", rt.name(), "status", "pending",
-          "note", "findings are computed 30 s after start and then every collect.findings_interval");
+          "note", "findings are computed 2 s after start and then every collect.findings_interval");
     }
     return FindingsJson.write(advice, rt.database().display());
   }

@@ -86,7 +86,7 @@ public final class TargetMeters {
         s -> s.activity() == null ? Double.NaN : s.activity().counters().tempBytes(), "bytes");
     counter(registry, "pgopt.slow.queries", t, "statements seen running longer than collect.slow_query", source,
         s -> s.slowQueriesSeen());
-    counter(registry, "pgopt.statements.calls", t.and("kind", "all"), "statement executions (pg_stat_statements, pgopt's own excluded)", source,
+    counter(registry, "pgopt.statements.calls", t.and("kind", "all"), "statement executions (pg_stat_statements; pgopt's own and transaction control excluded)", source,
         s -> statements(s.statements(), false, true));
     counter(registry, "pgopt.statements.calls", t.and("kind", "vector"), "statement executions", source,
         s -> statements(s.statements(), true, true));
@@ -104,7 +104,7 @@ public final class TargetMeters {
     if (perStatement == null) {
       return;
     }
-    perStatement.register(Derivations.ownExcluded(window).stream().filter(d -> d.counters().calls() > 0)
+    perStatement.register(Derivations.workload(window).stream().filter(d -> d.counters().calls() > 0)
         .sorted(Comparator.comparingDouble((StatementDelta d) -> d.counters().totalExecMs()).reversed())
         .limit(perStatementSeries)
         .map(d -> MultiGauge.Row.of(Tags.of("target", target, "queryid", Long.toString(d.entry().queryId())),
@@ -118,7 +118,7 @@ public final class TargetMeters {
     }
     double sum = 0;
     for (StatementEntry e : s.entries()) {
-      if (Derivations.isOwn(e.query()) || (vectorOnly && !VECTOR_DISTANCE.matcher(e.query()).find())) {
+      if (!Derivations.isWorkload(e.query()) || (vectorOnly && !VECTOR_DISTANCE.matcher(e.query()).find())) {
         continue;
       }
       sum += calls ? e.counters().calls() : e.counters().totalExecMs();
