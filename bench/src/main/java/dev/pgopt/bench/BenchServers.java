@@ -58,7 +58,15 @@ public final class BenchServers implements AutoCloseable {
   }
 
   public String url() {
-    return "postgres://" + USER + ":" + PASSWORD + "@127.0.0.1:" + port + "/postgres";
+    return url("postgres");
+  }
+
+  public String url(String database) {
+    return "postgres://" + USER + ":" + PASSWORD + "@127.0.0.1:" + port + "/" + database;
+  }
+
+  public int port() {
+    return port;
   }
 
   public String jdbcUrl() {

@@ -53,6 +53,14 @@ class DashboardBrowserTest {
           statements_interval: 5s
         """.formatted(cluster.url(store.name()), cluster.url(db.name()));
     f = MonitorFixture.start(yaml);
+    // the first statements snapshot is the baseline: the workload must come after it to show in a window
+    Probe.waitUntil(() -> {
+      try {
+        return f.json("/api/targets").get(0).path("values").has("database_bytes");
+      } catch (Exception e) {
+        return false;
+      }
+    });
     try (Connection c = MonitorFixture.app(cluster, db.name(), "shop-web"); Statement s = c.createStatement()) {
       for (int i = 0; i < 40; i++) {
         s.executeQuery("SELECT * FROM orders WHERE customer = " + i).close();

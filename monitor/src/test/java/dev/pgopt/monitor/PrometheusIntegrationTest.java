@@ -38,11 +38,17 @@ class PrometheusIntegrationTest {
           per_statement_series: 5
         """))) {
       try (Connection c = MonitorFixture.app(cluster, db.name(), "search"); Statement s = c.createStatement()) {
-        for (int i = 0; i < 20; i++) {
-          s.executeQuery("SELECT id FROM items ORDER BY embedding <-> '[1,1," + i + "]' LIMIT 5").close();
-        }
+        // searches keep running until a statements window has seen them (the first snapshot is only a baseline)
+        Probe.waitUntil(() -> {
+          try {
+            s.executeQuery("SELECT id FROM items ORDER BY embedding <-> '[1,1,1]' LIMIT 5").close();
+            Thread.sleep(200);
+          } catch (Exception e) {
+            return false;
+          }
+          return scrape(f).contains("pgopt_statement_mean_time_seconds{");
+        });
       }
-      Probe.waitUntil(() -> scrape(f).contains("pgopt_statement_mean_time_seconds{"));
       String metrics = scrape(f);
       assertThat(metrics).contains("pgopt_statements_calls_total{kind=\"vector\",target=\"app\"}")
           .doesNotContain("ORDER BY").doesNotContain("embedding");
@@ -50,6 +56,12 @@ class PrometheusIntegrationTest {
       Files.writeString(file, metrics);
       Result check = run(file.toFile(), "promtool", "check", "metrics");
       assertThat(check.exit).as(check.output).isZero();
+
+      String doc = Files.readString(Path.of("..", "docs", "monitor.md"));
+      Matcher family = Pattern.compile("(?m)^# TYPE (pgopt_[a-z_]+) ").matcher(metrics);
+      while (family.find()) {
+        assertThat(doc).as("docs/monitor.md lists %s", family.group(1)).contains(family.group(1));
+      }
 
       JsonNode dashboard = MonitorFixture.JSON.readTree(DEPLOY.resolve("grafana/pgopt-dashboard.json").toFile());
       Set<String> used = new HashSet<>();

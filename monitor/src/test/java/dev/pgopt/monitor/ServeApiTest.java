@@ -30,7 +30,9 @@ class ServeApiTest {
     db.execute("CREATE TABLE orders (id bigserial PRIMARY KEY, customer int, total numeric)",
         "INSERT INTO orders (customer, total) SELECT g % 100, g FROM generate_series(1, 5000) g",
         "CREATE INDEX orders_total ON orders (total)");
-    f = MonitorFixture.start(MonitorFixture.config(c, db.name(), store.name(), ""));
+    // this class makes many admin calls; the rate limit itself is tested in ServerSecurityTest
+    f = MonitorFixture.start(MonitorFixture.config(c, db.name(), store.name(), "").replace("server:\n",
+        "server:\n  mutations_per_minute: 1000\n"));
   }
 
   @AfterAll
@@ -198,6 +200,40 @@ class ServeApiTest {
       HttpResponse<String> r = ops.has("get") ? f.get(concrete, MonitorFixture.READ) : f.post(concrete, MonitorFixture.READ, "{}");
       assertThat(r.body()).as(path).doesNotContain("no such endpoint");
       assertThat(r.statusCode()).as(path).isNotEqualTo(404);
+    }
+  }
+
+  @Test
+  void appliesAFindingOnlyWhenAskedToExecute() throws Exception {
+    target.execute("CREATE INDEX orders_total_copy ON orders (total)");
+    assertThat(f.post("/api/targets/app/maintenance/weekly_optimization", MonitorFixture.ADMIN, "{}").statusCode()).isEqualTo(200);
+    String id = null;
+    for (JsonNode finding : f.json("/api/targets/app/findings").path("findings")) {
+      if (finding.path("rule").asText().equals("index.duplicate")) {
+        id = finding.path("id").asText();
+      }
+    }
+    assertThat(id).as("the duplicate index is found").isNotNull();
+    HttpResponse<String> dry = f.post("/api/targets/app/actions", MonitorFixture.ADMIN, "{\"finding_id\": \"" + id + "\"}");
+    assertThat(dry.statusCode()).as(dry.body()).isEqualTo(200);
+    assertThat(dry.body()).contains("\"dry_run\":true").contains("DROP INDEX CONCURRENTLY");
+    assertThat(indexes()).as("a dry run changes nothing").isEqualTo(2);
+
+    HttpResponse<String> run = f.post("/api/targets/app/actions", MonitorFixture.ADMIN,
+        "{\"finding_id\": \"" + id + "\", \"execute\": true}");
+    assertThat(run.statusCode()).as(run.body()).isEqualTo(200);
+    assertThat(run.body()).contains("\"succeeded\":true");
+    assertThat(indexes()).isEqualTo(1);
+    try (Connection c = cluster.connect(target.name())) {
+      assertThat(Probe.count(c, "SELECT count(*) FROM pgopt.actions WHERE status = 'succeeded'")).isGreaterThanOrEqualTo(1);
+    }
+    HttpResponse<String> unknown = f.post("/api/targets/app/actions", MonitorFixture.ADMIN, "{\"finding_id\": \"index.nope\"}");
+    assertThat(unknown.statusCode()).isEqualTo(404);
+  }
+
+  private long indexes() throws Exception {
+    try (Connection c = cluster.connect(target.name())) {
+      return Probe.count(c, "SELECT count(*) FROM pg_indexes WHERE indexdef LIKE '%(total)'");
     }
   }
 }

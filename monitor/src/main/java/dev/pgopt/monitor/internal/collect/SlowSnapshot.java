@@ -17,7 +17,7 @@ public record SlowSnapshot(Instant takenAt, Optional<StatementSnapshot> statemen
                          long sequentialScans, long indexScans, long bytes, Instant lastVacuum, Instant lastAnalyze) {}
 
   public record IndexRow(String schema, String table, String name, long scans, long bytes, boolean unique,
-                         boolean constraint, boolean valid, String definition) {}
+                         boolean constraint, boolean valid) {}
 
   public record SlotRow(String name, String type, boolean active, Long retainedBytes) {}
 }
