@@ -78,6 +78,7 @@ class ServeApiTest {
       }
     });
     JsonNode usage = f.json("/api/targets/app/queries?type=usage&limit=100");
+    assertThat(usage.path("source").asText()).as("read from the history store").isEqualTo("history");
     for (JsonNode q : usage.path("queries")) {
       assertThat(q.path("query").asText()).as("pgopt's own statements are left out").doesNotStartWith("/* pgopt");
     }

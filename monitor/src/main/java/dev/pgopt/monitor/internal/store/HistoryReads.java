@@ -112,7 +112,7 @@ public final class HistoryReads {
          WHERE s.target = ? AND s.ts >= ? AND s.ts < ?
          GROUP BY s.queryid, t.query, t.role
         HAVING sum(s.calls) > 0
-         ORDER BY """ + orderBy + " LIMIT ?")) {
+        """ + " ORDER BY " + orderBy + " LIMIT ?")) {
       ps.setString(1, target);
       ps.setTimestamp(2, HistoryStore.ts(from));
       ps.setTimestamp(3, HistoryStore.ts(to));
