@@ -2,7 +2,7 @@
 // Every value from the database is inserted as text, never as HTML.
 (function () {
   'use strict';
-  const state = { target: null, targets: [], range: '6h', queriesType: 'usage', timer: null };
+  const state = { target: null, targets: [], range: '1h', queriesType: 'usage', timer: null };
   const main = document.getElementById('main');
 
   function h(tag, attrs, ...children) {
@@ -100,6 +100,16 @@
 
   function proof(evidence) {
     if (!evidence) return '';
+    if (Array.isArray(evidence.statements) && evidence.statements.length) {
+      // what-if proof: the plan cost of each affected statement without and with the index (HypoPG)
+      return h('div', {}, evidence.statements.slice(0, 3).map(st => h('div', {},
+        (st.cost_before && st.cost_after !== undefined
+          ? 'cost ' + fmt.num(st.cost_before, 0) + ' → ' + fmt.num(st.cost_after, 0) + ' (' + fmt.num(100 * (1 - st.cost_after / st.cost_before), 0) + ' % less) · '
+          : '')
+          + fmt.num(st.calls_per_hour, 0) + ' calls/h · mean ' + fmt.ms(st.mean_exec_ms),
+        h('div', { class: 'sql' }, st.query || ''))),
+        evidence.what_if_plans ? h('div', { class: 'muted' }, evidence.what_if_plans + ' what-if plans') : null);
+    }
     const parts = [];
     for (const [k, v] of Object.entries(evidence)) {
       if (v === null || typeof v === 'object') continue;
