@@ -1,6 +1,5 @@
 package dev.pgopt.monitor.internal;
 
-import dev.pgopt.advise.Advisor;
 import dev.pgopt.analyze.workload.StatementDelta;
 import dev.pgopt.analyze.workload.WorkloadWindow;
 import dev.pgopt.collect.StatementSnapshot;
@@ -101,8 +100,7 @@ public final class MonitorCore implements AutoCloseable {
     this.guardrails = new Guardrails(config.incidents(), clock);
     BackendSignals signals = this::signal;
     this.incidents = new IncidentResponder(config.incidents(), guardrails, signals, clock, new IncidentSink());
-    this.maintenance = new MaintenanceRunner(store, config, guardrails, signals, clock, instance, dispatcher::dispatch,
-        (target, advice) -> { });
+    this.maintenance = new MaintenanceRunner(store, config, guardrails, signals, clock, instance, dispatcher::dispatch);
     this.scheduler = new MaintenanceScheduler(schedules, maintenance, () -> List.copyOf(targets.values()), clock);
     this.clients = new ClientReports(clock, registry);
     for (TargetRuntime rt : targets.values()) {

@@ -175,7 +175,7 @@ public final class ApiServer implements AutoCloseable {
       return;
     }
     Object access = ctx.attribute(ACCESS);
-    String detail = ctx.attribute("pgopt.audit") == null ? "" : String.valueOf((Object) ctx.attribute("pgopt.audit"));
+    String detail = ctx.attribute("pgopt.audit") == null ? "" : String.valueOf(ctx.<Object>attribute("pgopt.audit"));
     core.store().write(HistoryWrites.audit(core.clock().instant(), access == null ? "none" : access.toString().toLowerCase(),
         ctx.ip(), ctx.method().name(), ctx.path(), ctx.statusCode(), detail));
   }

@@ -73,13 +73,11 @@ public final class IncidentResponder {
 
   /** The target could not be collected. */
   public synchronized void unreachable(String target, String error) {
-    Map<String, Open> current = new LinkedHashMap<>();
-    Open o = existing(target, "unreachable").orElseGet(() -> create(target, "target_unreachable", "critical",
-        "unreachable", "target " + target + " is unreachable", error, clock.instant()));
-    current.put("unreachable", o);
-    // other incidents stay open: with no sample we cannot tell whether they are over
-    Map<String, Open> byKey = open.computeIfAbsent(target, k -> new LinkedHashMap<>());
-    byKey.putAll(current);
+    if (existing(target, "unreachable").isEmpty()) {
+      // other incidents stay open: with no sample we cannot tell whether they are over
+      open.computeIfAbsent(target, k -> new LinkedHashMap<>()).put("unreachable", create(target, "target_unreachable",
+          "critical", "unreachable", "target " + target + " is unreachable", error, clock.instant()));
+    }
   }
 
   /** Looks at one activity sample of {@code target}. */

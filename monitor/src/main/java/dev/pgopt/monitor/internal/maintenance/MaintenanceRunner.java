@@ -27,7 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,11 +50,9 @@ public final class MaintenanceRunner {
   private final Clock clock;
   private final String instance;
   private final Consumer<Notification> notify;
-  private final BiConsumer<String, Advisor.Advice> findings;
 
   public MaintenanceRunner(HistoryStore store, MonitorConfig config, Guardrails guardrails, BackendSignals signals,
-                           Clock clock, String instance, Consumer<Notification> notify,
-                           BiConsumer<String, Advisor.Advice> findings) {
+                           Clock clock, String instance, Consumer<Notification> notify) {
     this.store = store;
     this.config = config;
     this.guardrails = guardrails;
@@ -63,7 +60,6 @@ public final class MaintenanceRunner {
     this.clock = clock;
     this.instance = instance;
     this.notify = notify;
-    this.findings = findings;
   }
 
   public Run run(MaintenanceTask task, MaintenanceTarget target, Instant scheduledFor, boolean dryRun)
@@ -120,7 +116,6 @@ public final class MaintenanceRunner {
       }
       case WEEKLY_OPTIMIZATION -> {
         Advisor.Advice advice = target.advise();
-        findings.accept(target.name(), advice);
         Map<String, Long> bySeverity = new LinkedHashMap<>();
         for (Finding f : advice.findings()) {
           bySeverity.merge(f.severity().json(), 1L, Long::sum);

@@ -13,6 +13,7 @@ public interface MaintenanceTarget {
 
   HealthReport health() throws DatabaseFailure;
 
+  /** Runs the advisor; the findings become the target's latest (API, dashboard). */
   Advisor.Advice advise() throws DatabaseFailure;
 
   /** Tables whose rows changed by more than {@code fraction} since their last ANALYZE, most changed first. */

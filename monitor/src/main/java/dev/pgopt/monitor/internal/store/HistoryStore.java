@@ -63,6 +63,7 @@ public final class HistoryStore implements AutoCloseable {
   private final Counter writeFailures;
   private final Thread writer;
   private int bufferedRows;
+  private boolean inFlight;
   private volatile boolean closed;
   private volatile String lastError = "";
   private Instant nextHousekeeping = Instant.EPOCH;
@@ -180,11 +181,11 @@ public final class HistoryStore implements AutoCloseable {
 
   /** Writes everything buffered now (tests, shutdown). Returns whether the buffer is empty afterwards. */
   public boolean flush(Duration timeout) {
-    Instant deadline = clock.instant().plus(timeout);
+    long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (this) {
       notifyAll();
     }
-    while (Instant.now().isBefore(deadline)) {
+    while (System.nanoTime() < deadline) {
       synchronized (this) {
         if (buffer.isEmpty() && !inFlight) {
           return true;
@@ -199,8 +200,6 @@ public final class HistoryStore implements AutoCloseable {
     }
     return false;
   }
-
-  private boolean inFlight;
 
   private boolean tryMigrate() {
     if (migrated.get()) {
