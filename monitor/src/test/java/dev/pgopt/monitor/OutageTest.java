@@ -42,13 +42,14 @@ class OutageTest {
   }
 
   @Test
-  void aTargetGoingDownIsReportedAndTheServerKeepsServing(TestCluster shared) throws Exception {
+  void aTargetGoingDownIsReportedAndTheServerKeepsServing(TestCluster shared, TestDatabase healthy) throws Exception {
     TestDatabase store = shared.createDatabase();
     String yaml = MonitorFixture.config(dedicated, "postgres", "unused", """
         alerts:
           rules:
             target_down: {for: 2s}
-        """).replace(dedicated.url("unused"), shared.url(store.name()));
+        """).replace(dedicated.url("unused"), shared.url(store.name()))
+        .replace("collect:\n", "  - name: healthy\n    url: " + shared.url(healthy.name()) + "\ncollect:\n");
     try (MonitorFixture f = MonitorFixture.start(yaml)) {
       Probe.waitUntil(() -> target(f).path("up").asBoolean());
       dedicated.postgres().stopImmediately();
@@ -63,6 +64,10 @@ class OutageTest {
         HttpResponse<String> health = f.get("/api/targets/app/health", MonitorFixture.READ);
         assertThat(health.statusCode()).isEqualTo(503);
         assertThat(health.body()).doesNotContain("outage-pw");
+        String before = other(f).path("last_success").asText();
+        Probe.waitUntil(() -> !other(f).path("last_success").asText().equals(before));
+        assertThat(other(f).path("up").asBoolean()).as("the other target is still collected").isTrue();
+        assertThat(f.get("/api/targets/healthy/health", MonitorFixture.READ).statusCode()).isEqualTo(200);
       } finally {
         dedicated.postgres().start();
       }
@@ -176,6 +181,14 @@ class OutageTest {
   private static JsonNode target(MonitorFixture f) {
     try {
       return f.json("/api/targets").get(0);
+    } catch (Exception e) {
+      return MonitorFixture.JSON.createObjectNode();
+    }
+  }
+
+  private static JsonNode other(MonitorFixture f) {
+    try {
+      return f.json("/api/targets").get(1);
     } catch (Exception e) {
       return MonitorFixture.JSON.createObjectNode();
     }
