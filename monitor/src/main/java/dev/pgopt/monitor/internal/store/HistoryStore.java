@@ -108,14 +108,6 @@ public final class HistoryStore implements AutoCloseable {
     return up.get();
   }
 
-  public String lastError() {
-    return lastError;
-  }
-
-  public String display() {
-    return display;
-  }
-
   public synchronized int buffered() {
     return bufferedRows;
   }
@@ -145,26 +137,6 @@ public final class HistoryStore implements AutoCloseable {
         ps.execute();
       }
       return work.run(c);
-    } catch (SQLException e) {
-      throw new StoreUnavailableException("history store " + display + " failed: " + firstLine(e), e);
-    }
-  }
-
-  /** Runs {@code work} in its own transaction now (for claims that must not be buffered, like maintenance runs). */
-  public <T> T transact(Read<T> work) throws StoreUnavailableException {
-    if (!migrated.get()) {
-      throw new StoreUnavailableException("history store " + display + " is not ready: " + lastError, null);
-    }
-    try (Connection c = pool.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        T result = work.run(c);
-        c.commit();
-        return result;
-      } catch (SQLException e) {
-        c.rollback();
-        throw e;
-      }
     } catch (SQLException e) {
       throw new StoreUnavailableException("history store " + display + " failed: " + firstLine(e), e);
     }
