@@ -241,9 +241,9 @@ public final class MonitorConfigLoader {
 
   private Duration duration(Section s, String key, String value) {
     try {
-      return DurationText.parse(value);
+      return Units.parseDuration(value);
     } catch (IllegalArgumentException e) {
-      throw new Unchecked(fail(s.path(key), "'" + value + "' is not a duration; write e.g. 15s, 5m, 2h or 7d"));
+      throw new Unchecked(fail(s.path(key), "'" + value + "' is not a duration; write e.g. 15s, 5min, 2h or 7d"));
     }
   }
 

@@ -28,6 +28,11 @@ public final class Units {
     };
   }
 
+  /** {@link #parseSeconds} as a Duration (millisecond precision). */
+  public static java.time.Duration parseDuration(String text) {
+    return java.time.Duration.ofMillis(Math.round(parseSeconds(text) * 1000));
+  }
+
   /** "512MB", "1GB", "1048576" → bytes (1 kB = 1024 bytes, as PostgreSQL counts). */
   public static double parseBytes(String text) {
     Matcher m = BYTES.matcher(text);

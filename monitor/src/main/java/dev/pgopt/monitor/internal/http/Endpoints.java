@@ -17,7 +17,6 @@ import dev.pgopt.collect.StatementStatisticsUnavailable;
 import dev.pgopt.connect.Connections;
 import dev.pgopt.connect.DatabaseFailure;
 import dev.pgopt.connect.SessionOptions;
-import dev.pgopt.monitor.DurationText;
 import dev.pgopt.monitor.internal.MonitorCore;
 import dev.pgopt.monitor.internal.TargetRuntime;
 import dev.pgopt.monitor.internal.collect.Derivations;
@@ -506,7 +505,7 @@ final class Endpoints {
       return dflt;
     }
     try {
-      Duration d = DurationText.parse(v);
+      Duration d = dev.pgopt.analyze.health.Units.parseDuration(v);
       if (d.isZero()) {
         throw new ApiError(400, name + " must be more than 0");
       }
