@@ -129,13 +129,7 @@ public final class HistoryWrites {
   }
 
   public static HistoryStore.Write alertResolved(String id, Instant at) {
-    return write(1, c -> {
-      try (PreparedStatement ps = c.prepareStatement("UPDATE pgopt.alert_events SET resolved_at = ? WHERE id = ?")) {
-        ps.setTimestamp(1, HistoryStore.ts(at));
-        ps.setString(2, id);
-        ps.executeUpdate();
-      }
-    });
+    return resolved("alert_events", id, at);
   }
 
   public static HistoryStore.Write incidentOpened(String id, String target, String kind, String severity, String subject,
@@ -157,8 +151,12 @@ public final class HistoryWrites {
   }
 
   public static HistoryStore.Write incidentResolved(String id, Instant at) {
+    return resolved("incidents", id, at);
+  }
+
+  private static HistoryStore.Write resolved(String table, String id, Instant at) {
     return write(1, c -> {
-      try (PreparedStatement ps = c.prepareStatement("UPDATE pgopt.incidents SET resolved_at = ? WHERE id = ?")) {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE pgopt." + table + " SET resolved_at = ? WHERE id = ?")) {
         ps.setTimestamp(1, HistoryStore.ts(at));
         ps.setString(2, id);
         ps.executeUpdate();
