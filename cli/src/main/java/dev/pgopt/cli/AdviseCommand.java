@@ -36,6 +36,9 @@ public final class AdviseCommand implements Callable<Integer> {
   @Mixin
   ConnectionOptions connection = new ConnectionOptions();
 
+  @Mixin
+  PlanningOptions planning = new PlanningOptions();
+
   @Option(names = "--rules", split = ",", paramLabel = "PATTERN",
       description = "Only these rules, e.g. --rules 'index.*,table.vacuum' (default: all).")
   List<String> rules = new ArrayList<>();
@@ -107,7 +110,8 @@ public final class AdviseCommand implements Callable<Integer> {
     Predicate<String> filter = ruleFilter(rules);
     Map<String, Long> replicaScans = replicaIndexScans();
     try (Session session = Session.open(target, options)) {
-      Advisor.Advice advice = new Advisor(Advisor.standardRules(top, indexBudget), ctx.clock()).run(session, replicaScans, machine, filter);
+      Advisor.Advice advice = new Advisor(Advisor.standardRules(top, indexBudget), ctx.clock())
+          .allowingUserFunctions(planning.allowUserFunctions).run(session, replicaScans, machine, filter);
       ctx.out().print(format.equals("json") ? FindingsJson.write(advice, target.display()) + "\n" : HumanFindings.render(advice, target.display()));
       return advice;
     } catch (DatabaseFailure f) {

@@ -43,6 +43,9 @@ public final class ApplyCommand implements Callable<Integer> {
   @Mixin
   ConnectionOptions connection = new ConnectionOptions();
 
+  @Mixin
+  PlanningOptions planning = new PlanningOptions();
+
   @Option(names = "--id", paramLabel = "ID", description = "A finding id from pgopt advise (repeatable).")
   List<String> ids = new ArrayList<>();
 
@@ -101,7 +104,8 @@ public final class ApplyCommand implements Callable<Integer> {
     Advisor.Advice advice;
     Optional<StatementSnapshot> workload;
     try (Session session = Session.open(target, sessionOptions)) {
-      advice = new Advisor(Advisor.standardRules(10, indexBudget), ctx.clock()).run(session, Map.of(), Map.of(), filter);
+      advice = new Advisor(Advisor.standardRules(10, indexBudget), ctx.clock())
+          .allowingUserFunctions(planning.allowUserFunctions).run(session, Map.of(), Map.of(), filter);
       workload = session.readOnly(c -> {
         try {
           return Optional.of(StatementCollector.read(c, session.serverVersionNum(), ctx.clock()));

@@ -5,7 +5,7 @@ import dev.pgopt.analyze.plan.PlanInsight;
 import dev.pgopt.analyze.plan.PlanInsights;
 import dev.pgopt.cli.internal.HumanPlan;
 import dev.pgopt.collect.PlanCollector;
-import dev.pgopt.collect.SqlText;
+import dev.pgopt.collect.PlanGuard;
 import dev.pgopt.collect.StatementCollector;
 import dev.pgopt.collect.StatementStatisticsUnavailable;
 import dev.pgopt.connect.DatabaseFailure;
@@ -25,7 +25,8 @@ import picocli.CommandLine.Parameters;
         + "index, lossy bitmaps, distance ORDER BYs that miss an ANN index.",
         "Parameterized text ($1, as pg_stat_statements shows it) gets a generic plan. Everything runs in a read-only "
             + "transaction that is rolled back."},
-    footer = {"", "Exit codes: 0 done, 3 cannot connect or the statement cannot be planned, 64 usage error."})
+    footer = {"", "Exit codes: 0 done, 3 cannot connect or the statement cannot be planned, 64 usage error or a statement "
+        + "pgopt refuses (more than one, not plannable, or calling a function that must not run)."})
 public final class ExplainCommand implements Callable<Integer> {
   private final Context ctx;
 
@@ -39,8 +40,12 @@ public final class ExplainCommand implements Callable<Integer> {
   Long queryId;
 
   @Option(names = "--analyze", description = "Execute it (SELECT only, no parameters) with EXPLAIN ANALYZE, BUFFERS, in a "
-      + "read-only transaction that is rolled back.")
+      + "read-only transaction that is rolled back, under the statement timeout. Refused when it may call a function not "
+      + "known to be free of side effects (user-defined ones, pg_terminate_backend, nextval, dblink, ...).")
   boolean analyze;
+
+  @Mixin
+  PlanningOptions planning = new PlanningOptions();
 
   @Option(names = "--format", defaultValue = "human", description = "human (default) or json (docs/explain-report.md).")
   String format;
@@ -60,10 +65,6 @@ public final class ExplainCommand implements Callable<Integer> {
     if (sql != null && sql.isBlank()) {
       throw new CliFailure(ExitCode.USAGE, "the SQL text is empty");
     }
-    if (analyze && sql != null && !SqlText.startsAsQuery(sql)) {
-      throw new CliFailure(ExitCode.USAGE, "--analyze executes the statement, so pgopt allows it only for SELECT "
-          + "(and WITH, VALUES, TABLE); drop --analyze to see the estimated plan");
-    }
     DatabaseTarget target = connection.target(ctx);
     try (Session session = Session.open(target, connection.sessionOptions())) {
       explain(session);
@@ -76,6 +77,7 @@ public final class ExplainCommand implements Callable<Integer> {
   /** Explains {@code sql} or {@code queryId} in {@code session} and prints the plan with its insights. */
   public void explain(Session session) throws DatabaseFailure {
     DatabaseTarget target = session.target();
+    PlanGuard guard = planning.guard();
     PlanCollector.Explained explained = session.readOnly(c -> {
       String text = sql;
       if (queryId != null) {
@@ -86,13 +88,9 @@ public final class ExplainCommand implements Callable<Integer> {
         } catch (StatementStatisticsUnavailable e) {
           throw new CliFailure(ExitCode.UNKNOWN, e.getMessage());
         }
-        if (analyze && !SqlText.startsAsQuery(text)) {
-          throw new CliFailure(ExitCode.USAGE, "--analyze executes the statement, so pgopt allows it only for SELECT; "
-              + "queryid " + queryId + " is not one");
-        }
       }
       try {
-        return PlanCollector.explain(c, text, session.serverVersionNum(), analyze);
+        return PlanCollector.explain(c, guard, text, session.serverVersionNum(), analyze);
       } catch (IllegalArgumentException e) {
         throw new CliFailure(ExitCode.USAGE, e.getMessage());
       } catch (SQLException e) {
@@ -102,6 +100,7 @@ public final class ExplainCommand implements Callable<Integer> {
         throw new CliFailure(ExitCode.UNKNOWN, "the server refused the statement: " + firstLine(e.getMessage()));
       }
     });
+    guard.notes().forEach(n -> ctx.err().println("pgopt: note: " + n));
     List<PlanInsight> insights = PlanInsights.of(explained.root(), explained.tables());
     if (format.equals("json")) {
       ctx.out().println(ExplainReportJson.write(explained, insights, target.display()));

@@ -8,6 +8,7 @@ import dev.pgopt.advise.whatif.IndexCandidate;
 import dev.pgopt.analyze.health.Units;
 import dev.pgopt.apply.Applier;
 import dev.pgopt.collect.PlanCollector;
+import dev.pgopt.collect.PlanGuard;
 import dev.pgopt.collect.StatementCollector;
 import dev.pgopt.collect.StatementEntry;
 import dev.pgopt.collect.StatementSnapshot;
@@ -162,9 +163,10 @@ public final class SampleEvaluateCommand implements Callable<Integer> {
    * now: what the planner thinks the same workload costs.
    */
   private double workloadCost(Connection c, int version) throws SQLException {
+    PlanGuard guard = PlanGuard.strict();
     double total = 0;
     for (StatementEntry e : recorded) {
-      PlanCollector.Attempt a = PlanCollector.attempt(c, e.query(), version, false);
+      PlanCollector.Attempt a = PlanCollector.attempt(c, guard, e.query(), version, false);
       if (a.planned()) {
         total += e.counters().calls() * a.plan().root().totalCost();
       }
@@ -179,10 +181,11 @@ public final class SampleEvaluateCommand implements Callable<Integer> {
   /** Builds a single-column index on every column the costliest statements filter on, as a naive tuner would. */
   private List<String> naiveIndexes(DatabaseTarget target, SessionOptions options) throws Exception {
     Map<String, IndexCandidate> columns = new LinkedHashMap<>();
+    PlanGuard guard = PlanGuard.strict();
     try (Session s = Session.open(target, options)) {
       s.readOnly(c -> {
         for (StatementEntry e : recorded) {
-          PlanCollector.Attempt a = PlanCollector.attempt(c, e.query(), s.serverVersionNum(), true);
+          PlanCollector.Attempt a = PlanCollector.attempt(c, guard, e.query(), s.serverVersionNum(), true);
           if (!a.planned()) {
             continue;
           }

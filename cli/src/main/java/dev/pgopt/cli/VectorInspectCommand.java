@@ -23,6 +23,9 @@ public final class VectorInspectCommand implements Callable<Integer> {
   @Mixin
   ConnectionOptions connection = new ConnectionOptions();
 
+  @Mixin
+  PlanningOptions planning = new PlanningOptions();
+
   @Option(names = "--format", defaultValue = "human", description = "human (default) or json (docs/vector.md).")
   String format;
 
@@ -40,7 +43,7 @@ public final class VectorInspectCommand implements Callable<Integer> {
     try (Session session = Session.open(target, connection.sessionOptions())) {
       VectorInventory inv = session.readOnly(c -> {
         try {
-          return VectorInventory.read(c, session.serverVersionNum());
+          return VectorInventory.read(c, planning.guard(), session.serverVersionNum());
         } catch (PgvectorMissingException e) {
           throw new CliFailure(ExitCode.UNKNOWN, e.getMessage());
         }

@@ -191,7 +191,10 @@ class ExplainCommandIT {
     }
     assertThat(run("explain", "--url", db.url(), "--analyze", "SELECT * FROM events WHERE id = $1").err()).contains("placeholders");
     assertThat(run("explain", "--url", db.url(), "SELECT 1", "--query-id", "5").exitCode()).isEqualTo(ExitCode.USAGE);
-    CliRun broken = run("explain", "--url", db.url(), "SELEC 1");
+    CliRun notAQuery = run("explain", "--url", db.url(), "SELEC 1");
+    assertThat(notAQuery.exitCode()).isEqualTo(ExitCode.USAGE);
+    assertThat(notAQuery.err().strip()).contains("not 'SELEC'").doesNotContain("\n");
+    CliRun broken = run("explain", "--url", db.url(), "SELECT FROM WHERE 1");
     assertThat(broken.exitCode()).isEqualTo(ExitCode.UNKNOWN);
     assertThat(broken.err().strip()).contains("syntax error").doesNotContain("\n");
     // estimating a write never runs it

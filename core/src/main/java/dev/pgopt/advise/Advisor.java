@@ -16,6 +16,7 @@ import dev.pgopt.advise.rules.TableAnalyzeRule;
 import dev.pgopt.advise.rules.TableAutovacuumRule;
 import dev.pgopt.advise.rules.TableVacuumRule;
 import dev.pgopt.advise.rules.WraparoundRule;
+import dev.pgopt.collect.PlanGuard;
 import dev.pgopt.collect.StatementCollector;
 import dev.pgopt.collect.StatementSnapshot;
 import dev.pgopt.collect.StatementStatisticsUnavailable;
@@ -40,10 +41,24 @@ import java.util.function.Predicate;
 public final class Advisor {
   private final List<Rule> rules;
   private final Clock clock;
+  private final boolean allowUserFunctions;
 
   public Advisor(List<Rule> rules, Clock clock) {
+    this(rules, clock, false);
+  }
+
+  private Advisor(List<Rule> rules, Clock clock, boolean allowUserFunctions) {
     this.rules = List.copyOf(rules);
     this.clock = clock;
+    this.allowUserFunctions = allowUserFunctions;
+  }
+
+  /**
+   * Whether statements that call user-defined functions may be planned (PostgreSQL may run those functions while
+   * planning, with pgopt's role). Off by default: such statements are skipped with a note naming the function.
+   */
+  public Advisor allowingUserFunctions(boolean allow) {
+    return new Advisor(rules, clock, allow);
   }
 
   /** The built-in rules, then those of every {@link RuleProvider} on the class path. */
@@ -71,6 +86,7 @@ public final class Advisor {
     });
     String database = session.readOnly(c -> Sql.one(c, "SELECT current_database()", rs -> rs.getString(1)));
     List<Finding> findings = new ArrayList<>();
+    PlanGuard guard = PlanGuard.of(allowUserFunctions);
     for (Rule rule : rules) {
       if (!ruleFilter.test(rule.id())) {
         continue;
@@ -78,7 +94,7 @@ public final class Advisor {
       try {
         List<String> ruleNotes = new ArrayList<>();
         findings.addAll(session.readOnly(c -> rule.evaluate(
-            new AdviceContext(c, session.serverVersionNum(), clock, workload, replicaIndexScans, machine, ruleNotes))));
+            new AdviceContext(c, session.serverVersionNum(), clock, workload, replicaIndexScans, machine, ruleNotes, guard))));
         notes.addAll(ruleNotes);
       } catch (DatabaseFailure f) {
         if (f.kind() == DatabaseFailure.Kind.STATEMENT_TIMEOUT || f.kind() == DatabaseFailure.Kind.CONNECTION_LOST) {
@@ -87,6 +103,7 @@ public final class Advisor {
         notes.add("rule " + rule.id() + " skipped: " + f.getMessage());
       }
     }
+    notes.addAll(guard.notes());
     findings.removeIf(f -> !ruleFilter.test(f.rule()));
     findings.sort(Comparator.comparing(Finding::severity).thenComparing(Finding::rule).thenComparing(Finding::id));
     return new Advice(database, clock.instant().toString(), findings, notes);

@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Runs EXPLAIN. Parameterized text ({@code $1}, as pg_stat_statements stores it) gets a generic plan: {@code EXPLAIN
  * (GENERIC_PLAN)} on PG 16+, else PREPARE, {@code plan_cache_mode = force_generic_plan} and EXECUTE with NULLs. Call it
- * inside a read-only transaction that is rolled back (Session.readOnly).
+ * inside a read-only transaction that is rolled back (Session.readOnly). Nothing is sent that the {@link PlanGuard}
+ * refuses.
  */
 public final class PlanCollector {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -30,9 +31,9 @@ public final class PlanCollector {
   public record Explained(String sql, int parameters, boolean generic, boolean analyzed, JsonNode json, PlanNode root,
                           Map<String, TableFacts> tables) {}
 
-  public static Explained explain(Connection c, String sql, int serverVersionNum, boolean analyze) throws SQLException {
+  public static Explained explain(Connection c, PlanGuard guard, String sql, int serverVersionNum, boolean analyze) throws SQLException {
     int params = SqlText.maxParameter(sql);
-    JsonNode tree = planJson(c, sql, serverVersionNum, analyze);
+    JsonNode tree = planJson(c, guard, sql, serverVersionNum, analyze);
     PlanNode root = PlanNode.parse(tree.get(0).get("Plan"));
     return new Explained(sql, params, params > 0, analyze, tree, root, tableFacts(c, root));
   }
@@ -46,17 +47,24 @@ public final class PlanCollector {
 
   /**
    * Explains inside a savepoint, so a statement that cannot be planned (pg_stat_statements text whose parameter types
-   * cannot be inferred, say) leaves the transaction usable and no prepared statement behind. A statement timeout or a
-   * broken connection is still thrown.
+   * cannot be inferred, say) leaves the transaction usable and no prepared statement behind. A statement the guard
+   * refuses is not sent at all and comes back unplanned with the refusal. A statement timeout or a broken connection is
+   * still thrown.
    */
-  public static Attempt attempt(Connection c, String sql, int serverVersionNum, boolean withTableFacts) throws SQLException {
+  public static Attempt attempt(Connection c, PlanGuard guard, String sql, int serverVersionNum, boolean withTableFacts)
+      throws SQLException {
+    try {
+      guard.admit(c, SqlText.typedPlaceholdersAsCasts(sql), false);
+    } catch (StatementRefused refused) {
+      return new Attempt(null, "refused: " + refused.getMessage());
+    }
     java.sql.Savepoint sp = c.setSavepoint();
     try {
       Explained e;
       if (withTableFacts) {
-        e = explain(c, sql, serverVersionNum, false);
+        e = explain(c, guard, sql, serverVersionNum, false);
       } else {
-        PlanNode root = plan(c, sql, serverVersionNum);
+        PlanNode root = plan(c, guard, sql, serverVersionNum);
         e = new Explained(sql, SqlText.maxParameter(sql), SqlText.maxParameter(sql) > 0, false, null, root, Map.of());
       }
       c.releaseSavepoint(sp);
@@ -66,10 +74,6 @@ public final class PlanCollector {
         throw ex;
       }
       c.rollback(sp);
-      try (Statement s = c.createStatement()) {
-        // PREPARE is not transactional: one made before the failure must not linger
-        s.execute("DEALLOCATE ALL");
-      }
       String m = ex.getMessage() == null ? ex.toString() : ex.getMessage();
       int nl = m.indexOf('\n');
       return new Attempt(null, (nl < 0 ? m : m.substring(0, nl)).replaceFirst("^ERROR: ", ""));
@@ -84,12 +88,14 @@ public final class PlanCollector {
   }
 
   /** Just the plan tree, for callers that plan the same statement many times (what-if evaluation). */
-  public static PlanNode plan(Connection c, String sql, int serverVersionNum) throws SQLException {
-    return PlanNode.parse(planJson(c, sql, serverVersionNum, false).get(0).get("Plan"));
+  public static PlanNode plan(Connection c, PlanGuard guard, String sql, int serverVersionNum) throws SQLException {
+    return PlanNode.parse(planJson(c, guard, sql, serverVersionNum, false).get(0).get("Plan"));
   }
 
-  private static JsonNode planJson(Connection c, String rawSql, int serverVersionNum, boolean analyze) throws SQLException {
-    String sql = SqlText.typedPlaceholdersAsCasts(rawSql);
+  private static JsonNode planJson(Connection c, PlanGuard guard, String rawSql, int serverVersionNum, boolean analyze)
+      throws SQLException {
+    // the guard's verdict decides what is sent: exactly one statement, without its trailing semicolon
+    String sql = guard.admit(c, SqlText.typedPlaceholdersAsCasts(rawSql), analyze);
     int params = SqlText.maxParameter(sql);
     if (analyze && params > 0) {
       throw new IllegalArgumentException("--analyze runs the statement, and this one has placeholders ($1 to $" + params
@@ -102,20 +108,30 @@ public final class PlanCollector {
       json = Sql.one(c, "EXPLAIN (GENERIC_PLAN, VERBOSE, FORMAT JSON) " + sql, rs -> rs.getString(1));
     } else {
       String name = "pgopt_explain_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
+      // a savepoint of its own: PREPARE outlives a rollback, so a failure must leave the transaction usable enough to
+      // DEALLOCATE (a long-lived session, the monitor's, would otherwise collect one statement per failure)
+      java.sql.Savepoint sp = c.setSavepoint();
+      boolean prepared = false;
       try (Statement s = c.createStatement()) {
         s.execute(Sql.OWN_MARK + "PREPARE " + name + " AS " + sql);
+        prepared = true;
+        s.execute(Sql.OWN_MARK + "SET LOCAL plan_cache_mode = force_generic_plan");
+        String nulls = String.join(", ", java.util.Collections.nCopies(params, "NULL"));
+        json = Sql.one(c, "EXPLAIN (VERBOSE, FORMAT JSON) EXECUTE " + name + "(" + nulls + ")", rs -> rs.getString(1));
+        s.execute(Sql.OWN_MARK + "DEALLOCATE " + name);
+        c.releaseSavepoint(sp);
+      } catch (SQLException e) {
         try {
-          s.execute("SET LOCAL plan_cache_mode = force_generic_plan");
-          String nulls = String.join(", ", java.util.Collections.nCopies(params, "NULL"));
-          json = Sql.one(c, "EXPLAIN (VERBOSE, FORMAT JSON) EXECUTE " + name + "(" + nulls + ")", rs -> rs.getString(1));
-        } finally {
-          // prepared statements outlive the transaction: always drop ours
-          try (Statement d = c.createStatement()) {
-            d.execute("DEALLOCATE " + name);
-          } catch (SQLException ignored) {
-            // the transaction is aborted; the rollback and the session end clear it
+          c.rollback(sp);
+          if (prepared) {
+            try (Statement d = c.createStatement()) {
+              d.execute(Sql.OWN_MARK + "DEALLOCATE " + name);
+            }
           }
+        } catch (SQLException cleanup) {
+          e.addSuppressed(cleanup);
         }
+        throw e;
       }
     }
     try {

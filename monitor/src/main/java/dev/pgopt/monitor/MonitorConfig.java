@@ -26,9 +26,14 @@ public record MonitorConfig(Server server, Store store, List<Target> targets, Co
   public record Store(String url, Optional<String> password, Duration rawRetention, Duration hourlyRetention,
                       int bufferedRows) {}
 
-  /** One monitored database. */
+  /**
+   * One monitored database.
+   *
+   * @param allowUserFunctions whether statements that call user-defined functions may be planned (findings, explain):
+   *     PostgreSQL may run those functions while planning, with the monitor's role
+   */
   public record Target(String name, String url, Optional<String> password, Optional<Long> sizeBudgetBytes,
-                       int expectedReplicas) {}
+                       int expectedReplicas, boolean allowUserFunctions) {}
 
   /** How often each collector runs and what it may cost. */
   public record Collect(Duration activityInterval, Duration statementsInterval, Duration findingsInterval,

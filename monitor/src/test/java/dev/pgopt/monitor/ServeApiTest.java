@@ -157,6 +157,24 @@ class ServeApiTest {
   }
 
   @Test
+  void explainNeverRunsAFunctionPlanningWouldEvaluate() throws Exception {
+    target.execute("CREATE FUNCTION evil(int) RETURNS int IMMUTABLE LANGUAGE plpgsql AS $f$BEGIN "
+            + "PERFORM pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'victim'; RETURN $1; END$f$",
+        "CREATE VIEW evil_orders AS SELECT id, evil(1) AS e FROM orders");
+    try (Connection victim = MonitorFixture.app(cluster, target.name(), "victim")) {
+      HttpResponse<String> viaView = f.post("/api/targets/app/explain", MonitorFixture.ADMIN,
+          "{\"sql\": \"SELECT * FROM evil_orders WHERE id = $1\"}");
+      assertThat(viaView.statusCode()).as(viaView.body()).isEqualTo(400);
+      assertThat(viaView.body()).contains("public.evil()");
+      HttpResponse<String> afterLiteral = f.post("/api/targets/app/explain", MonitorFixture.ADMIN,
+          "{\"sql\": \"SELECT 'a\\\\'; SELECT evil(1); --'\"}");
+      assertThat(afterLiteral.statusCode()).as(afterLiteral.body()).isEqualTo(400);
+      assertThat(afterLiteral.body()).contains("exactly one statement");
+      assertThat(Probe.count(victim, "SELECT 1")).as("the victim session was terminated").isEqualTo(1);
+    }
+  }
+
+  @Test
   void healthSummaryAndDetail() throws Exception {
     JsonNode summary = f.json("/api/targets/app/health");
     assertThat(summary.path("status").asText()).isIn("healthy", "warning", "critical");

@@ -51,7 +51,7 @@ class VectorInventoryTest {
     VectorInventory inv;
     try (Connection c = db.connect()) {
       c.setAutoCommit(false);
-      inv = VectorInventory.read(c, 150000);
+      inv = VectorInventory.read(c, dev.pgopt.collect.PlanGuard.strict(), 150000);
       c.rollback();
     }
     assertThat(inv.pgvectorVersion()).startsWith("0.8");
@@ -87,7 +87,7 @@ class VectorInventoryTest {
     try (dev.pgopt.testkit.TestDatabase bare = cluster.createDatabase()) {
       bare.execute("DROP EXTENSION vector");
       try (Connection c = bare.connect()) {
-        assertThatThrownBy(() -> VectorInventory.read(c, 150000)).isInstanceOf(PgvectorMissingException.class)
+        assertThatThrownBy(() -> VectorInventory.read(c, dev.pgopt.collect.PlanGuard.strict(), 150000)).isInstanceOf(PgvectorMissingException.class)
             .hasMessage("pgvector is available but not created in database " + bare.name() + ": run CREATE EXTENSION vector;");
       }
     }

@@ -75,8 +75,11 @@ public final class IndexMissingRule implements Rule {
     Map<String, CandidateGenerator.FullTextColumn> fullText = new LinkedHashMap<>();
     Map<String, List<Workload>> fullTextStatements = new LinkedHashMap<>();
     for (StatementEntry e : top) {
-      PlanCollector.Attempt attempt = PlanCollector.attempt(ctx.connection(), e.query(), ctx.serverVersionNum(), true);
+      PlanCollector.Attempt attempt = PlanCollector.attempt(ctx.connection(), ctx.guard(), e.query(), ctx.serverVersionNum(), true);
       if (!attempt.planned()) {
+        if (attempt.error().startsWith("refused")) {
+          ctx.notes().add("index.missing: queryid " + e.queryId() + " left out, " + attempt.error());
+        }
         continue;
       }
       PlanCollector.Explained plan = attempt.plan();
@@ -107,7 +110,7 @@ public final class IndexMissingRule implements Rule {
       } else {
         long databaseBytes = Sql.one(ctx.connection(), "SELECT pg_database_size(current_database())", rs -> rs.getLong(1));
         long budgetBytes = budget.resolve(databaseBytes);
-        WhatIfPlanner planner = new WhatIfPlanner(ctx.connection(), ctx.serverVersionNum());
+        WhatIfPlanner planner = new WhatIfPlanner(ctx.connection(), ctx.guard(), ctx.serverVersionNum());
         try {
           out.addAll(select(ctx, planner, pool, workload, writesPerHour, budgetBytes));
         } finally {

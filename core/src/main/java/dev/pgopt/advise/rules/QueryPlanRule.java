@@ -48,7 +48,7 @@ public final class QueryPlanRule implements Rule {
         .toList();
     List<Finding> out = new ArrayList<>();
     for (StatementEntry e : top) {
-      PlanCollector.Attempt attempt = PlanCollector.attempt(ctx.connection(), e.query(), ctx.serverVersionNum(), true);
+      PlanCollector.Attempt attempt = PlanCollector.attempt(ctx.connection(), ctx.guard(), e.query(), ctx.serverVersionNum(), true);
       if (!attempt.planned()) {
         ctx.notes().add("skipped queryid " + e.queryId() + " (" + truncate(e.query()) + "): it cannot be planned: " + attempt.error());
         continue;

@@ -1,6 +1,7 @@
 package dev.pgopt.advise.whatif;
 
 import dev.pgopt.collect.PlanCollector;
+import dev.pgopt.collect.PlanGuard;
 import dev.pgopt.collect.PlanNode;
 import dev.pgopt.connect.Sql;
 import java.sql.Connection;
@@ -27,13 +28,15 @@ public final class WhatIfPlanner {
   public record Result(double cost, Set<String> usedCandidates) {}
 
   private final Connection connection;
+  private final PlanGuard guard;
   private final int serverVersionNum;
   private final Map<String, Result> cache = new HashMap<>();
   private final Map<String, Long> sizes = new HashMap<>();
   private int calls;
 
-  public WhatIfPlanner(Connection connection, int serverVersionNum) {
+  public WhatIfPlanner(Connection connection, PlanGuard guard, int serverVersionNum) {
     this.connection = connection;
+    this.guard = guard;
     this.serverVersionNum = serverVersionNum;
   }
 
@@ -55,7 +58,7 @@ public final class WhatIfPlanner {
       return cached;
     }
     Map<Long, String> byOid = create(relevant);
-    PlanCollector.Attempt attempt = PlanCollector.attempt(connection, w.sql(), serverVersionNum, false);
+    PlanCollector.Attempt attempt = PlanCollector.attempt(connection, guard, w.sql(), serverVersionNum, false);
     if (!attempt.planned()) {
       throw new SQLException(attempt.error());
     }
@@ -82,7 +85,7 @@ public final class WhatIfPlanner {
 
   private Map<Long, String> create(List<IndexCandidate> indexes) throws SQLException {
     try (Statement s = connection.createStatement()) {
-      s.execute("SELECT hypopg_reset()");
+      s.execute(Sql.OWN_MARK + "SELECT hypopg_reset()");
     }
     Map<Long, String> byOid = new HashMap<>();
     for (IndexCandidate i : indexes) {
@@ -108,7 +111,7 @@ public final class WhatIfPlanner {
   /** Leaves no hypothetical index behind in the session. */
   public void reset() throws SQLException {
     try (Statement s = connection.createStatement()) {
-      s.execute("SELECT hypopg_reset()");
+      s.execute(Sql.OWN_MARK + "SELECT hypopg_reset()");
     }
   }
 }

@@ -65,6 +65,10 @@ public final class TargetRuntime implements MaintenanceTarget {
     this.worker = new TargetCollector(database, workOptions, clock);
   }
 
+  public MonitorConfig.Target config() {
+    return config;
+  }
+
   @Override
   public String name() {
     return config.name();
@@ -130,6 +134,7 @@ public final class TargetRuntime implements MaintenanceTarget {
   @Override
   public Advisor.Advice advise() throws DatabaseFailure {
     Advisor.Advice advice = worker.useSession(s -> new Advisor(Advisor.standardRules(20, IndexBudget.DEFAULT), clock)
+        .allowingUserFunctions(config.allowUserFunctions())
         .run(s, Map.of(), Map.of(), r -> true));
     findings = advice;
     findingsAt = clock.instant();

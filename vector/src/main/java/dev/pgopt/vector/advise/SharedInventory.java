@@ -14,7 +14,7 @@ final class SharedInventory {
   synchronized Optional<VectorInventory> of(AdviceContext ctx) throws SQLException {
     if (ctx != readFor) {
       try {
-        inventory = Optional.of(VectorInventory.read(ctx.connection(), ctx.serverVersionNum()));
+        inventory = Optional.of(VectorInventory.read(ctx.connection(), ctx.guard(), ctx.serverVersionNum()));
       } catch (PgvectorMissingException e) {
         inventory = Optional.empty();
       }

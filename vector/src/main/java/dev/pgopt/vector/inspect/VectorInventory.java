@@ -1,6 +1,7 @@
 package dev.pgopt.vector.inspect;
 
 import dev.pgopt.collect.PlanCollector;
+import dev.pgopt.collect.PlanGuard;
 import dev.pgopt.collect.PlanNode;
 import dev.pgopt.connect.Sql;
 import java.sql.Connection;
@@ -25,16 +26,17 @@ public record VectorInventory(String database, String pgvectorVersion, List<Stri
   private static final Pattern DISTANCE = Pattern.compile("(?:\"?([A-Za-z_][A-Za-z0-9_]*)\"?\\.)?\"?([A-Za-z_][A-Za-z0-9_]*)\"?\\s*(<->|<=>|<#>|<\\+>|<~>|<%>)");
   private static final Pattern ORDER_BY_DISTANCE = Pattern.compile("(?is)ORDER\\s+BY\\s+(?:\"?[A-Za-z_][A-Za-z0-9_]*\"?\\.)?\"?([A-Za-z_][A-Za-z0-9_]*)\"?\\s*(<->|<=>|<#>|<\\+>|<~>|<%>)\\s*(?:\\$\\d+|'[^']*'|\\(?[A-Za-z_$][^,;]*?)(?:\\s+ASC)?\\s+LIMIT\\b");
 
-  public static VectorInventory read(Connection c, int serverVersionNum) throws SQLException, PgvectorMissingException {
-    return read(c, serverVersionNum, true);
+  /** Everything, with the plan of each statement that searches by distance, planned under {@code guard}. */
+  public static VectorInventory read(Connection c, PlanGuard guard, int serverVersionNum) throws SQLException, PgvectorMissingException {
+    return read(c, guard, serverVersionNum, true);
   }
 
   /** Columns, indexes and settings only: what tune, build and migrate need, without planning every statement. */
   public static VectorInventory readCatalog(Connection c) throws SQLException, PgvectorMissingException {
-    return read(c, 0, false);
+    return read(c, null, 0, false);
   }
 
-  private static VectorInventory read(Connection c, int serverVersionNum, boolean withStatements)
+  private static VectorInventory read(Connection c, PlanGuard guard, int serverVersionNum, boolean withStatements)
       throws SQLException, PgvectorMissingException {
     String database = Sql.one(c, "SELECT current_database()", rs -> rs.getString(1));
     List<String> installed = Sql.list(c, "SELECT extversion FROM pg_extension WHERE extname = 'vector'", rs -> rs.getString(1));
@@ -50,7 +52,7 @@ public record VectorInventory(String database, String pgvectorVersion, List<Stri
     VectorSettings settings = settings(c);
     List<VectorColumn> columns = columns(c);
     List<VectorIndex> indexes = indexes(c);
-    List<VectorStatement> statements = withStatements ? statements(c, serverVersionNum, indexes, settings, notes) : List.of();
+    List<VectorStatement> statements = withStatements ? statements(c, guard, serverVersionNum, indexes, settings, notes) : List.of();
     return new VectorInventory(database, version, versionWarnings(version), settings, columns, indexes, statements, notes);
   }
 
@@ -154,7 +156,7 @@ public record VectorInventory(String database, String pgvectorVersion, List<Stri
         });
   }
 
-  static List<VectorStatement> statements(Connection c, int serverVersionNum, List<VectorIndex> indexes,
+  static List<VectorStatement> statements(Connection c, PlanGuard guard, int serverVersionNum, List<VectorIndex> indexes,
       VectorSettings settings, List<String> notes) throws SQLException {
     if (Sql.list(c, "SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'", rs -> 1).isEmpty()) {
       notes.add("pg_stat_statements is not installed: statements that search by distance cannot be listed");
@@ -176,12 +178,12 @@ public record VectorInventory(String database, String pgvectorVersion, List<Stri
     }
     List<VectorStatement> out = new ArrayList<>();
     for (Row r : rows) {
-      out.add(diagnose(c, serverVersionNum, r.id(), r.query(), r.calls(), r.mean(), r.rows(), indexes, settings));
+      out.add(diagnose(c, guard, serverVersionNum, r.id(), r.query(), r.calls(), r.mean(), r.rows(), indexes, settings));
     }
     return out;
   }
 
-  static VectorStatement diagnose(Connection c, int serverVersionNum, String id, String query, long calls, double mean,
+  static VectorStatement diagnose(Connection c, PlanGuard guard, int serverVersionNum, String id, String query, long calls, double mean,
       long rows, List<VectorIndex> indexes, VectorSettings settings) throws SQLException {
     Matcher m = DISTANCE.matcher(query);
     String column = null;
@@ -192,7 +194,7 @@ public record VectorInventory(String database, String pgvectorVersion, List<Stri
     }
     double rowsPerCall = calls == 0 ? 0 : (double) rows / calls;
     List<String> problems = new ArrayList<>();
-    PlanCollector.Attempt attempt = PlanCollector.plannable(query) ? PlanCollector.attempt(c, query, serverVersionNum, false)
+    PlanCollector.Attempt attempt = PlanCollector.plannable(query) ? PlanCollector.attempt(c, guard, query, serverVersionNum, false)
         : new PlanCollector.Attempt(null, "not a plannable statement");
     if (!attempt.planned()) {
       return new VectorStatement(id, query, calls, mean, rowsPerCall, op, column, null, problems, attempt.error());

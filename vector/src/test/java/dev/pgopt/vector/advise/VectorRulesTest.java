@@ -53,7 +53,8 @@ class VectorRulesTest {
       try (Statement s = c.createStatement()) {
         s.execute("SET LOCAL maintenance_work_mem = '1MB'");
       }
-      AdviceContext ctx = new AdviceContext(c, 150000, Clock.systemUTC(), Optional.empty(), Map.of(), Map.of(), new ArrayList<>());
+      AdviceContext ctx = new AdviceContext(c, 150000, Clock.systemUTC(), Optional.empty(), Map.of(), Map.of(), new ArrayList<>(),
+          dev.pgopt.collect.PlanGuard.strict());
       List<Finding> out = new ArrayList<>();
       for (Rule r : rules) {
         out.addAll(r.evaluate(ctx));

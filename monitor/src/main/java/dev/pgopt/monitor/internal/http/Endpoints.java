@@ -12,6 +12,7 @@ import dev.pgopt.analyze.workload.StatementDelta;
 import dev.pgopt.analyze.workload.WorkloadWindow;
 import dev.pgopt.apply.Applier;
 import dev.pgopt.collect.PlanCollector;
+import dev.pgopt.collect.PlanGuard;
 import dev.pgopt.collect.StatementCollector;
 import dev.pgopt.collect.StatementStatisticsUnavailable;
 import dev.pgopt.connect.Connections;
@@ -264,7 +265,7 @@ final class Endpoints {
     try {
       String inventory = rt.worker().useSession(s -> s.readOnly(c -> {
         try {
-          return VectorJson.inspect(VectorInventory.read(c, s.serverVersionNum()), rt.database().display(), core.clock().instant());
+          return VectorJson.inspect(VectorInventory.read(c, PlanGuard.of(rt.config().allowUserFunctions()), s.serverVersionNum()), rt.database().display(), core.clock().instant());
         } catch (PgvectorMissingException e) {
           return null;
         }
@@ -357,9 +358,12 @@ final class Endpoints {
           throw new ApiError(409, e.getMessage());
         }
       }
-      checkExplainable(sql);
+      if (sql.length() > MAX_SQL) {
+        throw new ApiError(400, "sql is longer than " + MAX_SQL + " characters");
+      }
       try {
-        PlanCollector.Explained e = PlanCollector.explain(c, sql, s.serverVersionNum(), false);
+        PlanCollector.Explained e = PlanCollector.explain(c, PlanGuard.of(rt.config().allowUserFunctions()), sql,
+            s.serverVersionNum(), false);
         return ExplainReportJson.write(e, PlanInsights.of(e.root(), e.tables()), rt.database().display());
       } catch (IllegalArgumentException e) {
         throw new ApiError(400, e.getMessage());
@@ -371,23 +375,6 @@ final class Endpoints {
       }
     }));
     return json;
-  }
-
-  /** One statement that can be planned; EXPLAIN without ANALYZE in a read-only transaction never runs it. */
-  static void checkExplainable(String sql) {
-    if (sql.length() > MAX_SQL) {
-      throw new ApiError(400, "sql is longer than " + MAX_SQL + " characters");
-    }
-    String body = sql.strip();
-    if (body.endsWith(";")) {
-      body = body.substring(0, body.length() - 1);
-    }
-    if (body.contains(";")) {
-      throw new ApiError(400, "exactly one statement, please: the text contains ';'");
-    }
-    if (!PlanCollector.plannable(body)) {
-      throw new ApiError(400, "only SELECT, WITH, VALUES, TABLE, INSERT, UPDATE, DELETE and MERGE can be explained");
-    }
   }
 
   Object action(Context ctx, JsonNode body) throws Exception {
