@@ -137,7 +137,7 @@ public final class ApplyCommand implements Callable<Integer> {
     }
     Applier applier = new Applier(options, ctx.colour()
         ? (index, phase, pct) -> ctx.err().printf(Locale.ROOT, "\r  building %s: %s %.0f%%   ", index, phase, pct)
-        : Applier.Progress.NONE, d -> Thread.sleep(d.toMillis()));
+        : Applier.Progress.NONE, d -> Thread.sleep(d.toMillis())).reconnectingWith(() -> Connections.open(target, sessionOptions));
     try (Connection c = Connections.open(target, sessionOptions); Connection monitor = Connections.open(target, sessionOptions)) {
       List<Applier.Result> results = applier.apply(c, monitor, selected, workload);
       ctx.out().println();

@@ -132,7 +132,7 @@ public final class VectorBuildIndexCommand implements Callable<Integer> {
       }
     };
     Applier applier = new Applier(new Applier.Options(lock, build, 3, Duration.ofSeconds(1)), progress,
-        d -> Thread.sleep(d.toMillis()));
+        d -> Thread.sleep(d.toMillis())).reconnectingWith(() -> Connections.open(target, connection.sessionOptions()));
     long start = System.nanoTime();
     try (Connection c = Connections.open(target, connection.sessionOptions());
         Connection monitor = Connections.open(target, connection.sessionOptions())) {

@@ -152,7 +152,8 @@ public final class VectorMigrateHalfvecCommand implements Callable<Integer> {
   private List<String[]> buildIndexes(Connection c, HalfvecMigration.State s) throws SQLException {
     List<String[]> renames = new ArrayList<>();
     Applier applier = new Applier(new Applier.Options(Duration.ofSeconds(5), Duration.ofHours(6), 3, Duration.ofSeconds(1)),
-        (index, phase, pct) -> { }, d -> Thread.sleep(d.toMillis()));
+        (index, phase, pct) -> { }, d -> Thread.sleep(d.toMillis()))
+        .reconnectingWith(() -> Connections.open(connection.target(ctx), connection.sessionOptions()));
     for (VectorIndex old : s.oldIndexes()) {
       String name = old.name() + "_half";
       java.util.Optional<VectorIndex> existing = s.newIndexes().stream().filter(i -> i.name().equals(name)).findFirst();

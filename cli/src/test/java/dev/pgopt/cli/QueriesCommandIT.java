@@ -73,7 +73,7 @@ class QueriesCommandIT {
       assertThat(s.get("calls").asLong()).isEqualTo(direct);
       assertThat(Probe.text(c, "SELECT stats_reset::text FROM pg_stat_statements_info")).isEqualTo(resetBefore);
 
-      CliRun human = run("queries", "--url", db.url(), "--limit", "3", "--width", "30");
+      CliRun human = run("queries", "--url", db.url(), "--sort", "calls", "--limit", "3", "--width", "30");
       assertThat(human.out()).contains("since the statistics were reset").contains("SELECT name FROM gadgets WHER…");
     }
   }

@@ -37,6 +37,16 @@ public final class Applier {
     void update(String index, String phase, double percent);
   }
 
+  /** Opens a fresh connection to the same database: how an outcome is recorded after the connection was lost. */
+  @FunctionalInterface
+  public interface Reconnect {
+    Reconnect NONE = () -> {
+      throw new SQLException("no way to reconnect", "08003");
+    };
+
+    Connection open() throws Exception;
+  }
+
   /** Waits between retries; injectable so tests do not sleep. */
   @FunctionalInterface
   public interface Sleeper {
@@ -56,14 +66,28 @@ public final class Applier {
       "(?is)^CREATE\\s+(?:UNIQUE\\s+)?INDEX\\s+CONCURRENTLY\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?(\"(?:[^\"]|\"\")+\"|[^\\s(]+)\\s+ON\\s+(?:ONLY\\s+)?((?:\"(?:[^\"]|\"\")+\"|[^\\s.(\"]+)\\.)?");
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  // the socket may stay silent this much longer than the server's own statement_timeout before pgjdbc gives up on it
+  private static final Duration NETWORK_MARGIN = Duration.ofSeconds(60);
+
   private final Options options;
   private final Progress progress;
   private final Sleeper sleeper;
+  private final Reconnect reconnect;
 
   public Applier(Options options, Progress progress, Sleeper sleeper) {
+    this(options, progress, sleeper, Reconnect.NONE);
+  }
+
+  private Applier(Options options, Progress progress, Sleeper sleeper, Reconnect reconnect) {
     this.options = options;
     this.progress = progress;
     this.sleeper = sleeper;
+    this.reconnect = reconnect;
+  }
+
+  /** How to reach the database again when the connection is lost mid-action, so the action still gets a final state. */
+  public Applier reconnectingWith(Reconnect reconnect) {
+    return new Applier(options, progress, sleeper, reconnect);
   }
 
   /**
@@ -86,56 +110,160 @@ public final class Applier {
     if (!Sql.one(connection, "SELECT pg_try_advisory_lock(?)", rs -> rs.getBoolean(1), LOCK_KEY)) {
       throw new ApplyRefused("another pgopt apply is running on this database (advisory lock held); nothing was applied");
     }
+    int networkTimeout = connection.getNetworkTimeout();
+    boolean lost = false;
     try (Statement s = connection.createStatement()) {
-      s.execute("SET lock_timeout = '" + options.lockTimeout().toMillis() + "ms'");
-      s.execute("SET statement_timeout = '" + options.statementTimeout().toMillis() + "ms'");
-      s.execute("SET application_name = 'pgopt apply'");
+      // holding the lock, no other run is active: a row still 'running' was left by one that died
+      reconcile(connection);
+      s.execute(Sql.OWN_MARK + "SET lock_timeout = '" + options.lockTimeout().toMillis() + "ms'");
+      s.execute(Sql.OWN_MARK + "SET statement_timeout = '" + options.statementTimeout().toMillis() + "ms'");
+      s.execute(Sql.OWN_MARK + "SET application_name = 'pgopt apply'");
+      // the server enforces the build's statement_timeout; the socket must not give up before it does
+      connection.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE,
+          options.statementTimeout().plus(NETWORK_MARGIN).toMillis()));
+      int pid = Sql.one(connection, "SELECT pg_backend_pid()", rs -> rs.getInt(1));
       List<Result> results = new ArrayList<>();
       for (Finding f : findings) {
-        results.add(applyOne(connection, monitor, f, workload));
+        if (lost) {
+          results.add(new Result(f.id(), false, "not attempted: the connection was lost during an earlier action", 0));
+          continue;
+        }
+        Result r = applyOne(connection, monitor, pid, f, workload);
+        lost = connectionLost(connection);
+        results.add(r);
       }
       return results;
     } finally {
-      Sql.one(connection, "SELECT pg_advisory_unlock(?)", rs -> rs.getBoolean(1), LOCK_KEY);
+      if (!lost && !connectionLost(connection)) {
+        connection.setNetworkTimeout(Runnable::run, networkTimeout);
+        Sql.one(connection, "SELECT pg_advisory_unlock(?)", rs -> rs.getBoolean(1), LOCK_KEY);
+      }
     }
   }
 
-  private Result applyOne(Connection c, Connection monitor, Finding f, Optional<StatementSnapshot> workload) throws SQLException {
+  private Result applyOne(Connection c, Connection monitor, int pid, Finding f, Optional<StatementSnapshot> workload)
+      throws SQLException {
     long audit = AuditLog.start(c, f.id(), f.rule(), f.action().sql(), f.action().undoSql(), statementsBefore(f, workload));
     try {
+      List<String> notes = new ArrayList<>();
       for (String sql : statements(f.action().sql())) {
-        execute(c, monitor, sql);
+        execute(c, monitor, sql, notes);
       }
-      AuditLog.finish(c, audit, true, null);
-      return new Result(f.id(), true, "done", audit);
+      String message = notes.isEmpty() ? "done" : "done; " + String.join("; ", notes);
+      AuditLog.finish(c, audit, AuditLog.Status.SUCCEEDED, notes.isEmpty() ? null : String.join("; ", notes));
+      return new Result(f.id(), true, message, audit);
     } catch (SQLException | ApplyFailed e) {
-      String message = firstLine(e.getMessage());
-      AuditLog.finish(c, audit, false, message);
-      return new Result(f.id(), false, message, audit);
+      if (!connectionLost(c)) {
+        String message = firstLine(e.getMessage());
+        AuditLog.finish(c, audit, AuditLog.Status.FAILED, message);
+        return new Result(f.id(), false, message, audit);
+      }
+      return afterLostConnection(f, audit, pid, firstLine(e.getMessage()));
     }
   }
 
-  private void execute(Connection c, Connection monitor, String sql) throws SQLException, ApplyFailed {
+  private static boolean connectionLost(Connection c) {
+    try {
+      return c.isClosed() || !c.isValid(5);
+    } catch (SQLException e) {
+      return true;
+    }
+  }
+
+  /**
+   * The connection died mid-action (a network cut, a terminated backend). The server may still be working on it: wait
+   * for the old backend to end, look at what it left, and record that on a fresh connection.
+   */
+  private Result afterLostConnection(Finding f, long audit, int pid, String error) {
+    try (Connection fresh = reconnect.open()) {
+      fresh.setAutoCommit(true);
+      long deadline = System.nanoTime() + options.statementTimeout().plus(NETWORK_MARGIN).toNanos();
+      while (Sql.one(fresh, "SELECT count(*) FROM pg_stat_activity WHERE pid = ?", rs -> rs.getLong(1), pid) > 0) {
+        if (System.nanoTime() > deadline) {
+          String m = "the connection was lost (" + error + ") and backend " + pid + " is still working on it; "
+              + "the next pgopt apply records how it ended";
+          return new Result(f.id(), false, m, audit);
+        }
+        sleeper.sleep(Duration.ofMillis(500));
+      }
+      Outcome o = outcome(fresh, f.action().sql(), "the connection was lost (" + error + ")");
+      AuditLog.finish(fresh, audit, o.status(), o.message());
+      return new Result(f.id(), o.status() == AuditLog.Status.SUCCEEDED, o.message(), audit);
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      return new Result(f.id(), false, "the connection was lost (" + error + ") and pgopt could not reconnect to record the "
+          + "outcome (" + firstLine(e.getMessage()) + "); the next pgopt apply records it", audit);
+    }
+  }
+
+  private record Outcome(AuditLog.Status status, String message) {}
+
+  /** What an action that was cut off left behind, judged from the catalog; INVALID leftovers are dropped. */
+  private Outcome outcome(Connection c, String actionSql, String why) throws SQLException {
+    for (String sql : statements(actionSql)) {
+      Matcher m = CREATE_INDEX.matcher(sql);
+      if (!m.find()) {
+        return new Outcome(AuditLog.Status.UNKNOWN, why + "; pgopt cannot tell from the catalog whether " + firstLine(sql)
+            + " took effect: check it by hand");
+      }
+      String schema = m.group(2) != null ? unquote(m.group(2).substring(0, m.group(2).length() - 1)) : "public";
+      String name = unquote(m.group(1));
+      Boolean valid = indexValidity(c, schema, name);
+      if (valid == null) {
+        return new Outcome(AuditLog.Status.FAILED, why + "; index " + name + " does not exist");
+      }
+      if (!valid) {
+        String left = dropInvalid(c, schema, name);
+        return new Outcome(AuditLog.Status.FAILED, why + "; index " + name + " was INVALID"
+            + (left == null ? " and was dropped" : ": " + left));
+      }
+    }
+    return new Outcome(AuditLog.Status.SUCCEEDED, why + ", but the server finished it: the index is valid");
+  }
+
+  /** Rows left 'running' by a run that died (a crash, a kill -9): settled from the catalog. */
+  private void reconcile(Connection c) throws SQLException {
+    for (AuditLog.Entry e : AuditLog.running(c)) {
+      Outcome o = outcome(c, e.sql(), "reconciled: left running by an interrupted run");
+      AuditLog.finish(c, e.id(), o.status(), o.message());
+    }
+  }
+
+  private void execute(Connection c, Connection monitor, String sql, List<String> notes) throws SQLException, ApplyFailed {
     Matcher index = CREATE_INDEX.matcher(sql);
     boolean building = index.find();
     String schema = building && index.group(2) != null ? unquote(index.group(2).substring(0, index.group(2).length() - 1)) : "public";
     String name = building ? unquote(index.group(1)) : null;
+    if (building) {
+      // an earlier run's leftover must not make this one fail with "already exists"
+      Boolean before = indexValidity(c, schema, name);
+      if (before == Boolean.FALSE) {
+        String left = dropInvalid(c, schema, name);
+        if (left != null) {
+          throw new ApplyFailed("an INVALID index " + name + " from an earlier attempt is in the way: " + left);
+        }
+        notes.add("dropped the INVALID index " + name + " an earlier attempt left");
+      }
+    }
     for (int attempt = 0; ; attempt++) {
       try {
         run(c, monitor, sql, name);
-        if (building && !valid(c, schema, name)) {
-          dropInvalid(c, schema, name);
-          throw new ApplyFailed("index " + name + " was built INVALID; the leftover was dropped");
+        if (building && indexValidity(c, schema, name) != Boolean.TRUE) {
+          String left = dropInvalid(c, schema, name);
+          throw new ApplyFailed("index " + name + " was built INVALID; " + (left == null ? "the leftover was dropped" : left));
         }
         return;
       } catch (SQLException e) {
-        if (building) {
-          dropInvalid(c, schema, name);
+        if (connectionLost(c)) {
+          throw e;
         }
+        String left = building ? dropInvalid(c, schema, name) : null;
         boolean lockTimeout = "55P03".equals(e.getSQLState());
-        if (!lockTimeout || attempt >= options.retries()) {
+        if (!lockTimeout || attempt >= options.retries() || left != null) {
           throw new ApplyFailed((lockTimeout ? "gave up after " + (attempt + 1) + " attempts waiting for locks: " : "")
-              + firstLine(e.getMessage()) + (building ? " (no INVALID index was left behind)" : ""));
+              + firstLine(e.getMessage()) + (building ? left == null ? " (no INVALID index was left behind)" : " (" + left + ")" : ""));
         }
         try {
           sleeper.sleep(options.backoff().multipliedBy(1L << attempt));
@@ -196,21 +324,43 @@ public final class Applier {
     }
   }
 
-  private static boolean valid(Connection c, String schema, String index) throws SQLException {
+  /** Whether the index is valid; null when there is none of that name. */
+  private static Boolean indexValidity(Connection c, String schema, String index) throws SQLException {
     return Sql.list(c, """
         SELECT x.indisvalid FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace
-         WHERE n.nspname = ? AND i.relname = ?""", rs -> rs.getBoolean(1), schema, index).stream().findFirst().orElse(false);
+         WHERE n.nspname = ? AND i.relname = ?""", rs -> rs.getBoolean(1), schema, index).stream().findFirst().orElse(null);
   }
 
-  private static void dropInvalid(Connection c, String schema, String index) throws SQLException {
-    boolean invalidExists = Sql.list(c, """
-        SELECT 1 FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace
-         WHERE n.nspname = ? AND i.relname = ? AND NOT x.indisvalid""", rs -> 1, schema, index).size() > 0;
-    if (invalidExists) {
+  /**
+   * Drops an INVALID index, retrying on lock timeouts as the build does (the DROP waits for the same transactions).
+   *
+   * @return null when nothing invalid is left, else what was left and how to remove it
+   */
+  private String dropInvalid(Connection c, String schema, String index) throws SQLException {
+    String drop = "DROP INDEX CONCURRENTLY IF EXISTS " + quote(schema) + "." + quote(index);
+    SQLException last = null;
+    for (int attempt = 0; attempt <= options.retries(); attempt++) {
+      if (indexValidity(c, schema, index) != Boolean.FALSE) {
+        return null;
+      }
       try (Statement s = c.createStatement()) {
-        s.execute("DROP INDEX CONCURRENTLY IF EXISTS " + quote(schema) + "." + quote(index));
+        s.execute(drop);
+        return null;
+      } catch (SQLException e) {
+        if (!"55P03".equals(e.getSQLState())) {
+          throw e;
+        }
+        last = e;
+      }
+      try {
+        sleeper.sleep(options.backoff().multipliedBy(1L << attempt));
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+        break;
       }
     }
+    return "the INVALID index " + schema + "." + index + " was left behind (" + (last == null ? "interrupted" : firstLine(last.getMessage()))
+        + "); drop it with " + drop;
   }
 
   /** The statistics of the statements a finding should help, as they are now: what verify compares with. */

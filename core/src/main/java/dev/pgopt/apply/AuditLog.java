@@ -36,11 +36,24 @@ public final class AuditLog {
             applied_by        text        NOT NULL DEFAULT current_user,
             started_at        timestamptz NOT NULL DEFAULT now(),
             finished_at       timestamptz,
-            status            text        NOT NULL CHECK (status IN ('running', 'succeeded', 'failed')),
+            status            text        NOT NULL CONSTRAINT actions_status_check
+                                          CHECK (status IN ('running', 'succeeded', 'failed', 'unknown')),
             error             text,
             statements_before jsonb,
             verified_at       timestamptz,
             verification      jsonb)""");
+      // logs made before 'unknown' existed: widen their check once (the ALTER takes a short exclusive lock)
+      boolean old = Sql.one(c, """
+          SELECT count(*) > 0 FROM pg_constraint WHERE conrelid = 'pgopt.actions'::regclass AND contype = 'c'
+             AND pg_get_constraintdef(oid) LIKE '%status%' AND pg_get_constraintdef(oid) NOT LIKE '%unknown%'""",
+          rs -> rs.getBoolean(1));
+      if (old) {
+        String name = Sql.one(c, """
+            SELECT conname FROM pg_constraint WHERE conrelid = 'pgopt.actions'::regclass AND contype = 'c'
+               AND pg_get_constraintdef(oid) LIKE '%status%'""", rs -> rs.getString(1));
+        s.execute("ALTER TABLE pgopt.actions DROP CONSTRAINT " + dev.pgopt.advise.whatif.Quoting.ident(name)
+            + ", ADD CONSTRAINT actions_status_check CHECK (status IN ('running', 'succeeded', 'failed', 'unknown'))");
+      }
     }
   }
 
@@ -61,14 +74,28 @@ public final class AuditLog {
     }
   }
 
-  public static void finish(Connection c, long id, boolean succeeded, String error) throws SQLException {
+  /** How an action ended; {@code unknown} when pgopt could not tell from the catalog (the message says what to check). */
+  public enum Status {
+    SUCCEEDED, FAILED, UNKNOWN;
+
+    String column() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  public static void finish(Connection c, long id, Status status, String error) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(
         "UPDATE pgopt.actions SET finished_at = now(), status = ?, error = ? WHERE id = ?")) {
-      ps.setString(1, succeeded ? "succeeded" : "failed");
+      ps.setString(1, status.column());
       ps.setString(2, error);
       ps.setLong(3, id);
       ps.executeUpdate();
     }
+  }
+
+  /** Actions still marked running. */
+  public static List<Entry> running(Connection c) throws SQLException {
+    return list(c).stream().filter(e -> e.status().equals("running")).toList();
   }
 
   public static void verified(Connection c, long id, String verificationJson) throws SQLException {

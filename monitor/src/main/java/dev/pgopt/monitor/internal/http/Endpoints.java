@@ -405,7 +405,8 @@ final class Endpoints {
       return m;
     }
     SessionOptions options = new SessionOptions(Duration.ofSeconds(5), Duration.ofHours(2), Duration.ofSeconds(5), "pgopt-monitor-apply");
-    Applier applier = new Applier(Applier.Options.defaults(), Applier.Progress.NONE, d -> Thread.sleep(d.toMillis()));
+    Applier applier = new Applier(Applier.Options.defaults(), Applier.Progress.NONE, d -> Thread.sleep(d.toMillis()))
+        .reconnectingWith(() -> Connections.open(rt.database(), options));
     try (Connection c = Connections.open(rt.database(), options); Connection monitor = Connections.open(rt.database(), options)) {
       List<Applier.Result> results = applier.apply(c, monitor, List.of(f), Optional.empty());
       Applier.Result r = results.get(0);
