@@ -11,6 +11,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,6 +43,11 @@ public final class HistoryStore implements AutoCloseable {
     int rows();
 
     void apply(Connection c) throws SQLException;
+
+    /** Smaller writes that together do the same, to find the row that fails; itself when it cannot be split. */
+    default List<Write> split() {
+      return List.of(this);
+    }
   }
 
   /** Work that reads the store. */
@@ -61,6 +67,7 @@ public final class HistoryStore implements AutoCloseable {
   private final AtomicBoolean migrated = new AtomicBoolean(false);
   private final Counter droppedRows;
   private final Counter writeFailures;
+  private final Counter rejectedRows;
   private final Thread writer;
   private int bufferedRows;
   private boolean inFlight;
@@ -91,6 +98,8 @@ public final class HistoryStore implements AutoCloseable {
     this.pool = new HikariDataSource(hc);
     this.droppedRows = Counter.builder("pgopt.store.dropped.rows").description("history rows dropped because the store was unavailable too long").register(registry);
     this.writeFailures = Counter.builder("pgopt.store.write.failures").description("failed history write transactions").register(registry);
+    this.rejectedRows = Counter.builder("pgopt.store.rejected.rows")
+        .description("history rows set aside because the store refused them (bad data); the rest were written").register(registry);
     io.micrometer.core.instrument.Gauge.builder("pgopt.store.up", up, b -> b.get() ? 1 : 0).description("1 when the history store accepts writes").register(registry);
     io.micrometer.core.instrument.Gauge.builder("pgopt.store.buffered.rows", this, s -> s.buffered()).description("history rows waiting for the store").register(registry);
     this.writer = new Thread(this::writeLoop, "pgopt-store-writer");
@@ -249,9 +258,14 @@ public final class HistoryStore implements AutoCloseable {
                 w.apply(c);
               }
               c.commit();
-            } catch (SQLException e) {
+            } catch (SQLException | RuntimeException e) {
               c.rollback();
-              throw e;
+              if (!refusedData(e)) {
+                throw e;
+              }
+              // the store answers but refuses something in the batch: write all the rest, set the culprits aside
+              writeIsolating(c, batch);
+              c.commit();
             }
           }
         }
@@ -284,6 +298,51 @@ public final class HistoryStore implements AutoCloseable {
         backoffMs = Math.min(backoffMs * 2, 30_000);
       }
     }
+  }
+
+  /** Applies each write under a savepoint, splitting those that fail until the failing rows are found. */
+  private void writeIsolating(Connection c, List<Write> writes) throws SQLException {
+    for (Write w : writes) {
+      Savepoint sp = c.setSavepoint();
+      try {
+        w.apply(c);
+        c.releaseSavepoint(sp);
+      } catch (SQLException | RuntimeException e) {
+        c.rollback(sp);
+        if (!refusedData(e)) {
+          throw e;
+        }
+        List<Write> parts = w.split();
+        if (parts.size() > 1) {
+          writeIsolating(c, parts);
+        } else {
+          rejectedRows.increment(w.rows());
+          LOG.warn("history store {} refused {} row(s), set aside: {}", display, w.rows(), firstLine(e));
+        }
+      }
+    }
+  }
+
+  /**
+   * Whether the store refused the data itself (a value it cannot hold, a duplicate, a constraint): retrying cannot
+   * help, so the rows are set aside. Everything else (connection, resources, shutdown, locks, a schema that went
+   * missing) is retried with the rows kept.
+   */
+  static boolean refusedData(Throwable e) {
+    if (!(e instanceof SQLException sql)) {
+      return e instanceof RuntimeException;
+    }
+    String state = sql.getSQLState();
+    if (state == null || state.length() < 2) {
+      return false;
+    }
+    if (state.equals("42P01") || state.equals("3F000")) {
+      return false;
+    }
+    return switch (state.substring(0, 2)) {
+      case "21", "22", "23", "42", "44" -> true;
+      default -> false;
+    };
   }
 
   static Timestamp ts(Instant i) {

@@ -16,7 +16,11 @@ public final class HistoryWrites {
   public static HistoryStore.Write samples(String target, Instant ts, Map<Series, Double> values) {
     List<Map.Entry<Series, Double>> rows = values.entrySet().stream()
         .filter(e -> e.getValue() != null && Double.isFinite(e.getValue())).toList();
-    return write(rows.size(), c -> {
+    return samples(target, ts, rows);
+  }
+
+  private static HistoryStore.Write samples(String target, Instant ts, List<Map.Entry<Series, Double>> rows) {
+    return write(rows.size(), halves(rows, part -> samples(target, ts, part)), c -> {
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO pgopt.samples (target, metric, ts, value) VALUES (?, ?, ?, ?)")) {
         for (Map.Entry<Series, Double> e : rows) {
           ps.setString(1, target);
@@ -31,7 +35,11 @@ public final class HistoryWrites {
   }
 
   public static HistoryStore.Write statements(String target, Instant ts, double windowSeconds, List<StatementDelta> deltas) {
-    return write(deltas.size() * 2, c -> {
+    // one text per queryid: the same statement run by two roles, or top-level and nested, shares its queryid, and an
+    // upsert cannot touch one row twice
+    Map<Long, StatementDelta> texts = new java.util.LinkedHashMap<>();
+    deltas.forEach(d -> texts.putIfAbsent(d.entry().queryId(), d));
+    return write(deltas.size() * 2, halves(deltas, part -> statements(target, ts, windowSeconds, part)), c -> {
       try (PreparedStatement ps = c.prepareStatement("""
           INSERT INTO pgopt.statement_stats (target, ts, window_seconds, queryid, userid, dbid, toplevel, calls, total_ms,
                  rows, shared_blks_hit, shared_blks_read, temp_blks, wal_bytes)
@@ -56,6 +64,8 @@ public final class HistoryWrites {
           ps.setLong(13, k.tempBlks());
           ps.setLong(14, k.walBytes());
           ps.addBatch();
+        }
+        for (StatementDelta d : texts.values()) {
           text.setString(1, target);
           text.setLong(2, d.entry().queryId());
           String q = d.entry().query();
@@ -72,7 +82,7 @@ public final class HistoryWrites {
   }
 
   public static HistoryStore.Write tables(String target, Instant ts, List<SlowSnapshot.TableRow> tables) {
-    return write(tables.size(), c -> {
+    return write(tables.size(), halves(tables, part -> tables(target, ts, part)), c -> {
       try (PreparedStatement ps = c.prepareStatement("""
           INSERT INTO pgopt.table_stats (target, ts, schema_name, table_name, live_tuples, dead_tuples, bytes, seq_scan, idx_scan)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
@@ -221,6 +231,18 @@ public final class HistoryWrites {
   }
 
   private static HistoryStore.Write write(int rows, Body body) {
+    return write(rows, List::of, body);
+  }
+
+  /** Splits a list write into two halves, so the store can find the one row it cannot write. */
+  private static <T> java.util.function.Function<HistoryStore.Write, List<HistoryStore.Write>> halves(List<T> rows,
+      java.util.function.Function<List<T>, HistoryStore.Write> make) {
+    return self -> rows.size() < 2 ? List.of(self)
+        : List.of(make.apply(rows.subList(0, rows.size() / 2)), make.apply(rows.subList(rows.size() / 2, rows.size())));
+  }
+
+  private static HistoryStore.Write write(int rows, java.util.function.Function<HistoryStore.Write, List<HistoryStore.Write>> splitter,
+                                          Body body) {
     return new HistoryStore.Write() {
       @Override
       public int rows() {
@@ -230,6 +252,11 @@ public final class HistoryWrites {
       @Override
       public void apply(java.sql.Connection c) throws java.sql.SQLException {
         body.apply(c);
+      }
+
+      @Override
+      public List<HistoryStore.Write> split() {
+        return splitter.apply(this);
       }
     };
   }
