@@ -16,10 +16,20 @@ class SystemSetupIT {
   private static final Path SCRIPT = Path.of("../scripts/ensure-system").toAbsolutePath().normalize();
 
   private static String[] run(List<String> command) throws Exception {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    return new String[] {Integer.toString(p.exitValue()), out};
+    // output to a file, so a hung script fails the test after the timeout instead of blocking a pipe read forever
+    Path out = Files.createTempFile("pgopt-setup-", ".out");
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+      boolean finished = p.waitFor(120, TimeUnit.SECONDS);
+      if (!finished) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+      }
+      assertThat(finished).as("finished within 120 s").isTrue();
+      return new String[] {Integer.toString(p.exitValue()), Files.readString(out, StandardCharsets.UTF_8)};
+    } finally {
+      Files.deleteIfExists(out);
+    }
   }
 
   @Test

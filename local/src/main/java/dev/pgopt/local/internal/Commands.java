@@ -35,23 +35,36 @@ public final class Commands {
       full.addAll(List.of("runuser", "-u", SERVICE_USER, "--"));
     }
     full.addAll(command);
-    ProcessBuilder pb = new ProcessBuilder(full).redirectErrorStream(true).directory(Path.of("/").toFile());
-    pb.environment().putAll(env);
+    Path output = null;
     try {
+      // output goes to a file, not a pipe read to its end, so a child that hangs cannot outlast the timeout
+      output = Files.createTempFile("pgopt-command", ".out");
+      ProcessBuilder pb = new ProcessBuilder(full).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.to(output.toFile())).directory(Path.of("/").toFile());
+      pb.environment().putAll(env);
       Process p = pb.start();
       p.getOutputStream().close();
-      // Drain output on this thread: the commands we run are short-lived and write little.
-      byte[] out = p.getInputStream().readAllBytes();
       if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+        // runuser forks the real command: end the whole tree
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();
-        throw new LocalProcessException(command.get(0) + " did not finish within " + timeoutSeconds + " s");
+        p.waitFor(5, TimeUnit.SECONDS);
+        throw new LocalProcessException(command.get(0) + " did not finish within " + timeoutSeconds + " s and was killed");
       }
-      return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+      return new Result(p.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new LocalProcessException("cannot run " + command.get(0) + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new LocalProcessException("interrupted while running " + command.get(0), e);
+    } finally {
+      if (output != null) {
+        try {
+          Files.deleteIfExists(output);
+        } catch (IOException ignored) {
+          // a temporary file left in the temp directory is harmless
+        }
+      }
     }
   }
 
