@@ -107,6 +107,13 @@ public final class VectorMigrateHalfvecCommand implements Callable<Integer> {
         return verdict;
       }
       long[] sizes = sizes(c, s, renames);
+      HalfvecMigration.Comparison check = migration.compare(s);
+      if (check.differing() > 0) {
+        throw new CliFailure(ExitCode.UNKNOWN, "not swapped: " + check.differing() + " of " + check.rows() + " rows of "
+            + s.newColumn() + " differ from " + column + " (a write the sync trigger did not see); run the same command "
+            + "again to copy them, then it swaps");
+      }
+      ctx.err().printf("  compared every row: %,d rows, %,d values, none differ%n", check.rows(), check.values());
       migration.swap(s, renames);
       ctx.out().printf("%nSwapped: %s.%s.%s is halfvec(%d). Column %s -> %s, ANN indexes %s -> %s.%n", schema, tableName,
           column, n, Units.bytes(sizes[0]), Units.bytes(sizes[1]), Units.bytes(sizes[2]), Units.bytes(sizes[3]));
@@ -137,7 +144,7 @@ public final class VectorMigrateHalfvecCommand implements Callable<Integer> {
         s.newColumnExists() ? String.format(", resuming (%,d rows still to backfill)", Math.max(0, s.remaining())) : "");
     ctx.out().println("  1. values checked against fp16's range: all fit");
     ctx.out().println("  2. ALTER TABLE " + t + " ADD COLUMN " + s.newColumn() + " halfvec(" + n + "); trigger "
-        + HalfvecMigration.triggerName(s.column().table()) + " fills it on every insert and update");
+        + HalfvecMigration.triggerName(s.column().table(), s.column().column()) + " fills it on every insert and update");
     ctx.out().println("  3. backfill in batches of " + batch + " rows by " + s.primaryKey() + ", each committed");
     for (VectorIndex i : s.oldIndexes()) {
       ctx.out().println("  4. CREATE INDEX CONCURRENTLY " + i.name() + "_half ON " + t + " USING " + i.method() + " ("

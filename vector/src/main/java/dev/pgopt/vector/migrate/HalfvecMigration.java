@@ -64,9 +64,9 @@ public final class HalfvecMigration {
     }
     boolean newExists = inv.column(schema, table, newColumn).isPresent();
     boolean trigger = !Sql.list(c, "SELECT 1 FROM pg_trigger WHERE tgrelid = format('%I.%I', ?::text, ?::text)::regclass"
-        + " AND tgname = ?", rs -> 1, schema, table, triggerName(table)).isEmpty();
+        + " AND tgname = ?", rs -> 1, schema, table, triggerName(table, column)).isEmpty();
     long remaining = newExists ? Sql.one(c, "SELECT count(*) FROM " + qualified(schema, table) + " WHERE "
-        + Quoting.ident(newColumn) + " IS NULL AND " + Quoting.ident(column) + " IS NOT NULL", rs -> rs.getLong(1)) : -1;
+        + differs(column, newColumn, col.dimensions()), rs -> rs.getLong(1)) : -1;
     List<VectorIndex> oldIndexes = inv.indexes().stream()
         .filter(i -> i.schema().equals(schema) && i.table().equals(table) && column.equals(i.column())).toList();
     List<VectorIndex> newIndexes = inv.indexes().stream()
@@ -93,14 +93,14 @@ public final class HalfvecMigration {
         st.execute("ALTER TABLE " + t + " ADD COLUMN IF NOT EXISTS " + half + " halfvec(" + n + ")");
         log.accept("  added column " + s.newColumn() + " halfvec(" + n + ")");
       }
-      st.execute("CREATE OR REPLACE FUNCTION " + Quoting.ident(s.column().schema()) + "." + Quoting.ident(triggerName(s.column().table()))
+      st.execute("CREATE OR REPLACE FUNCTION " + Quoting.ident(s.column().schema()) + "." + Quoting.ident(triggerName(s.column().table(), s.column().column()))
           + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW." + half + " := NEW." + col + "::halfvec(" + n
           + "); RETURN NEW; END $$");
       if (!s.triggerExists()) {
-        st.execute("CREATE TRIGGER " + Quoting.ident(triggerName(s.column().table())) + " BEFORE INSERT OR UPDATE OF " + col
+        st.execute("CREATE TRIGGER " + Quoting.ident(triggerName(s.column().table(), s.column().column())) + " BEFORE INSERT OR UPDATE OF " + col
             + " ON " + t + " FOR EACH ROW EXECUTE FUNCTION " + Quoting.ident(s.column().schema()) + "."
-            + Quoting.ident(triggerName(s.column().table())) + "()");
-        log.accept("  added trigger " + triggerName(s.column().table()) + " (writes during the migration fill both columns)");
+            + Quoting.ident(triggerName(s.column().table(), s.column().column())) + "()");
+        log.accept("  added trigger " + triggerName(s.column().table(), s.column().column()) + " (writes during the migration fill both columns)");
       }
       st.execute("RESET lock_timeout");
     }
@@ -112,8 +112,7 @@ public final class HalfvecMigration {
     String pk = Quoting.ident(s.primaryKey());
     String sql = "UPDATE " + t + " SET " + Quoting.ident(s.newColumn()) + " = " + Quoting.ident(s.column().column())
         + "::halfvec(" + s.column().dimensions() + ") WHERE " + pk + " IN (SELECT " + pk + " FROM " + t + " WHERE "
-        + Quoting.ident(s.newColumn()) + " IS NULL AND " + Quoting.ident(s.column().column()) + " IS NOT NULL ORDER BY " + pk
-        + " LIMIT ?)";
+        + differs(s.column().column(), s.newColumn(), s.column().dimensions()) + " ORDER BY " + pk + " LIMIT ?)";
     boolean auto = c.getAutoCommit();
     c.setAutoCommit(false);
     long done = 0;
@@ -142,7 +141,7 @@ public final class HalfvecMigration {
     c.setAutoCommit(false);
     try (Statement st = c.createStatement()) {
       st.execute("SET LOCAL lock_timeout = '5s'");
-      st.execute("DROP TRIGGER IF EXISTS " + Quoting.ident(triggerName(s.column().table())) + " ON " + t);
+      st.execute("DROP TRIGGER IF EXISTS " + Quoting.ident(triggerName(s.column().table(), s.column().column())) + " ON " + t);
       st.execute("ALTER TABLE " + t + " RENAME COLUMN " + Quoting.ident(s.column().column()) + " TO "
           + Quoting.ident(s.column().column() + "_vector_old"));
       st.execute("ALTER TABLE " + t + " RENAME COLUMN " + Quoting.ident(s.newColumn()) + " TO " + Quoting.ident(s.column().column()));
@@ -150,7 +149,7 @@ public final class HalfvecMigration {
         st.execute("ALTER INDEX " + schema + "." + Quoting.ident(r[0]) + " RENAME TO " + Quoting.ident(r[0] + "_vector_old"));
         st.execute("ALTER INDEX " + schema + "." + Quoting.ident(r[1]) + " RENAME TO " + Quoting.ident(r[0]));
       }
-      st.execute("DROP FUNCTION IF EXISTS " + schema + "." + Quoting.ident(triggerName(s.column().table())) + "()");
+      st.execute("DROP FUNCTION IF EXISTS " + schema + "." + Quoting.ident(triggerName(s.column().table(), s.column().column())) + "()");
       c.commit();
     } catch (SQLException e) {
       c.rollback();
@@ -160,8 +159,38 @@ public final class HalfvecMigration {
     }
   }
 
-  public static String triggerName(String table) {
-    return "pgopt_halfvec_" + table;
+  /**
+   * Rows whose new column does not hold the old column's value: not yet backfilled, or changed by a write the trigger
+   * did not see. Every row is compared, so the swap never publishes a stale value.
+   */
+  private static String differs(String column, String newColumn, int dimensions) {
+    return Quoting.ident(newColumn) + " IS DISTINCT FROM " + Quoting.ident(column) + "::halfvec(" + dimensions + ")";
+  }
+
+  /**
+   * Compares every row of the two columns (count of values and of rows that differ) right before the swap. The swap
+   * runs only when this finds none; the trigger keeps later writes in step until it is dropped in the same transaction.
+   */
+  public record Comparison(long rows, long values, long differing) {}
+
+  public Comparison compare(State s) throws SQLException {
+    String col = Quoting.ident(s.column().column());
+    return Sql.one(c, "SELECT count(*), count(" + col + "), count(*) FILTER (WHERE "
+        + differs(s.column().column(), s.newColumn(), s.column().dimensions()) + ") FROM " + qualified(s.column()),
+        rs -> new Comparison(rs.getLong(1), rs.getLong(2), rs.getLong(3)));
+  }
+
+  /**
+   * The sync trigger's (and its function's) name: one per column, so migrating a second column of a table never
+   * replaces the first one's. Long names are shortened with a hash, as PostgreSQL would cut them at 63 bytes.
+   */
+  public static String triggerName(String table, String column) {
+    String name = "pgopt_halfvec_" + table + "_" + column;
+    if (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 63) {
+      return name;
+    }
+    String hash = Integer.toHexString((table + "\u0000" + column).hashCode());
+    return "pgopt_halfvec_" + hash;
   }
 
   private static String qualified(VectorColumn c) {
