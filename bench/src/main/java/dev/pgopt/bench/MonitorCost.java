@@ -94,7 +94,7 @@ public final class MonitorCost {
     double[] activity = new double[runs];
     double[] slow = new double[runs];
     int rows = 0;
-    try (TargetCollector collector = new TargetCollector(target, options, Clock.systemUTC())) {
+    try (TargetCollector collector = new TargetCollector(target, options, Clock.systemUTC(), new dev.pgopt.monitor.internal.collect.OwnSessions())) {
       collector.activity();
       collector.slow();
       for (int i = 0; i < runs; i++) {

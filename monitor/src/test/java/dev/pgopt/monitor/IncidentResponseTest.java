@@ -78,13 +78,19 @@ class IncidentResponseTest {
     try (MonitorFixture f = MonitorFixture.start(yaml);
          Connection runaway = as("shop", "shop-password", "shop-web");
          Connection batch = as("shop", "shop-password", "batch-nightly");
+         Connection forged = as("shop", "shop-password", "pgopt-monitor");
          Connection admin = MonitorFixture.app(cluster, db.name(), "psql")) {
       CompletableFuture<Throwable> r = sleep(runaway, 30);
+      // a name is not an identity: the monitor knows its own sessions by their pids
+      CompletableFuture<Throwable> forgedRun = sleep(forged, 30);
       CompletableFuture<Throwable> b = sleep(batch, 8);
       CompletableFuture<Throwable> a = sleep(admin, 8);
       Throwable cancelled = r.get(20, TimeUnit.SECONDS);
       assertThat(cancelled).isInstanceOf(SQLException.class);
       assertThat(((SQLException) cancelled).getSQLState()).as("query_canceled").isEqualTo("57014");
+      Throwable forgedCancelled = forgedRun.get(20, TimeUnit.SECONDS);
+      assertThat(forgedCancelled).as("a session calling itself pgopt-monitor").isInstanceOf(SQLException.class);
+      assertThat(((SQLException) forgedCancelled).getSQLState()).isEqualTo("57014");
       assertThat(b.get(20, TimeUnit.SECONDS)).as("excluded application ran to the end").isNull();
       assertThat(a.get(20, TimeUnit.SECONDS)).as("superuser session ran to the end").isNull();
       Probe.waitUntil(() -> actions(f).contains("\"outcome\":\"done\"") && actions(f).contains("application 'batch-nightly' is excluded")

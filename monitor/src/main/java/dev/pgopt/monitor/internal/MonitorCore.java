@@ -222,10 +222,11 @@ public final class MonitorCore implements AutoCloseable {
     }
   }
 
-  private static void guarded(Runnable r) {
+  /** A scheduled task that throws is cancelled by its executor: nothing may escape, not even an Error. */
+  static void guarded(Runnable r) {
     try {
       r.run();
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       LOG.error("monitor task failed; it runs again on schedule", e);
     }
   }
@@ -351,7 +352,7 @@ public final class MonitorCore implements AutoCloseable {
   private boolean signal(String target, int pid, Instant since, boolean terminate) throws DatabaseFailure {
     TargetRuntime rt = targets.get(target);
     String fn = terminate ? "pg_terminate_backend" : "pg_cancel_backend";
-    return rt.worker.withSession(c -> Sql.list(c, CollectorQueries.MARK + " SELECT " + fn + "(pid) FROM pg_stat_activity "
+    return rt.remediator.withSession(c -> Sql.list(c, CollectorQueries.MARK + " SELECT " + fn + "(pid) FROM pg_stat_activity "
         + "WHERE pid = ? AND ? IN (query_start, xact_start, state_change)", rs -> rs.getBoolean(1), pid,
         java.sql.Timestamp.from(since)).stream().findFirst().orElse(false));
   }

@@ -18,6 +18,7 @@ import dev.pgopt.monitor.internal.collect.CollectorQueries;
 import dev.pgopt.monitor.internal.collect.Derivations;
 import dev.pgopt.monitor.internal.collect.Series;
 import dev.pgopt.monitor.internal.collect.SlowSnapshot;
+import dev.pgopt.monitor.internal.collect.OwnSessions;
 import dev.pgopt.monitor.internal.collect.TargetCollector;
 import dev.pgopt.monitor.internal.maintenance.MaintenanceTarget;
 import java.sql.Connection;
@@ -39,6 +40,9 @@ public final class TargetRuntime implements MaintenanceTarget {
   final DatabaseTarget database;
   final TargetCollector collector;
   final TargetCollector worker;
+  // incident remediation only: short timeouts, never waits behind an advisor run or an HTTP request on the worker
+  final TargetCollector remediator;
+  final OwnSessions own = new OwnSessions();
   private final SessionOptions workOptions;
   private final Clock clock;
   final Derivations.SlowQueryTracker slowQueries = new Derivations.SlowQueryTracker();
@@ -61,8 +65,15 @@ public final class TargetRuntime implements MaintenanceTarget {
     this.clock = clock;
     SessionOptions collect = new SessionOptions(Duration.ofSeconds(5), statementTimeout, Duration.ofSeconds(1), "pgopt-monitor");
     this.workOptions = new SessionOptions(Duration.ofSeconds(5), Duration.ofSeconds(120), Duration.ofSeconds(5), "pgopt-monitor-work");
-    this.collector = new TargetCollector(database, collect, clock);
-    this.worker = new TargetCollector(database, workOptions, clock);
+    this.collector = new TargetCollector(database, collect, clock, own);
+    this.worker = new TargetCollector(database, workOptions, clock, own);
+    this.remediator = new TargetCollector(database,
+        new SessionOptions(Duration.ofSeconds(3), Duration.ofSeconds(5), Duration.ofSeconds(1), "pgopt-monitor-remediate"), clock, own);
+  }
+
+  /** The pids of this monitor's own sessions on the target. */
+  public OwnSessions own() {
+    return own;
   }
 
   public MonitorConfig.Target config() {
@@ -118,7 +129,8 @@ public final class TargetRuntime implements MaintenanceTarget {
     return database;
   }
 
-  void merge(Map<Series, Double> fresh) {
+  // two collector threads merge into the same map: one at a time, or an update is lost
+  synchronized void merge(Map<Series, Double> fresh) {
     Map<Series, Double> m = new EnumMap<>(Series.class);
     m.putAll(values);
     m.putAll(fresh);
@@ -155,10 +167,13 @@ public final class TargetRuntime implements MaintenanceTarget {
     SessionOptions options = workOptions.withStatementTimeout(timeout);
     try (Connection c = Connections.open(database, options)) {
       c.setAutoCommit(true);
+      int pid = own.record(c);
       try (Statement st = c.createStatement()) {
         st.execute("SET statement_timeout = '" + timeout.toMillis() + "ms'");
         st.execute("SET lock_timeout = '5s'");
         st.execute(sql);
+      } finally {
+        own.forget(pid);
       }
     } catch (SQLException e) {
       throw new DatabaseFailure(DatabaseFailure.Kind.OTHER, sql.split(" ", 2)[0] + " on " + config.name()
@@ -174,5 +189,6 @@ public final class TargetRuntime implements MaintenanceTarget {
   void close() {
     collector.close();
     worker.close();
+    remediator.close();
   }
 }

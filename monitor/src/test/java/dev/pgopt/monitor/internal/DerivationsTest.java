@@ -24,7 +24,7 @@ class DerivationsTest {
 
   static SessionRow session(int pid, String app, String state, Instant queryStart) {
     return new SessionRow(pid, "shop", app, null, state, null, null, "client backend", queryStart, queryStart, queryStart,
-        List.of(), false, "SELECT 1", "app");
+        List.of(), false, "SELECT 1", "app", app.equals("pgopt-monitor"));
   }
 
   @Test

@@ -47,7 +47,7 @@ class IncidentDetectionTest {
     List<ActivitySnapshot.SessionRow> sessions = new ArrayList<>();
     for (int i = 0; i < clients; i++) {
       sessions.add(new ActivitySnapshot.SessionRow(i, "shop", "shop", null, "idle", null, null, "client backend", null, null,
-          T0, List.of(), false, "", "app"));
+          T0, List.of(), false, "", "app", false));
     }
     return new ActivitySnapshot(T0, sessions, new ActivitySnapshot.DatabaseCounters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, null),
         103, 3, recovery, 0, replicas, recovery ? 0.0 : null, receiver);

@@ -15,13 +15,9 @@ public record ActivitySnapshot(Instant takenAt, List<SessionRow> sessions, Datab
   public record SessionRow(int pid, String user, String application, String clientAddress, String state,
                            String waitEventType, String waitEvent, String backendType, Instant transactionStart,
                            Instant queryStart, Instant stateChange, List<Integer> blockedBy, boolean superuser,
-                           String query, String database) {
+                           String query, String database, boolean own) {
     public boolean clientBackend() {
       return "client backend".equals(backendType);
-    }
-
-    public boolean own() {
-      return application != null && application.startsWith("pgopt");
     }
   }
 

@@ -21,7 +21,8 @@ public final class CollectorQueries {
 
   private CollectorQueries() {}
 
-  static List<ActivitySnapshot.SessionRow> sessions(Connection c) throws SQLException {
+  /** @param own the monitor's own backends on this target, marked so nothing acts on them */
+  static List<ActivitySnapshot.SessionRow> sessions(Connection c, OwnSessions own) throws SQLException {
     return Sql.list(c, MARK + """
          SELECT a.pid, a.usename, a.application_name, a.client_addr::text AS client, a.state, a.wait_event_type,
                 a.wait_event, a.backend_type, a.xact_start, a.query_start, a.state_change,
@@ -31,7 +32,7 @@ public final class CollectorQueries {
           WHERE a.pid <> pg_backend_pid()""", rs -> new ActivitySnapshot.SessionRow(rs.getInt(1), rs.getString(2),
         rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8),
         instant(rs, 9), instant(rs, 10), instant(rs, 11), ints(rs.getArray(12)), rs.getBoolean(13), rs.getString(14),
-        rs.getString(15)));
+        rs.getString(15), own.contains(rs.getInt(1))));
   }
 
   record DatabaseFacts(ActivitySnapshot.DatabaseCounters counters, int maxConnections, int reserved, boolean inRecovery,

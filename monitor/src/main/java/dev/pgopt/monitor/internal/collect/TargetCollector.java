@@ -19,12 +19,15 @@ public final class TargetCollector implements AutoCloseable {
   private final DatabaseTarget target;
   private final SessionOptions options;
   private final Clock clock;
+  private final OwnSessions own;
   private Session session;
+  private int pid;
 
-  public TargetCollector(DatabaseTarget target, SessionOptions options, Clock clock) {
+  public TargetCollector(DatabaseTarget target, SessionOptions options, Clock clock, OwnSessions own) {
     this.target = target;
     this.options = options;
     this.clock = clock;
+    this.own = own;
   }
 
   public DatabaseTarget target() {
@@ -35,7 +38,7 @@ public final class TargetCollector implements AutoCloseable {
     Session s = session();
     try {
       return s.readOnly(c -> {
-        List<ActivitySnapshot.SessionRow> sessions = CollectorQueries.sessions(c);
+        List<ActivitySnapshot.SessionRow> sessions = CollectorQueries.sessions(c, own);
         CollectorQueries.DatabaseFacts db = CollectorQueries.database(c);
         List<ActivitySnapshot.ReplicaRow> replicas = db.inRecovery() ? List.of() : CollectorQueries.replicas(c);
         Double standbyLag = null;
@@ -107,13 +110,21 @@ public final class TargetCollector implements AutoCloseable {
 
   private Session session() throws DatabaseFailure {
     if (session == null) {
-      session = Session.openCommitting(target, options);
+      Session s = Session.openCommitting(target, options);
+      try {
+        pid = s.readOnly(own::record);
+      } catch (DatabaseFailure e) {
+        s.close();
+        throw e;
+      }
+      session = s;
     }
     return session;
   }
 
   private void drop() {
     if (session != null) {
+      own.forget(pid);
       session.close();
       session = null;
     }

@@ -408,7 +408,13 @@ final class Endpoints {
     Applier applier = new Applier(Applier.Options.defaults(), Applier.Progress.NONE, d -> Thread.sleep(d.toMillis()))
         .reconnectingWith(() -> Connections.open(rt.database(), options));
     try (Connection c = Connections.open(rt.database(), options); Connection monitor = Connections.open(rt.database(), options)) {
-      List<Applier.Result> results = applier.apply(c, monitor, List.of(f), Optional.empty());
+      int pid = rt.own().record(c);
+      List<Applier.Result> results;
+      try {
+        results = applier.apply(c, monitor, List.of(f), Optional.empty());
+      } finally {
+        rt.own().forget(pid);
+      }
       Applier.Result r = results.get(0);
       m.put("succeeded", r.succeeded());
       m.put("message", r.message());

@@ -80,8 +80,35 @@ public final class IncidentResponder {
     }
   }
 
-  /** Looks at one activity sample of {@code target}. */
-  public synchronized void observe(String target, ActivitySnapshot snap, int expectedReplicas) {
+  /** A signal decided while looking at a sample, sent after the responder's lock is released. */
+  private record Signal(Open open, SessionRow session, Instant since, boolean terminate, Instant at) {}
+
+  /**
+   * Looks at one activity sample of {@code target}. Signals go out after the decision, outside the responder's lock,
+   * so a slow or hung target cannot hold up the other targets' samples.
+   */
+  public void observe(String target, ActivitySnapshot snap, int expectedReplicas) {
+    List<Signal> signals = decide(target, snap, expectedReplicas);
+    for (Signal s : signals) {
+      String action = s.terminate() ? "terminate" : "cancel";
+      String outcome;
+      String detail;
+      try {
+        boolean ok = this.signals.signal(target, s.session().pid(), s.since(), s.terminate());
+        outcome = ok ? "done" : "gone";
+        detail = ok ? (s.terminate() ? "pg_terminate_backend" : "pg_cancel_backend") + "(" + s.session().pid() + ")"
+            : "pid " + s.session().pid() + " had already finished or changed";
+      } catch (DatabaseFailure e) {
+        outcome = "failed";
+        detail = e.getMessage();
+      }
+      sink.action(s.open().incident, new Action(s.at(), action, s.session().pid(), s.session().user(),
+          s.session().application(), false, outcome, detail));
+    }
+  }
+
+  private synchronized List<Signal> decide(String target, ActivitySnapshot snap, int expectedReplicas) {
+    List<Signal> signals = new ArrayList<>();
     Map<String, Open> seen = new LinkedHashMap<>();
     Instant now = snap.takenAt();
     Map<Integer, SessionRow> byPid = new HashMap<>();
@@ -102,7 +129,7 @@ public final class IncidentResponder {
       seen.put(key, o);
       boolean act = config.cancelRunaway() || config.terminateRunaway();
       if (act) {
-        remediate(o, s, s.queryStart(), config.terminateRunaway(), now);
+        remediate(o, s, s.queryStart(), config.terminateRunaway(), now, signals);
       }
     }
 
@@ -127,7 +154,7 @@ public final class IncidentResponder {
       seen.put(key, o);
       if (config.cancelLockBlocker() && root != null && since != null) {
         boolean idleInTx = root.state() != null && root.state().startsWith("idle in transaction");
-        remediate(o, root, since, idleInTx && config.terminateIdleInTransaction(), now);
+        remediate(o, root, since, idleInTx && config.terminateIdleInTransaction(), now, signals);
       }
     }
 
@@ -143,7 +170,7 @@ public final class IncidentResponder {
             .filter(s -> s.state() != null && s.state().startsWith("idle in transaction") && s.stateChange() != null
                 && Duration.between(s.stateChange(), now).compareTo(config.idleInTransaction()) >= 0)
             .sorted(Comparator.comparing(SessionRow::stateChange))
-            .forEach(s -> remediate(o, s, s.transactionStart() != null ? s.transactionStart() : s.stateChange(), true, now));
+            .forEach(s -> remediate(o, s, s.transactionStart() != null ? s.transactionStart() : s.stateChange(), true, now, signals));
       }
     }
 
@@ -161,6 +188,7 @@ public final class IncidentResponder {
       }
     }
     open.put(target, seen);
+    return signals;
   }
 
   private static String replicationProblem(ActivitySnapshot snap, int expectedReplicas) {
@@ -175,7 +203,7 @@ public final class IncidentResponder {
     return null;
   }
 
-  private void remediate(Open o, SessionRow s, Instant since, boolean terminateAllowed, Instant now) {
+  private void remediate(Open o, SessionRow s, Instant since, boolean terminateAllowed, Instant now, List<Signal> signals) {
     if (o.terminated) {
       return;
     }
@@ -203,18 +231,7 @@ public final class IncidentResponder {
       sink.action(o.incident, new Action(now, action, s.pid(), s.user(), s.application(), true, "dry_run",
           "would " + action + " pid " + s.pid()));
     } else {
-      String outcome;
-      String detail;
-      try {
-        boolean ok = signals.signal(o.incident.target(), s.pid(), since, terminate);
-        outcome = ok ? "done" : "gone";
-        detail = ok ? (terminate ? "pg_terminate_backend" : "pg_cancel_backend") + "(" + s.pid() + ")"
-            : "pid " + s.pid() + " had already finished or changed";
-      } catch (DatabaseFailure e) {
-        outcome = "failed";
-        detail = e.getMessage();
-      }
-      sink.action(o.incident, new Action(now, action, s.pid(), s.user(), s.application(), false, outcome, detail));
+      signals.add(new Signal(o, s, since, terminate, now));
     }
     if (terminate) {
       o.terminated = true;
