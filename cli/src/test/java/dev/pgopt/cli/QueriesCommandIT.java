@@ -115,8 +115,18 @@ class QueriesCommandIT {
       runLookups(c, 10);
       var executor = Executors.newSingleThreadExecutor();
       try {
+        String snapshots = "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE query LIKE '/* pgopt */%' "
+            + "AND query LIKE '%pg_stat_statements s LEFT JOIN pg_roles%'";
+        long before = Probe.count(c, snapshots);
         Future<CliRun> measuring = executor.submit(() -> run("queries", "--url", db.url(), "--interval", "1500ms", "--format", "json"));
-        Thread.sleep(500);
+        // the window opens when pgopt has read its first snapshot
+        Probe.waitUntil(() -> {
+          try {
+            return Probe.count(c, snapshots) > before;
+          } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+          }
+        });
         runLookups(c, 25);
         JsonNode report = new ObjectMapper().readTree(measuring.get().out());
         assertThat(report.get("window").get("seconds").asDouble()).isGreaterThanOrEqualTo(1.5);

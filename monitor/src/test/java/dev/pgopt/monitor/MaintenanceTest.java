@@ -94,7 +94,10 @@ class MaintenanceTest {
           return e;
         }
       });
-      Thread.sleep(1500);
+      try (Connection watch = cluster.connect(db.name())) {
+        Probe.waitUntil(() -> Probe.exists(watch, "SELECT 1 FROM pg_stat_activity WHERE application_name = 'report' "
+            + "AND state = 'active' AND query LIKE 'SELECT pg_sleep%' AND clock_timestamp() - query_start > interval '1.2 s'"));
+      }
       HttpResponse<String> dry = f.post("/api/targets/app/maintenance/emergency_cleanup", MonitorFixture.ADMIN, "{}");
       assertThat(dry.body()).contains("\"dry_run\":true").contains("would cancel");
       assertThat(sleep.isDone()).as("dry run cancelled nothing").isFalse();

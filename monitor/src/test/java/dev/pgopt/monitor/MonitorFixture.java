@@ -60,6 +60,10 @@ final class MonitorFixture implements AutoCloseable {
         """.formatted(READ, ADMIN, cluster.url(storeDb), cluster.url(targetDb)) + extra;
   }
 
+  String baseUrl() {
+    return monitor.baseUrl();
+  }
+
   HttpResponse<String> get(String path, String token) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(monitor.baseUrl() + path)).timeout(Duration.ofSeconds(30)).GET();
     if (token != null) {

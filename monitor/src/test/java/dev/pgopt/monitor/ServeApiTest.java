@@ -175,6 +175,34 @@ class ServeApiTest {
   }
 
   @Test
+  void hostileBodiesGetOneLineAnd400() throws Exception {
+    String deep = "{\"a\":".repeat(6000) + "1" + "}".repeat(6000);
+    HttpResponse<String> nested = f.post("/api/targets/app/explain", MonitorFixture.ADMIN, deep);
+    assertThat(nested.statusCode()).as(nested.body()).isEqualTo(400);
+    assertThat(nested.body()).doesNotContain("Exception").doesNotContain("\\n\\tat ");
+    HttpResponse<String> nul = f.post("/api/targets/app/explain", MonitorFixture.ADMIN, "{\"sql\": \"SELECT 1\\u0000\"}");
+    assertThat(nul.statusCode()).as(nul.body()).isEqualTo(400);
+    HttpResponse<String> yes = f.post("/api/targets/app/actions", MonitorFixture.ADMIN,
+        "{\"finding_id\": \"x\", \"execute\": \"yes\"}");
+    assertThat(yes.statusCode()).as(yes.body()).isEqualTo(400);
+    assertThat(yes.body()).contains("execute must be true or false");
+    // the audit row of a body with a NUL byte cannot be stored as text: it is set aside, history goes on
+    HttpResponse<String> nulId = f.post("/api/targets/app/explain", MonitorFixture.ADMIN, "{\"queryid\": \"\\u0000\"}");
+    assertThat(nulId.statusCode()).isEqualTo(400);
+    long audited = auditRows();
+    f.post("/api/targets/app/explain", MonitorFixture.ADMIN, "{\"sql\": \"SELECT 2\"}");
+    Probe.waitUntil(() -> auditRows() > audited);
+  }
+
+  private static long auditRows() {
+    try (Connection c = store.connect()) {
+      return Probe.count(c, "SELECT count(*) FROM pgopt.api_audit");
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
+  @Test
   void healthSummaryAndDetail() throws Exception {
     JsonNode summary = f.json("/api/targets/app/health");
     assertThat(summary.path("status").asText()).isIn("healthy", "warning", "critical");
@@ -216,9 +244,10 @@ class ServeApiTest {
       String path = it.next();
       String concrete = path.replace("{target}", "app").replace("{task}", "daily_health_check").replace("{name}", "probe");
       JsonNode ops = paths.path(path);
-      HttpResponse<String> r = ops.has("get") ? f.get(concrete, MonitorFixture.READ) : f.post(concrete, MonitorFixture.READ, "{}");
+      // POSTs with the admin token: with the read token the auth filter's 403 would answer for a route that is gone
+      HttpResponse<String> r = ops.has("get") ? f.get(concrete, MonitorFixture.READ) : f.post(concrete, MonitorFixture.ADMIN, "{}");
       assertThat(r.body()).as(path).doesNotContain("no such endpoint");
-      assertThat(r.statusCode()).as(path).isNotEqualTo(404);
+      assertThat(r.statusCode()).as(path + ": " + r.body()).isNotIn(403, 404);
     }
   }
 

@@ -87,6 +87,37 @@ class ServerSecurityTest {
     }
   }
 
+  /** One raw HTTP/1.1 GET with the Host header we choose (java.net.http will not send a forged one). */
+  private static String rawGet(int port, String host, String path) throws Exception {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(30_000);
+      socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
+
+  @Test
+  void withoutTokensOnlyLoopbackNamesAreAnsweredAndPagesCannotBeFramed(TestCluster cluster, TestDatabase db) throws Exception {
+    TestDatabase store = cluster.createDatabase();
+    String open = MonitorFixture.config(cluster, db.name(), store.name(), "")
+        .replace("  read_token: " + MonitorFixture.READ + "\n", "").replace("  admin_token: " + MonitorFixture.ADMIN + "\n", "");
+    try (MonitorFixture f = MonitorFixture.start(open)) {
+      int port = java.net.URI.create(f.baseUrl()).getPort();
+      String rebound = rawGet(port, "attacker.example:" + port, "/api/targets");
+      assertThat(rebound).startsWith("HTTP/1.1 421").doesNotContain("\"name\":\"app\"");
+      assertThat(rawGet(port, "attacker.example", "/")).startsWith("HTTP/1.1 421");
+      for (String host : new String[] {"localhost:" + port, "127.0.0.1:" + port, "[::1]:" + port, "LOCALHOST"}) {
+        assertThat(rawGet(port, host, "/api/targets")).as(host).startsWith("HTTP/1.1 200");
+      }
+      String page = rawGet(port, "127.0.0.1:" + port, "/");
+      assertThat(page).startsWith("HTTP/1.1 200").containsIgnoringCase("X-Frame-Options: DENY")
+          .containsIgnoringCase("X-Content-Type-Options: nosniff").containsIgnoringCase("Content-Security-Policy: default-src 'self'");
+    } finally {
+      store.close();
+    }
+  }
+
   private static void openssl(String... args) throws Exception {
     String[] cmd = new String[args.length + 1];
     cmd[0] = "openssl";

@@ -205,7 +205,10 @@ class QueryCacheTest {
       CacheStrategy p1 = PROFILE.withTags("pr:1");
       assertThat(cache.get("p1", p1, String.class, load1)).isEqualTo("ada");
       assertThat(cache.get("p2", PROFILE.withTags("pr:2"), String.class, () -> name(db, 2))).isEqualTo("bob");
-      Thread.sleep(300); // the listener is LISTENing by now
+      try (Connection watch = db.connect()) {
+        Probe.waitUntil(() -> Probe.exists(watch, "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
+            + "AND query LIKE 'LISTEN %'"));
+      }
       db.execute("UPDATE profiles SET name = 'ada lovelace' WHERE id = 1");
       Probe.waitUntil(() -> cache.get("p1", p1, String.class, load1).equals("ada lovelace"));
       // Row-level tags: profile 2 was not touched, so its entry stayed.

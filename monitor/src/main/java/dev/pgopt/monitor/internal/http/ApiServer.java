@@ -85,6 +85,7 @@ public final class ApiServer implements AutoCloseable {
       });
     }
     var r = config.routes;
+    r.before(this::protect);
     r.before("/api/*", this::authorize);
     r.before("/metrics", this::authorize);
     r.after("/api/*", this::audit);
@@ -142,6 +143,30 @@ public final class ApiServer implements AutoCloseable {
     return app.port();
   }
 
+  private static final java.util.regex.Pattern LOOPBACK_HOST =
+      java.util.regex.Pattern.compile("(?i)(localhost|127\\.0\\.0\\.1|\\[::1\\])(:\\d{1,5})?");
+  static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+      + "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+  /**
+   * Browser-facing protection for every response. Without tokens the server trusts loopback, and a web page the user
+   * visits could reach it through a DNS name rebound to 127.0.0.1: such requests carry that name in Host, so only
+   * loopback names are answered then.
+   */
+  private void protect(Context ctx) {
+    ctx.header("X-Content-Type-Options", "nosniff");
+    ctx.header("X-Frame-Options", "DENY");
+    ctx.header("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+    ctx.header("Referrer-Policy", "no-referrer");
+    if (tokens.open()) {
+      String host = ctx.header("Host");
+      if (host == null || !LOOPBACK_HOST.matcher(host.strip()).matches()) {
+        throw new ApiError(421, "without tokens this server answers only requests addressed to localhost, 127.0.0.1 or "
+            + "[::1]; configure server.read_token to serve other names");
+      }
+    }
+  }
+
   private void authorize(Context ctx) {
     if (ctx.path().equals("/api/live")) {
       return;
@@ -191,9 +216,11 @@ public final class ApiServer implements AutoCloseable {
         throw new ApiError(400, "the body must be a JSON object");
       }
       return n;
+    } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+      throw new ApiError(400, "the body is nested or sized beyond what this server reads (" + e.getOriginalMessage() + ")");
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new ApiError(400, "the body is not valid JSON (line " + e.getLocation().getLineNr() + ", column "
-          + e.getLocation().getColumnNr() + ")");
+      throw new ApiError(400, "the body is not valid JSON" + (e.getLocation() == null ? ""
+          : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
     }
   }
 

@@ -383,7 +383,11 @@ final class Endpoints {
     if (id.isBlank()) {
       throw new ApiError(400, "finding_id is required (from GET /api/targets/" + rt.name() + "/findings)");
     }
-    boolean execute = body.path("execute").asBoolean(false);
+    JsonNode executeNode = body.path("execute");
+    if (!executeNode.isMissingNode() && !executeNode.isBoolean()) {
+      throw new ApiError(400, "execute must be true or false (a JSON boolean), not " + executeNode);
+    }
+    boolean execute = executeNode.asBoolean(false);
     Advisor.Advice advice = rt.findings();
     if (advice == null) {
       throw new ApiError(409, "no findings computed for " + rt.name() + " yet");
@@ -436,7 +440,11 @@ final class Endpoints {
     if (task == MaintenanceTask.REFRESH_VIEWS && core.config().maintenance().views().isEmpty()) {
       throw new ApiError(409, "no views configured: list them in maintenance.views");
     }
-    boolean dryRun = body.path("dry_run").asBoolean(task == MaintenanceTask.EMERGENCY_CLEANUP);
+    JsonNode dryRunNode = body.path("dry_run");
+    if (!dryRunNode.isMissingNode() && !dryRunNode.isBoolean()) {
+      throw new ApiError(400, "dry_run must be true or false (a JSON boolean), not " + dryRunNode);
+    }
+    boolean dryRun = dryRunNode.asBoolean(task == MaintenanceTask.EMERGENCY_CLEANUP);
     ctx.attribute("pgopt.audit", task.key() + (dryRun ? " (dry run)" : ""));
     MaintenanceRunner.Run run;
     try {
