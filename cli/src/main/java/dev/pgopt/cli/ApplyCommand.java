@@ -160,18 +160,22 @@ public final class ApplyCommand implements Callable<Integer> {
   private List<Finding> select(List<Finding> findings, Predicate<String> filter) {
     List<Finding> out = new ArrayList<>();
     for (String id : ids) {
-      Finding f = findings.stream().filter(x -> x.id().equals(id)).findFirst().orElseThrow(() -> new CliFailure(ExitCode.USAGE,
+      Finding f = findings.stream().filter(x -> x.answersTo(id)).findFirst().orElseThrow(() -> new CliFailure(ExitCode.USAGE,
           "unknown finding id '" + id + "': pgopt advise lists the current ones (a finding disappears when its problem is gone)"));
       if (f.action() == null) {
         throw new CliFailure(ExitCode.USAGE, "finding '" + id + "' is advice without a single statement to run: see its evidence in pgopt advise");
       }
-      out.add(f);
+      if (!out.contains(f)) {
+        out.add(f);
+      }
     }
     for (Finding f : findings) {
       if (out.contains(f) || f.action() == null) {
         continue;
       }
-      boolean byRule = !rules.isEmpty() && AdviseCommand.ruleFilter(rules).test(f.rule());
+      boolean byRule = !rules.isEmpty() && (AdviseCommand.ruleFilter(rules).test(f.rule())
+          || f.evidence().get("also") instanceof List<?> also && also.stream().anyMatch(a -> a instanceof Map<?, ?> m
+              && AdviseCommand.ruleFilter(rules).test(String.valueOf(m.get("rule")))));
       boolean bySafety = safe && f.action().online() && f.action().risk().equals("low") && filter.test(f.rule());
       if (byRule || bySafety) {
         out.add(f);

@@ -106,6 +106,6 @@ public final class Advisor {
     notes.addAll(guard.notes());
     findings.removeIf(f -> !ruleFilter.test(f.rule()));
     findings.sort(Comparator.comparing(Finding::severity).thenComparing(Finding::rule).thenComparing(Finding::id));
-    return new Advice(database, clock.instant().toString(), findings, notes);
+    return new Advice(database, clock.instant().toString(), FindingMerger.merge(findings, notes), notes);
   }
 }

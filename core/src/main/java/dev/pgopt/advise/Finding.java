@@ -42,4 +42,13 @@ public record Finding(String id, String rule, Severity severity, DbObject object
    * @param risk low, medium or high
    */
   public record Action(String sql, String undoSql, boolean online, String locks, String risk) {}
+
+  /** Whether this finding is {@code id}, or took it in when findings proposing the same index were merged. */
+  public boolean answersTo(String id) {
+    if (this.id.equals(id)) {
+      return true;
+    }
+    return evidence.get("also") instanceof List<?> also
+        && also.stream().anyMatch(a -> a instanceof Map<?, ?> m && id.equals(m.get("id")));
+  }
 }

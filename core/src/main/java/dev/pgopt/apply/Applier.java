@@ -2,6 +2,7 @@ package dev.pgopt.apply;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgopt.advise.Finding;
+import dev.pgopt.advise.IndexStatement;
 import dev.pgopt.collect.StatementCounters;
 import dev.pgopt.collect.StatementEntry;
 import dev.pgopt.collect.StatementSnapshot;
@@ -96,6 +97,10 @@ public final class Applier {
    */
   public List<Result> apply(Connection connection, Connection monitor, List<Finding> findings, Optional<StatementSnapshot> workload)
       throws SQLException, ApplyRefused {
+    String contradiction = contradiction(findings);
+    if (contradiction != null) {
+      throw new ApplyRefused("the plan contradicts itself: " + contradiction + "; nothing was applied");
+    }
     connection.setAutoCommit(true);
     if (Sql.one(connection, "SELECT pg_is_in_recovery()", rs -> rs.getBoolean(1))) {
       throw new ApplyRefused("the server is a standby: apply to the primary");
@@ -160,6 +165,36 @@ public final class Applier {
       }
       return afterLostConnection(f, audit, pid, firstLine(e.getMessage()));
     }
+  }
+
+  /** Two actions that build the same index, drop one index twice, or drop and rebuild one index; null when none. */
+  static String contradiction(List<Finding> findings) {
+    Map<String, String> built = new LinkedHashMap<>();
+    Map<String, String> dropped = new LinkedHashMap<>();
+    Map<String, String> rebuilt = new LinkedHashMap<>();
+    for (Finding f : findings) {
+      if (f.action() == null) {
+        continue;
+      }
+      for (IndexStatement s : IndexStatement.of(f.action().sql())) {
+        String earlier = switch (s.kind()) {
+          case CREATE -> built.putIfAbsent(s.definition(), f.id());
+          case DROP -> dropped.putIfAbsent(s.indexKey(), f.id());
+          case REINDEX -> rebuilt.putIfAbsent(s.indexKey(), f.id());
+          case OTHER -> null;
+        };
+        if (earlier != null && !earlier.equals(f.id())) {
+          return f.id() + " and " + earlier + " both " + s.kind().name().toLowerCase(java.util.Locale.ROOT) + " "
+              + (s.kind() == IndexStatement.Kind.CREATE ? "an index ON " + s.definition() : s.indexKey());
+        }
+      }
+    }
+    for (Map.Entry<String, String> r : rebuilt.entrySet()) {
+      if (dropped.containsKey(r.getKey())) {
+        return r.getValue() + " rebuilds " + r.getKey() + ", which " + dropped.get(r.getKey()) + " drops";
+      }
+    }
+    return null;
   }
 
   private static boolean connectionLost(Connection c) {

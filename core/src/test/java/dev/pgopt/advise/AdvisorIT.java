@@ -14,6 +14,7 @@ import dev.pgopt.testkit.TestCluster;
 import dev.pgopt.testkit.TestDatabase;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
@@ -95,6 +96,39 @@ class AdvisorIT {
       // t_b_unique enforces uniqueness, the partial index has another predicate: neither is proposed.
       assertThat(redundant).extracting(f -> f.object().index()).containsExactlyInAnyOrder("t_a", "t_a_b_dup");
       assertThat(a.findings()).noneMatch(f -> f.action() != null && f.action().sql().contains("t_a_b_key"));
+    }
+  }
+
+  @Test
+  void findingsThatProposeTheSameIndexAreOneAndNothingIsRebuiltThatIsDropped(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      db.execute("CREATE TABLE parent (id int PRIMARY KEY)", "INSERT INTO parent SELECT g FROM generate_series(1, 1000) g",
+          "CREATE TABLE child (id int, parent_id int REFERENCES parent (id), pad text)",
+          "INSERT INTO child SELECT g, 1 + g % 1000, repeat('x', 40) FROM generate_series(1, 150000) g",
+          "CREATE TABLE churn (a int, c int, pad text)",
+          "INSERT INTO churn SELECT g, g, repeat('y', 20) FROM generate_series(1, 300000) g",
+          "CREATE INDEX churn_a ON churn (a)", "CREATE INDEX churn_a_c ON churn (a, c)",
+          "DELETE FROM churn WHERE a % 20 <> 0", "VACUUM ANALYZE churn", "ANALYZE");
+      try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement("SELECT * FROM child WHERE parent_id = ?")) {
+        // the load is history: what counts is the reading workload that follows
+        c.createStatement().execute("SELECT pg_stat_reset(), pg_stat_statements_reset()");
+        for (int i = 0; i < 200; i++) {
+          ps.setInt(1, i + 1);
+          ps.executeQuery().close();
+        }
+      }
+      Advisor.Advice a = advise(db);
+      List<Finding> builds = a.findings().stream().filter(f -> f.action() != null
+          && f.action().sql().matches("(?s)CREATE INDEX CONCURRENTLY \\S+ ON public\\.child \\(parent_id\\);.*")).toList();
+      assertThat(builds).as(a.findings().stream().map(Finding::id).toList() + " " + a.notes()).singleElement()
+          .satisfies(f -> assertThat(f.answersTo("index.fk_missing:public.child(parent_id)")).isTrue())
+          .satisfies(f -> assertThat(f.answersTo("index.missing:public.child(parent_id)")).isTrue());
+      assertThat(of(a, "index.redundant")).extracting(f -> f.object().index()).contains("churn_a");
+      assertThat(a.findings().stream().filter(f -> f.action() != null && f.action().sql().equals("DROP INDEX CONCURRENTLY public.churn_a;")))
+          .as("index.unused and index.redundant both drop churn_a: one finding").singleElement()
+          .satisfies(f -> assertThat(f.answersTo("index.unused:public.churn_a")).isTrue());
+      assertThat(a.findings()).noneMatch(f -> f.rule().equals("index.bloat") && "churn_a".equals(f.object().index()));
+      assertThat(a.notes()).anyMatch(n -> n.startsWith("index.bloat:public.churn_a left out: it rebuilds public.churn_a"));
     }
   }
 
@@ -293,6 +327,15 @@ class AdvisorIT {
           "CREATE INDEX b_id ON b (id)", "CREATE TABLE fine (id int, pad text)",
           "INSERT INTO fine SELECT g, md5(g::text) FROM generate_series(1, 100000) g", "CREATE INDEX fine_id ON fine (id)",
           "DELETE FROM b WHERE id % 10 <> 0", "VACUUM ANALYZE b", "VACUUM ANALYZE fine");
+      // b_id is in use, so it is rebuilt rather than dropped as unused (a dropped index is never also rebuilt)
+      try (Connection c = db.connect(); Statement s = c.createStatement()) {
+        for (int i = 0; i < 5; i++) {
+          s.executeQuery("SELECT count(*) FROM b WHERE id = " + (i * 10)).close();
+        }
+      }
+      try (Connection c = db.connect()) {
+        Probe.waitUntil(() -> Probe.exists(c, "SELECT 1 FROM pg_stat_user_indexes WHERE indexrelname = 'b_id' AND idx_scan > 0"));
+      }
       Advisor.Advice a = advise(db);
       assertThat(of(a, "table.bloat")).singleElement().satisfies(f -> {
         assertThat(f.object().table()).isEqualTo("b");

@@ -392,7 +392,7 @@ final class Endpoints {
     if (advice == null) {
       throw new ApiError(409, "no findings computed for " + rt.name() + " yet");
     }
-    Finding f = advice.findings().stream().filter(x -> x.id().equals(id)).findFirst()
+    Finding f = advice.findings().stream().filter(x -> x.answersTo(id)).findFirst()
         .orElseThrow(() -> new ApiError(404, "no finding " + id + " in the latest findings of " + rt.name()));
     if (f.action() == null || f.action().sql() == null) {
       throw new ApiError(409, "finding " + id + " has no action to apply");

@@ -1,0 +1,101 @@
+package dev.pgopt.advise;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Makes the advice one consistent plan. Findings whose actions do the same (build the same index, same table and
+ * definition whatever the name, as {@code index.fk_missing} and {@code index.missing} often agree; drop the same index, as
+ * {@code index.unused} and {@code index.redundant} do) become one finding that lists every reason.
+ * A finding that rebuilds an index another finding drops is left out, with a note: dropping a redundant index beats
+ * rebuilding it.
+ */
+final class FindingMerger {
+  private FindingMerger() {}
+
+  /** @param findings sorted most severe first; the first of a merged group keeps its id */
+  static List<Finding> merge(List<Finding> findings, List<String> notes) {
+    Map<String, Integer> byDefinition = new LinkedHashMap<>();
+    List<Finding> out = new ArrayList<>();
+    for (Finding f : findings) {
+      String definition = identity(f);
+      Integer at = definition == null ? null : byDefinition.get(definition);
+      if (at == null) {
+        if (definition != null) {
+          byDefinition.put(definition, out.size());
+        }
+        out.add(f);
+      } else {
+        out.set(at, absorb(out.get(at), f));
+      }
+    }
+    Set<String> dropped = new LinkedHashSet<>();
+    Map<String, String> dropper = new LinkedHashMap<>();
+    for (Finding f : out) {
+      if (f.action() != null) {
+        for (IndexStatement s : IndexStatement.of(f.action().sql())) {
+          if (s.kind() == IndexStatement.Kind.DROP && dropped.add(s.indexKey())) {
+            dropper.put(s.indexKey(), f.id());
+          }
+        }
+      }
+    }
+    List<Finding> consistent = new ArrayList<>();
+    for (Finding f : out) {
+      String conflict = null;
+      if (f.action() != null) {
+        for (IndexStatement s : IndexStatement.of(f.action().sql())) {
+          if (s.kind() == IndexStatement.Kind.REINDEX && dropped.contains(s.indexKey())) {
+            conflict = s.indexKey();
+          }
+        }
+      }
+      if (conflict == null) {
+        consistent.add(f);
+      } else {
+        notes.add(f.id() + " left out: it rebuilds " + conflict + ", which " + dropper.get(conflict) + " drops");
+      }
+    }
+    return consistent;
+  }
+
+  /** What a finding's action does, as a key two findings share when they do the same; null for no action. */
+  private static String identity(Finding f) {
+    if (f.action() == null) {
+      return null;
+    }
+    List<IndexStatement> s = IndexStatement.of(f.action().sql());
+    if (s.size() == 1) {
+      IndexStatement one = s.get(0);
+      switch (one.kind()) {
+        case CREATE:
+          return "create " + one.definition();
+        case DROP:
+        case REINDEX:
+          return one.kind() + " " + one.indexKey();
+        default:
+          break;
+      }
+    }
+    return "sql " + f.action().sql().replaceAll("\\s+", " ").strip();
+  }
+
+  private static Finding absorb(Finding kept, Finding other) {
+    Map<String, Object> evidence = new LinkedHashMap<>(kept.evidence());
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> also = evidence.get("also") instanceof List<?> l
+        ? new ArrayList<>((List<Map<String, Object>>) l) : new ArrayList<>();
+    Map<String, Object> reason = new LinkedHashMap<>();
+    reason.put("id", other.id());
+    reason.put("rule", other.rule());
+    reason.put("title", other.title());
+    also.add(reason);
+    evidence.put("also", also);
+    return new Finding(kept.id(), kept.rule(), kept.severity(), kept.object(), kept.title() + "; also " + other.rule(),
+        evidence, kept.impact(), kept.confidence(), kept.action());
+  }
+}

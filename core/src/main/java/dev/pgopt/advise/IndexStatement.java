@@ -1,0 +1,76 @@
+package dev.pgopt.advise;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What one statement of a finding's action does to an index, read from the SQL pgopt itself generates: build, drop,
+ * rebuild, or something else. Two builds of the same definition on the same table are the same index whatever their
+ * names; a drop and a rebuild of one index contradict each other.
+ *
+ * @param index the index dropped or rebuilt, schema-qualified as written; for a build, its name
+ * @param definition for a build: the table and everything after it, with whitespace collapsed (the index's identity)
+ */
+public record IndexStatement(Kind kind, String index, String definition) {
+  public enum Kind { CREATE, DROP, REINDEX, OTHER }
+
+  private static final String NAME = "(?:\"(?:[^\"]|\"\")+\"|[^\\s\"(;]+)(?:\\.(?:\"(?:[^\"]|\"\")+\"|[^\\s\"(;]+))?";
+  private static final Pattern CREATE = Pattern.compile(
+      "(?is)^CREATE\\s+(UNIQUE\\s+)?INDEX\\s+CONCURRENTLY\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?(" + NAME + ")\\s+ON\\s+(.*?);?\\s*$");
+  private static final Pattern DROP = Pattern.compile("(?is)^DROP\\s+INDEX\\s+(?:CONCURRENTLY\\s+)?(?:IF\\s+EXISTS\\s+)?(" + NAME + ")\\s*;?\\s*$");
+  private static final Pattern REINDEX = Pattern.compile("(?is)^REINDEX\\s+(?:\\([^)]*\\)\\s*)?INDEX\\s+(?:CONCURRENTLY\\s+)?(" + NAME + ")\\s*;?\\s*$");
+
+  /** The statements of an action, one per line group ending in ';'. */
+  public static List<IndexStatement> of(String actionSql) {
+    List<IndexStatement> out = new ArrayList<>();
+    for (String stmt : actionSql.split(";\\s*(?:--[^\\n]*)?\\n")) {
+      String s = stmt.strip();
+      if (s.isEmpty()) {
+        continue;
+      }
+      Matcher m;
+      if ((m = CREATE.matcher(s)).matches()) {
+        out.add(new IndexStatement(Kind.CREATE, m.group(2), (m.group(1) == null ? "" : "unique ")
+            + m.group(3).replaceAll("\\s+", " ").strip().toLowerCase(Locale.ROOT)));
+      } else if ((m = DROP.matcher(s)).matches()) {
+        out.add(new IndexStatement(Kind.DROP, m.group(1), null));
+      } else if ((m = REINDEX.matcher(s)).matches()) {
+        out.add(new IndexStatement(Kind.REINDEX, m.group(1), null));
+      } else {
+        out.add(new IndexStatement(Kind.OTHER, null, null));
+      }
+    }
+    return out;
+  }
+
+  /** The index as one comparable key: each dotted part unquoted, unquoted parts folded to lower case. */
+  public String indexKey() {
+    List<String> parts = new ArrayList<>();
+    StringBuilder cur = new StringBuilder();
+    boolean quoted = false;
+    boolean wasQuoted = false;
+    for (int i = 0; i < index.length(); i++) {
+      char c = index.charAt(i);
+      if (c == '"') {
+        if (quoted && i + 1 < index.length() && index.charAt(i + 1) == '"') {
+          cur.append('"');
+          i++;
+        } else {
+          quoted = !quoted;
+          wasQuoted = true;
+        }
+      } else if (c == '.' && !quoted) {
+        parts.add(wasQuoted ? cur.toString() : cur.toString().toLowerCase(Locale.ROOT));
+        cur.setLength(0);
+        wasQuoted = false;
+      } else {
+        cur.append(c);
+      }
+    }
+    parts.add(wasQuoted ? cur.toString() : cur.toString().toLowerCase(Locale.ROOT));
+    return String.join(".", parts);
+  }
+}
