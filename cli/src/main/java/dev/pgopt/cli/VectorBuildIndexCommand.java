@@ -41,7 +41,7 @@ public final class VectorBuildIndexCommand implements Callable<Integer> {
   String method;
 
   @Option(names = "--distance", defaultValue = "cosine", description = "cosine (default), l2, ip, l1, hamming or jaccard:"
-      + " the operator the queries use (<=>, <->, <#>, <+>, <~>, <%>).")
+      + " the operator the queries use (<=>, <->, <#>, <+>, <~>, <%%>).")
   String distance;
 
   @Option(names = "--m", description = "HNSW neighbours per node (pgvector's default 16).")

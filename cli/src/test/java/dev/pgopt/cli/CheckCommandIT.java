@@ -69,6 +69,29 @@ class CheckCommandIT {
   }
 
   @Test
+  void aPasswordFileOthersCanReadIsIgnoredAndAMissingPasswordSaysWhereItWasLookedFor(TestCluster cluster, TestDatabase db)
+      throws Exception {
+    Path open = home.resolve("open-pgpass");
+    Files.writeString(open, "*:*:*:" + cluster.superuser() + ":" + cluster.password() + "\n");
+    Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    // pgjdbc reads a password file by itself (from this property, PGPASSFILE or ~/.pgpass) when it is given no password
+    String before = System.getProperty("org.postgresql.pgpassfile");
+    System.setProperty("org.postgresql.pgpassfile", open.toString());
+    try {
+      CliRun r = CliRun.of(Map.of("PGPASSFILE", open.toString()), home,
+          "check", "--url", "postgres://" + cluster.superuser() + "@127.0.0.1:" + cluster.port() + "/" + db.name());
+      assertOneLineFailure(r, "asks user '" + cluster.superuser() + "' for a password and pgopt has none", cluster.password());
+      assertThat(r.err()).contains("looked in the URL, PGPASSWORD and " + open).contains("group or world access");
+    } finally {
+      if (before == null) {
+        System.clearProperty("org.postgresql.pgpassfile");
+      } else {
+        System.setProperty("org.postgresql.pgpassfile", before);
+      }
+    }
+  }
+
+  @Test
   void wrongPasswordFromPgpasswordIsNamedAsSuch(TestCluster cluster, TestDatabase db) {
     CliRun r = CliRun.of(Map.of("PGPASSWORD", SECRET), home,
         "check", "--url", "postgres://" + cluster.superuser() + "@127.0.0.1:" + cluster.port() + "/" + db.name());

@@ -29,6 +29,8 @@ class DemoCommandIT {
           .contains("STATUS").contains("Status: ").contains("./pgopt demo stop");
       assertThat(dataDir(home)).isEqualTo(home.resolve("pg15").toString());
       assertThat(Files.exists(home.resolve("pg15/PG_VERSION"))).isTrue();
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(home.resolve("workload-start.json"))))
+          .isEqualTo("rw-------");
       Path pgpass = home.resolve("pgpass");
       assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(pgpass))).isEqualTo("rw-------");
       String password = Files.readString(pgpass).strip().replaceAll(".*:", "");

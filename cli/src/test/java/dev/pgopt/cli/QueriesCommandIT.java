@@ -84,6 +84,9 @@ class QueriesCommandIT {
       runLookups(c, 30);
       Path snap = home.resolve("before.json");
       assertThat(run("queries", "--url", db.url(), "--save-snapshot", snap.toString()).exitCode()).isZero();
+      // statement texts can hold literals and secrets: the owner only
+      assertThat(java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(snap)))
+          .isEqualTo("rw-------");
       runLookups(c, 50);
       CliRun r = run("queries", "--url", db.url(), "--since", snap.toString(), "--format", "json");
       JsonNode report = new ObjectMapper().readTree(r.out());

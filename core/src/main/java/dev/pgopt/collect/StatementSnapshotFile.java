@@ -22,8 +22,16 @@ public final class StatementSnapshotFile {
 
   private StatementSnapshotFile() {}
 
+  /** Writes the snapshot readable by its owner only: statement texts can hold literals, names, even secrets. */
   public static void write(StatementSnapshot s, Path file) throws IOException {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.deleteIfExists(tmp);
+    try {
+      Files.createFile(tmp, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+    } catch (UnsupportedOperationException notPosix) {
+      Files.createFile(tmp);
+    }
     MAPPER.writeValue(tmp.toFile(), tree(s));
     Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }

@@ -29,9 +29,12 @@ public final class DatabaseTarget {
   private final Map<String, String> settings;
   private final Map<String, String> jdbcProperties;
   private final List<String> warnings;
+  private final String passwordFile;
 
   private DatabaseTarget(List<Endpoint> endpoints, String database, String user, String password,
-      PasswordSource passwordSource, Map<String, String> settings, Map<String, String> jdbcProperties, List<String> warnings) {
+      PasswordSource passwordSource, Map<String, String> settings, Map<String, String> jdbcProperties, List<String> warnings,
+      String passwordFile) {
+    this.passwordFile = passwordFile;
     this.endpoints = List.copyOf(endpoints);
     this.database = database;
     this.user = user;
@@ -73,13 +76,13 @@ public final class DatabaseTarget {
 
     String password = p.password();
     PasswordSource source = PasswordSource.URL;
+    String passfile = s.getOrDefault("passfile", env.get("PGPASSFILE").orElse(env.home().resolve(".pgpass").toString()));
     if (password == null) {
       Optional<String> fromEnv = env.get("PGPASSWORD");
       if (fromEnv.isPresent()) {
         password = fromEnv.get();
         source = PasswordSource.PGPASSWORD;
       } else {
-        String passfile = s.getOrDefault("passfile", env.get("PGPASSFILE").orElse(env.home().resolve(".pgpass").toString()));
         PgPassFile.Lookup found = PgPassFile.lookup(java.nio.file.Path.of(passfile), endpoints, database, user);
         found.warning().ifPresent(warnings::add);
         password = found.password().orElse(null);
@@ -87,7 +90,7 @@ public final class DatabaseTarget {
       }
     }
     s.remove("passfile");
-    return new DatabaseTarget(endpoints, database, user, password, source, s, p.jdbcProperties(), warnings);
+    return new DatabaseTarget(endpoints, database, user, password, source, s, p.jdbcProperties(), warnings, passfile);
   }
 
   private static void envDefault(Map<String, String> s, String key, Environment env, String var) {
@@ -110,6 +113,11 @@ public final class DatabaseTarget {
 
   public Optional<String> password() {
     return Optional.ofNullable(password);
+  }
+
+  /** The password file pgopt reads when neither the URL nor PGPASSWORD has the password. */
+  public String passwordFile() {
+    return passwordFile;
   }
 
   public PasswordSource passwordSource() {

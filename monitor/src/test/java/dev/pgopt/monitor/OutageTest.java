@@ -209,4 +209,35 @@ class OutageTest {
       return "";
     }
   }
+
+  @Test
+  void aTargetDownAtStartGetsItsFindingsSoonAfterItComesUp(TestCluster shared) throws Exception {
+    String late = "late_" + Long.toHexString(System.nanoTime());
+    TestDatabase store = shared.createDatabase();
+    long started = System.nanoTime();
+    try (MonitorFixture f = MonitorFixture.start(MonitorFixture.config(shared, late, store.name(), ""))) {
+      Probe.waitUntil(() -> {
+        try {
+          return !f.json("/api/targets").get(0).path("up").asBoolean() && !f.json("/api/targets").get(0).path("last_error").asText().isEmpty();
+        } catch (Exception e) {
+          return false;
+        }
+      });
+      // the first findings run is due 2 s after start: let it find the target down before it comes up
+      while (System.nanoTime() - started < java.util.concurrent.TimeUnit.SECONDS.toNanos(4)) {
+        Thread.sleep(100);
+      }
+      shared.execute("postgres", "CREATE DATABASE " + late);
+      // findings_interval is 1 h in the fixture: only the retry after the failed start can bring them this soon
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+      while (f.get("/api/targets/app/findings", MonitorFixture.READ).statusCode() != 200
+          || !f.json("/api/targets/app/findings").path("findings").isArray()) {
+        assertThat(System.nanoTime()).as("findings within 60 s of the target coming up").isLessThan(deadline);
+        Thread.sleep(500);
+      }
+    } finally {
+      shared.execute("postgres", "DROP DATABASE IF EXISTS " + late + " WITH (FORCE)");
+      store.close();
+    }
+  }
 }

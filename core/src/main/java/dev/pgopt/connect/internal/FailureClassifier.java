@@ -44,6 +44,12 @@ public final class FailureClassifier {
     if (f != null) {
       return f;
     }
+    if (state.equals("08004") && t.password().isEmpty() && e.getMessage() != null && e.getMessage().contains("no password")) {
+      return new DatabaseFailure(Kind.AUTHENTICATION, "the server at " + where + " asks user '" + t.user() + "' for a password "
+          + "and pgopt has none: it looked in the URL, PGPASSWORD and " + t.passwordFile()
+          + t.warnings().stream().filter(w -> w.contains("password file")).map(w -> " (" + w + ")").findFirst().orElse("")
+          + "; put it in one of them", e);
+    }
     Throwable root = rootCause(e);
     String hosts = t.endpoints().stream().map(Endpoint::toString).collect(Collectors.joining(", "));
     if (root instanceof UnknownHostException) {

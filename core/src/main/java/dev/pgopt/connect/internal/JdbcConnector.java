@@ -56,7 +56,9 @@ public final class JdbcConnector {
     Properties p = new Properties();
     t.jdbcProperties().forEach(p::setProperty);
     p.setProperty("user", t.user());
-    t.password().ifPresent(pw -> p.setProperty("password", pw));
+    p.remove("password");
+    t.password().ifPresent(pw -> p.setProperty(ResolvedPassword.PROPERTY, pw));
+    p.setProperty("authenticationPluginClassName", ResolvedPassword.class.getName());
     long connectSeconds = Math.max(1, connectTimeout(t, o).toSeconds());
     p.setProperty("connectTimeout", Long.toString(connectSeconds));
     p.setProperty("loginTimeout", Long.toString(connectSeconds));

@@ -63,6 +63,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class MonitorCore implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MonitorCore.class);
+  /** How soon findings are tried again when the target was down or the run failed. */
+  static final Duration FINDINGS_RETRY = Duration.ofSeconds(30);
   static final String STATEMENTS_STATE = "statements_snapshot";
 
   final MonitorConfig config;
@@ -191,8 +193,9 @@ public final class MonitorCore implements AutoCloseable {
           config.collect().activityInterval().toMillis(), TimeUnit.MILLISECONDS);
       collect.scheduleWithFixedDelay(() -> guarded(() -> collectSlow(rt)), 200,
           config.collect().statementsInterval().toMillis(), TimeUnit.MILLISECONDS);
+      // a short tick decides whether findings are due: on schedule, or soon again after a failed or skipped run
       work.scheduleWithFixedDelay(() -> guarded(() -> refreshFindings(rt)), 2_000,
-          config.collect().findingsInterval().toMillis(), TimeUnit.MILLISECONDS);
+          Math.min(FINDINGS_RETRY.toMillis(), config.collect().findingsInterval().toMillis()), TimeUnit.MILLISECONDS);
     }
     work.scheduleWithFixedDelay(() -> guarded(scheduler::tick), 1, 5, TimeUnit.SECONDS);
   }
@@ -301,13 +304,19 @@ public final class MonitorCore implements AutoCloseable {
   }
 
   void refreshFindings(TargetRuntime rt) {
-    if (!rt.up) {
+    Instant now = clock.instant();
+    Instant last = rt.findingsAt;
+    if (last != null && now.isBefore(last.plus(config.collect().findingsInterval()))) {
       return;
     }
+    if (!rt.up || rt.findingsTriedAt != null && now.isBefore(rt.findingsTriedAt.plus(FINDINGS_RETRY))) {
+      return;
+    }
+    rt.findingsTriedAt = now;
     try {
       rt.advise();
     } catch (DatabaseFailure e) {
-      LOG.warn("findings for {} not refreshed: {}", rt.name(), e.getMessage());
+      LOG.warn("findings for {} not refreshed: {}; trying again in {} s", rt.name(), e.getMessage(), FINDINGS_RETRY.toSeconds());
     }
   }
 

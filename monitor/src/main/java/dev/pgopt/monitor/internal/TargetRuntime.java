@@ -57,6 +57,7 @@ public final class TargetRuntime implements MaintenanceTarget {
   volatile Instant lastSuccess;
   volatile Advisor.Advice findings;
   volatile Instant findingsAt;
+  volatile Instant findingsTriedAt;
   volatile long slowQueriesSeen;
 
   TargetRuntime(MonitorConfig.Target config, DatabaseTarget database, Duration statementTimeout, Clock clock) {

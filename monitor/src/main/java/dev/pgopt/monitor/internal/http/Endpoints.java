@@ -196,7 +196,7 @@ final class Endpoints {
     Advisor.Advice advice = rt.findings();
     if (advice == null) {
       return Map.of("target", rt.name(), "status", "pending",
-          "note", "findings are computed 2 s after start and then every collect.findings_interval");
+          "note", "findings are computed 2 s after start (again 30 s after a failed attempt) and then every collect.findings_interval");
     }
     return FindingsJson.write(advice, rt.database().display());
   }
