@@ -27,6 +27,8 @@ class DemoCommandIT {
       assertThat(first.exitCode()).as(first.all()).isEqualTo(ExitCode.OK);
       assertThat(first.out()).contains("creating it (first run)").contains("loaded ").contains("[5/8] what the workload ran").contains("sorted by total-time").contains("workload-start.json").contains("[6/8] the plan of the statement that took most time").contains("[7/8] advice").contains("pgopt advise").contains("[8/8] health report")
           .contains("STATUS").contains("Status: ").contains("./pgopt demo stop");
+      assertThat(stepLines(first.out())).as("the README's demo transcript shows the steps the demo prints")
+          .isEqualTo(stepLines(Files.readString(Path.of("../README.md"))));
       assertThat(dataDir(home)).isEqualTo(home.resolve("pg15").toString());
       assertThat(Files.exists(home.resolve("pg15/PG_VERSION"))).isTrue();
       assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(home.resolve("workload-start.json"))))
@@ -80,5 +82,15 @@ class DemoCommandIT {
       p.load(in);
     }
     return p.getProperty("data_dir");
+  }
+
+  /** "[n/N] first-word" of every step line: enough to tell the number, order and kind of the steps. */
+  private static java.util.List<String> stepLines(String text) {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    Matcher m = Pattern.compile("(?m)^(\\[\\d+/\\d+\\] \\S+)").matcher(text);
+    while (m.find()) {
+      out.add(m.group(1));
+    }
+    return out;
   }
 }

@@ -32,8 +32,13 @@ public final class PlanCollector {
                           Map<String, TableFacts> tables) {}
 
   public static Explained explain(Connection c, PlanGuard guard, String sql, int serverVersionNum, boolean analyze) throws SQLException {
+    return explain(c, guard, sql, serverVersionNum, analyze, true);
+  }
+
+  private static Explained explain(Connection c, PlanGuard guard, String sql, int serverVersionNum, boolean analyze,
+                                   boolean ownSavepoint) throws SQLException {
     int params = SqlText.maxParameter(sql);
-    JsonNode tree = planJson(c, guard, sql, serverVersionNum, analyze);
+    JsonNode tree = planJson(c, guard, sql, serverVersionNum, analyze, ownSavepoint);
     PlanNode root = PlanNode.parse(tree.get(0).get("Plan"));
     return new Explained(sql, params, params > 0, analyze, tree, root, tableFacts(c, root));
   }
@@ -62,18 +67,22 @@ public final class PlanCollector {
     try {
       Explained e;
       if (withTableFacts) {
-        e = explain(c, guard, sql, serverVersionNum, false);
+        e = explain(c, guard, sql, serverVersionNum, false, false);
       } else {
-        PlanNode root = plan(c, guard, sql, serverVersionNum);
+        PlanNode root = PlanNode.parse(planJson(c, guard, sql, serverVersionNum, false, false).get(0).get("Plan"));
         e = new Explained(sql, SqlText.maxParameter(sql), SqlText.maxParameter(sql) > 0, false, null, root, Map.of());
       }
       c.releaseSavepoint(sp);
       return new Attempt(e, null);
     } catch (SQLException ex) {
-      if ("57014".equals(ex.getSQLState()) || ex.getSQLState() != null && ex.getSQLState().startsWith("08")) {
+      if (ex.getSQLState() != null && ex.getSQLState().startsWith("08")) {
         throw ex;
       }
       c.rollback(sp);
+      deallocateLeftovers(c);
+      if ("57014".equals(ex.getSQLState())) {
+        throw ex;
+      }
       String m = ex.getMessage() == null ? ex.toString() : ex.getMessage();
       int nl = m.indexOf('\n');
       return new Attempt(null, (nl < 0 ? m : m.substring(0, nl)).replaceFirst("^ERROR: ", ""));
@@ -89,11 +98,25 @@ public final class PlanCollector {
 
   /** Just the plan tree, for callers that plan the same statement many times (what-if evaluation). */
   public static PlanNode plan(Connection c, PlanGuard guard, String sql, int serverVersionNum) throws SQLException {
-    return PlanNode.parse(planJson(c, guard, sql, serverVersionNum, false).get(0).get("Plan"));
+    return PlanNode.parse(planJson(c, guard, sql, serverVersionNum, false, true).get(0).get("Plan"));
   }
 
-  private static JsonNode planJson(Connection c, PlanGuard guard, String rawSql, int serverVersionNum, boolean analyze)
-      throws SQLException {
+  /** Prepared statements of ours that a failure left behind (PREPARE outlives a rollback). */
+  private static void deallocateLeftovers(Connection c) throws SQLException {
+    for (String name : Sql.list(c, "SELECT name FROM pg_prepared_statements WHERE name LIKE 'pgopt\\_explain\\_%'",
+        rs -> rs.getString(1))) {
+      try (Statement s = c.createStatement()) {
+        s.execute(Sql.OWN_MARK + "DEALLOCATE " + name);
+      }
+    }
+  }
+
+  /**
+   * @param ownSavepoint whether a failure must leave the transaction usable by itself; {@link #attempt} has a savepoint
+   *     of its own and cleans up after a failure, which spares the what-if search two round trips per plan
+   */
+  private static JsonNode planJson(Connection c, PlanGuard guard, String rawSql, int serverVersionNum, boolean analyze,
+                                   boolean ownSavepoint) throws SQLException {
     // the guard's verdict decides what is sent: exactly one statement, without its trailing semicolon
     String sql = guard.admit(c, SqlText.typedPlaceholdersAsCasts(rawSql), analyze);
     int params = SqlText.maxParameter(sql);
@@ -110,7 +133,7 @@ public final class PlanCollector {
       String name = "pgopt_explain_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
       // a savepoint of its own: PREPARE outlives a rollback, so a failure must leave the transaction usable enough to
       // DEALLOCATE (a long-lived session, the monitor's, would otherwise collect one statement per failure)
-      java.sql.Savepoint sp = c.setSavepoint();
+      java.sql.Savepoint sp = ownSavepoint ? c.setSavepoint() : null;
       boolean prepared = false;
       try (Statement s = c.createStatement()) {
         s.execute(Sql.OWN_MARK + "PREPARE " + name + " AS " + sql);
@@ -119,8 +142,13 @@ public final class PlanCollector {
         String nulls = String.join(", ", java.util.Collections.nCopies(params, "NULL"));
         json = Sql.one(c, "EXPLAIN (VERBOSE, FORMAT JSON) EXECUTE " + name + "(" + nulls + ")", rs -> rs.getString(1));
         s.execute(Sql.OWN_MARK + "DEALLOCATE " + name);
-        c.releaseSavepoint(sp);
+        if (sp != null) {
+          c.releaseSavepoint(sp);
+        }
       } catch (SQLException e) {
+        if (sp == null) {
+          throw e;
+        }
         try {
           c.rollback(sp);
           if (prepared) {

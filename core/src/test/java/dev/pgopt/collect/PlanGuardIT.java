@@ -198,4 +198,21 @@ class PlanGuardIT {
       c.rollback();
     }
   }
+
+  @Test
+  void aStatementThatFailsToPlanLeavesNoPreparedStatementBehind(TestDatabase db) throws Exception {
+    try (Connection c = db.connect()) {
+      c.setAutoCommit(false);
+      PlanGuard guard = PlanGuard.strict();
+      PlanCollector.Attempt failed = PlanCollector.attempt(c, guard, "SELECT * FROM t WHERE x = $1 AND no_such = $2", 150000, false);
+      assertThat(failed.planned()).isFalse();
+      PlanCollector.Attempt fine = PlanCollector.attempt(c, guard, "SELECT * FROM t WHERE x = $1", 150000, true);
+      assertThat(fine.planned()).isTrue();
+      assertThatThrownBy(() -> PlanCollector.explain(c, guard, "SELECT * FROM t WHERE no_such = $1", 150000, false))
+          .isInstanceOf(SQLException.class);
+      // PREPARE outlives a rollback: a long-lived session (the monitor's) must not collect one per failure
+      assertThat(Probe.count(c, "SELECT count(*) FROM pg_prepared_statements")).isZero();
+      c.rollback();
+    }
+  }
 }

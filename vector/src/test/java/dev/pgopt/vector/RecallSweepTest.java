@@ -77,6 +77,10 @@ class RecallSweepTest {
     assertThat(r.recommended()).isNotNull();
     assertThat(r.recommended().iterativeScan()).isNotEqualTo("off");
     assertThat(r.recommended().minRows()).isEqualTo(10);
+    // the setting was measured together with the iterative-scan mode: every way of applying it sets both
+    String mode = "hnsw.iterative_scan = " + r.recommended().iterativeScan();
+    assertThat(r.applySql()).anyMatch(a -> a.startsWith("ALTER DATABASE") && a.contains(mode))
+        .anyMatch(a -> a.startsWith("ALTER ROLE") && a.contains(mode)).anyMatch(a -> a.startsWith("SET LOCAL") && a.contains(mode));
   }
 
   @Test

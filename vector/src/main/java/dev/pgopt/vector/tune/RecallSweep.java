@@ -126,11 +126,20 @@ public final class RecallSweep {
     List<String> advice = new ArrayList<>();
     if (recommended != null) {
       String setting = recommended.setting() + " = " + recommended.value();
+      // the recommendation is the pair: the setting and the iterative-scan mode it was measured with
+      String iterative = recommended.iterativeScan().equals("off") || recommended.iterativeScan().equals("n/a") ? null
+          : "hnsw.iterative_scan = " + recommended.iterativeScan();
       apply.add("ALTER DATABASE " + Quoting.ident(database) + " SET " + setting + ";");
+      if (iterative != null) {
+        apply.add("ALTER DATABASE " + Quoting.ident(database) + " SET " + iterative + ";");
+      }
       apply.add("ALTER ROLE <application role> IN DATABASE " + Quoting.ident(database) + " SET " + setting + ";");
+      if (iterative != null) {
+        apply.add("ALTER ROLE <application role> IN DATABASE " + Quoting.ident(database) + " SET " + iterative + ";");
+      }
       apply.add("SET LOCAL " + setting + ";   -- per transaction, before the search");
-      if (!recommended.iterativeScan().equals("off") && !recommended.iterativeScan().equals("n/a")) {
-        apply.add("SET LOCAL hnsw.iterative_scan = " + recommended.iterativeScan() + ";");
+      if (iterative != null) {
+        apply.add("SET LOCAL " + iterative + ";");
       }
     } else {
       advice.add(String.format("recall %.3f is the best measured (%s = %d%s), below the target %.3f", best.recall(),
