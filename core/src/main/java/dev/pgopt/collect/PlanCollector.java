@@ -13,7 +13,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs EXPLAIN. Parameterized text ({@code $1}, as pg_stat_statements stores it) gets a generic plan: {@code EXPLAIN
@@ -23,7 +22,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class PlanCollector {
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final AtomicInteger COUNTER = new AtomicInteger();
+  // One name for every generic plan: pg_stat_statements keys EXPLAIN by its text, so a name per plan would add an entry
+  // per what-if plan (thousands per advise run) and evict the workload pgopt reads. Each plan deallocates it again.
+  private static final String PREPARED = "pgopt_explain";
 
   private PlanCollector() {}
 
@@ -63,7 +64,8 @@ public final class PlanCollector {
     } catch (StatementRefused refused) {
       return new Attempt(null, "refused: " + refused.getMessage());
     }
-    java.sql.Savepoint sp = c.setSavepoint();
+    // a fixed name: pgjdbc numbers unnamed savepoints, and pg_stat_statements would keep an entry per number
+    java.sql.Savepoint sp = c.setSavepoint("pgopt_attempt");
     try {
       Explained e;
       if (withTableFacts) {
@@ -103,8 +105,8 @@ public final class PlanCollector {
 
   /** Prepared statements of ours that a failure left behind (PREPARE outlives a rollback). */
   private static void deallocateLeftovers(Connection c) throws SQLException {
-    for (String name : Sql.list(c, "SELECT name FROM pg_prepared_statements WHERE name LIKE 'pgopt\\_explain\\_%'",
-        rs -> rs.getString(1))) {
+    for (String name : Sql.list(c, "SELECT name FROM pg_prepared_statements WHERE name = ?",
+        rs -> rs.getString(1), PREPARED)) {
       try (Statement s = c.createStatement()) {
         s.execute(Sql.OWN_MARK + "DEALLOCATE " + name);
       }
@@ -130,10 +132,10 @@ public final class PlanCollector {
     } else if (serverVersionNum >= 160000) {
       json = Sql.one(c, "EXPLAIN (GENERIC_PLAN, VERBOSE, FORMAT JSON) " + sql, rs -> rs.getString(1));
     } else {
-      String name = "pgopt_explain_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
+      String name = PREPARED;
       // a savepoint of its own: PREPARE outlives a rollback, so a failure must leave the transaction usable enough to
       // DEALLOCATE (a long-lived session, the monitor's, would otherwise collect one statement per failure)
-      java.sql.Savepoint sp = ownSavepoint ? c.setSavepoint() : null;
+      java.sql.Savepoint sp = ownSavepoint ? c.setSavepoint("pgopt_plan") : null;
       boolean prepared = false;
       try (Statement s = c.createStatement()) {
         s.execute(Sql.OWN_MARK + "PREPARE " + name + " AS " + sql);

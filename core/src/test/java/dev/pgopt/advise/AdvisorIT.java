@@ -133,6 +133,32 @@ class AdvisorIT {
   }
 
   @Test
+  void theWhatIfSearchDoesNotFloodPgStatStatements(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase(); Connection c = db.connect(); Statement s = c.createStatement()) {
+      for (int i = 0; i < 15; i++) {
+        db.execute("CREATE TABLE w" + i + " (id int PRIMARY KEY, a int, b int)",
+            "INSERT INTO w" + i + " SELECT g, g % 300, g % 7 FROM generate_series(1, 20000) g");
+      }
+      db.execute("ANALYZE");
+      s.execute("SELECT pg_stat_reset(), pg_stat_statements_reset()");
+      for (int i = 0; i < 15; i++) {
+        for (int k = 0; k < 5; k++) {
+          s.executeQuery("SELECT count(*) FROM w" + i + " WHERE a = " + k).close();
+          s.executeQuery("SELECT id FROM w" + i + " WHERE b = " + k + " ORDER BY a LIMIT 5").close();
+        }
+      }
+      String entries = "SELECT count(*) FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())";
+      long before = Probe.count(c, entries);
+      Advisor.Advice a = advise(db, List.of(new dev.pgopt.advise.rules.IndexMissingRule(500, IndexBudget.DEFAULT)));
+      long plans = a.notes().stream().filter(n -> n.startsWith("index.missing:"))
+          .map(n -> n.replaceAll(".* (\\d+) what-if plans.*", "$1")).mapToLong(Long::parseLong).findFirst().orElse(0);
+      assertThat(plans).as(a.notes().toString()).isGreaterThan(60);
+      // each distinct EXPLAIN text is an entry: pgopt's plans must not push the workload out
+      assertThat(Probe.count(c, entries) - before).as("entries added by one advise run").isLessThan(plans / 3);
+    }
+  }
+
+  @Test
   void invalidIndex(TestCluster cluster) throws Exception {
     try (TestDatabase db = cluster.createDatabase(); Connection c = db.connect()) {
       db.execute("CREATE TABLE emails (address text)", "INSERT INTO emails VALUES ('a'), ('a')");

@@ -111,7 +111,7 @@ public final class IndexInvalidRule implements Rule {
   /** Groups with more than one row, or null when the count did not finish in time. */
   private static Long countDuplicates(AdviceContext ctx, String sql) throws SQLException {
     Connection c = ctx.connection();
-    Savepoint sp = c.setSavepoint();
+    Savepoint sp = c.setSavepoint("pgopt_duplicates");
     try (Statement s = c.createStatement()) {
       s.execute(Sql.OWN_MARK + "SET LOCAL statement_timeout = '" + DUPLICATE_CHECK_TIMEOUT + "'");
       long n = Sql.one(c, sql, rs -> rs.getLong(1));

@@ -303,7 +303,7 @@ public final class HistoryStore implements AutoCloseable {
   /** Applies each write under a savepoint, splitting those that fail until the failing rows are found. */
   private void writeIsolating(Connection c, List<Write> writes) throws SQLException {
     for (Write w : writes) {
-      Savepoint sp = c.setSavepoint();
+      Savepoint sp = c.setSavepoint("pgopt_isolate");
       try {
         w.apply(c);
         c.releaseSavepoint(sp);
