@@ -36,9 +36,13 @@ final class MonitorFixture implements AutoCloseable {
   }
 
   static MonitorFixture start(String yaml, Map<String, String> env) throws ConfigException {
+    return start(yaml, env, Clock.systemUTC());
+  }
+
+  static MonitorFixture start(String yaml, Map<String, String> env, Clock clock) throws ConfigException {
     Environment e = Environment.of(env, Path.of(System.getProperty("java.io.tmpdir")), "pgopt");
     MonitorConfig config = MonitorConfigLoader.parse(yaml, "test.yml", e, Optional.empty());
-    return new MonitorFixture(Monitor.start(config, e, Clock.systemUTC(), "test.yml"));
+    return new MonitorFixture(Monitor.start(config, e, clock, "test.yml"));
   }
 
   /** A minimal configuration: one target, fast schedules, tokens, store in {@code storeDb}. */
