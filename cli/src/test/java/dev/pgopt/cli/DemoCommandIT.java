@@ -84,13 +84,16 @@ class DemoCommandIT {
     return p.getProperty("data_dir");
   }
 
-  /** "[n/N] first-word" of every step line: enough to tell the number, order and kind of the steps. */
+  /**
+   * "[n/N] first-word" of every step, once (a first run says step 1 twice: creating, then starting): enough to tell the
+   * number, order and kind of the steps.
+   */
   private static java.util.List<String> stepLines(String text) {
-    java.util.List<String> out = new java.util.ArrayList<>();
+    java.util.Set<String> out = new java.util.LinkedHashSet<>();
     Matcher m = Pattern.compile("(?m)^(\\[\\d+/\\d+\\] \\S+)").matcher(text);
     while (m.find()) {
       out.add(m.group(1));
     }
-    return out;
+    return java.util.List.copyOf(out);
   }
 }
