@@ -15,8 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A build that outlives the statement timeout, the connect timeout and 5 s together: the socket timeout pgjdbc gets
- * from those (8 s here) used to cut the connection mid-build. An HNSW build over 20,000 random 128-dimension vectors (ef_construction 128)
- * takes 20-40 s on two cores.
+ * from those (8 s here) used to cut the connection mid-build. An HNSW build over 40,000 random 128-dimension vectors (ef_construction 128, 1 MB of maintenance_work_mem)
+ * takes 15-40 s on two cores.
  */
 @ExtendWith(PostgresExtension.class)
 class LongBuildIT {
@@ -28,11 +28,11 @@ class LongBuildIT {
     try (TestDatabase db = cluster.createDatabase()) {
       db.execute("CREATE TABLE docs (id int PRIMARY KEY, embedding vector(128))",
           "INSERT INTO docs SELECT g, (SELECT array_agg(random())::vector FROM generate_series(1, 128) WHERE g > 0) "
-              + "FROM generate_series(1, 20000) g",
+              + "FROM generate_series(1, 40000) g",
           "ANALYZE docs");
       long start = System.nanoTime();
       CliRun r = CliRun.of(Map.of(), home, "vector", "build-index", "--url", db.url(), "--table", "docs", "--column", "embedding",
-          "--distance", "l2", "--workers", "0", "--ef-construction", "128", "--statement-timeout", "1s", "--connect-timeout", "2s", "--execute");
+          "--distance", "l2", "--workers", "0", "--ef-construction", "128", "--max-memory", "1MB", "--statement-timeout", "1s", "--connect-timeout", "2s", "--execute");
       double seconds = (System.nanoTime() - start) / 1e9;
       assertThat(r.exitCode()).as(r.all()).isZero();
       try (Connection c = db.connect()) {

@@ -105,10 +105,14 @@ class ApplierIT {
         long built = AuditLog.start(c, "a", "index.missing", "CREATE INDEX CONCURRENTLY t_x_idx ON public.t (x);", null, null);
         long missing = AuditLog.start(c, "b", "index.missing", "CREATE INDEX CONCURRENTLY t_y_idx ON public.t (y);", null, null);
         long other = AuditLog.start(c, "c", "table.vacuum", "VACUUM (ANALYZE) public.t;", null, null);
+        long withSettings = AuditLog.start(c, "d", "vector.build_index",
+            "SET maintenance_work_mem = '64MB';\nCREATE INDEX CONCURRENTLY t_x_idx ON public.t (x);", null, null);
         applier(db, Duration.ofSeconds(5), 0).apply(c, null, List.of(), Optional.empty());
         assertThat(status(c, built)).startsWith("succeeded: reconciled").contains("the index is valid");
         assertThat(status(c, missing)).startsWith("failed: reconciled").contains("does not exist");
         assertThat(status(c, other)).startsWith("unknown: reconciled").contains("check it by hand");
+        assertThat(status(c, withSettings)).as("session settings of a build are not actions to check")
+            .startsWith("succeeded: reconciled");
       }
     }
   }
