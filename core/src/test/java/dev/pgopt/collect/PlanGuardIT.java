@@ -112,6 +112,8 @@ class PlanGuardIT {
     assertThat(plan(db, guard, "SELECT ';' AS a, $q$;$q$ AS b, E'\\';' AS c, id AS \";\" FROM t -- ;\n;", false)).isNotBlank();
     // PostgreSQL nests block comments: the DROP is inside the comment, so this is one statement
     assertThat(plan(db, guard, "/* /* */ ; DROP TABLE keepme */ SELECT 1", false)).isNotBlank();
+    // and the driver nests them too: it must not split off what the server reads as a comment
+    assertThat(plan(db, guard, "/* /* */ ; DROP TABLE keepme; SELECT 1 */ SELECT 1", false)).isNotBlank();
     assertThat(plan(db, guard, "SELECT 1;;", false)).isNotBlank();
     try (Connection c = db.connect()) {
       assertThat(Probe.count(c, "SELECT count(*) FROM pg_class WHERE relname = 'keepme'")).isEqualTo(1);
