@@ -45,9 +45,15 @@ public final class QueryCache implements AutoCloseable {
     this.serializer = b.serializer;
     this.l1 = new L1Tier(b.l1MaximumSize, nanoTime);
     this.recent = new RecentInvalidations(nanoTime);
-    this.l2 = b.redisUrl == null ? null : RedisConnect.connect(b.redisUrl, b.namespace, b.redisTimeout, new Remote());
+    this.l2 = b.redisUrl == null ? null
+        : RedisConnect.connect(b.redisUrl, b.namespace, b.redisTimeout, b.redisConnectTimeout, new Remote());
     if (b.registry != null) {
       meters.register(b.registry, b.namespace, l1);
+      if (l2 != null) {
+        io.micrometer.core.instrument.Gauge.builder("pgopt.cache.redis.connected", this, q -> q.redisConnected() ? 1 : 0)
+            .description("1 while the Redis tier is connected; 0 while the cache serves from L1 only")
+            .tag("cache", b.namespace).register(b.registry);
+      }
     }
     this.databaseListener = b.notifySource == null ? null
         : new DatabaseInvalidationListener(b.notifySource, DatabaseInvalidation.CHANNEL, new FromDatabase());
@@ -206,6 +212,11 @@ public final class QueryCache implements AutoCloseable {
   /** One entry for {@link #warmUp}. */
   public record WarmUp<T>(String key, CacheStrategy strategy, ValueType<T> type, ValueLoader<T> loader) {}
 
+  /** Whether the Redis tier is connected now; false without one, or while it is down or not reached yet. */
+  public boolean redisConnected() {
+    return l2 != null && l2.isConnected();
+  }
+
   public CacheStats stats() {
     long loads = meters.loads.sum();
     return new CacheStats(meters.l1Hits.sum(), meters.l1Misses.sum(), l1.evictions(), meters.l2Hits.sum(),
@@ -272,6 +283,7 @@ public final class QueryCache implements AutoCloseable {
     private String redisUrl;
     private String namespace = "default";
     private Duration redisTimeout = Duration.ofMillis(250);
+    private Duration redisConnectTimeout = Duration.ofSeconds(2);
     private long l1MaximumSize = 10_000;
     private ValueSerializer serializer = new JacksonValueSerializer();
     private MeterRegistry registry;
@@ -302,6 +314,18 @@ public final class QueryCache implements AutoCloseable {
         throw new ClientConfigurationException("redisTimeout must be positive");
       }
       this.redisTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * How long to wait for Redis to answer when connecting (default 2 s). A Redis that does not answer in time does not
+     * stop the build: the cache starts with L1 only and connects in the background.
+     */
+    public Builder redisConnectTimeout(Duration timeout) {
+      if (timeout.toMillis() <= 0) {
+        throw new ClientConfigurationException("redisConnectTimeout must be positive");
+      }
+      this.redisConnectTimeout = timeout;
       return this;
     }
 
@@ -342,7 +366,10 @@ public final class QueryCache implements AutoCloseable {
       return this;
     }
 
-    /** @throws ClientConfigurationException for a malformed Redis URL or a Redis that cannot be reached */
+    /**
+     * @throws ClientConfigurationException for a malformed Redis URL; a Redis that cannot be reached yet is not an
+     *     error (the cache serves from L1 and connects in the background; see {@code pgopt.cache.redis.connected})
+     */
     public QueryCache build() {
       return new QueryCache(this);
     }
@@ -350,7 +377,8 @@ public final class QueryCache implements AutoCloseable {
 
   /** Keeps Lettuce classes out of QueryCache's signature, so an L1-only application does not need them. */
   private static final class RedisConnect {
-    static RedisTier connect(String url, String namespace, Duration timeout, RedisTier.Invalidations listener) {
+    static RedisTier connect(String url, String namespace, Duration timeout, Duration connectTimeout,
+                             RedisTier.Invalidations listener) {
       io.lettuce.core.RedisURI uri;
       try {
         uri = io.lettuce.core.RedisURI.create(url);
@@ -358,20 +386,7 @@ public final class QueryCache implements AutoCloseable {
         throw new ClientConfigurationException("Redis URL '" + redact(url) + "' is not valid: " + e.getMessage()
             + " (expected redis://[:password@]host:port[/db])");
       }
-      try {
-        return new RedisTier(uri, namespace, timeout, listener);
-      } catch (RuntimeException e) {
-        throw new ClientConfigurationException("cannot connect to Redis at " + uri.getHost() + ":" + uri.getPort() + ": "
-            + rootMessage(e) + " (check the URL and that Redis is running)", e);
-      }
-    }
-
-    private static String rootMessage(Throwable e) {
-      Throwable t = e;
-      while (t.getCause() != null) {
-        t = t.getCause();
-      }
-      return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+      return new RedisTier(uri, namespace, timeout, connectTimeout, listener);
     }
 
     private static String redact(String url) {

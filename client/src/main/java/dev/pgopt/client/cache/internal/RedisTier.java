@@ -3,6 +3,7 @@ package dev.pgopt.client.cache.internal;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
@@ -22,6 +23,9 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The shared tier: Redis through Lettuce. Values live under {@code pgopt:<ns>:v:<key>}, and each tag is a set of the
@@ -62,56 +66,133 @@ public final class RedisTier implements AutoCloseable {
     void reconnected();
   }
 
+  private static final System.Logger LOG = System.getLogger(RedisTier.class.getName());
+  private static final Duration MAX_RETRY = Duration.ofSeconds(5);
+
+  /** The connections once Redis has answered; null until then. */
+  private record Link(StatefulRedisConnection<String, byte[]> connection, RedisCommands<String, byte[]> commands,
+                      StatefulRedisPubSubConnection<String, String> subscriber) {}
+
   private final RedisClient client;
-  private final StatefulRedisConnection<String, byte[]> connection;
-  private final StatefulRedisPubSubConnection<String, String> subscriber;
-  private final RedisCommands<String, byte[]> commands;
+  private final RedisURI uri;
+  private final Invalidations listener;
   private final String prefix;
   private final String channel;
   private final String origin = UUID.randomUUID().toString();
+  private final ScheduledExecutorService connector;
+  private volatile Link link;
+  private volatile boolean closed;
 
-  public RedisTier(RedisURI uri, String namespace, Duration timeout, Invalidations listener) {
+  /**
+   * Connects within {@code connectTimeout}; when Redis does not answer, the tier starts without it (every call is a
+   * miss or an error the cache absorbs) and keeps trying in the background, so an application can start while Redis is
+   * slow or down. Once connected, Lettuce reconnects by itself.
+   *
+   * @param commandTimeout how long one command may take before it counts as an error
+   */
+  public RedisTier(RedisURI uri, String namespace, Duration commandTimeout, Duration connectTimeout, Invalidations listener) {
     this.prefix = "pgopt:" + namespace + ":";
     this.channel = prefix + "invalidate";
-    uri.setTimeout(timeout);
+    this.uri = uri;
+    this.listener = listener;
+    uri.setTimeout(commandTimeout);
     client = RedisClient.create(uri);
     client.setOptions(ClientOptions.builder()
         .autoReconnect(true)
         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-        .timeoutOptions(TimeoutOptions.enabled(timeout))
-        .socketOptions(SocketOptions.builder().connectTimeout(timeout.multipliedBy(4)).build())
+        .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
+        .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).build())
         .build());
+    connector = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "pgopt-cache-redis-connect");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      link = open();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "pgopt cache: Redis at " + uri.getHost() + ":" + uri.getPort()
+          + " did not answer (" + rootMessage(e) + "); serving from L1 only and connecting in the background");
+      connector.schedule(() -> retry(Duration.ofMillis(200)), 200, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Whether Redis has answered since the start (it may be disconnected for a moment later; Lettuce reconnects). */
+  public boolean linked() {
+    return link != null;
+  }
+
+  private void retry(Duration delay) {
+    if (closed) {
+      return;
+    }
+    try {
+      Link opened = open();
+      // what other instances invalidated meanwhile was never heard here: start L1 afresh before Redis is used
+      listener.reconnected();
+      link = opened;
+      LOG.log(System.Logger.Level.INFO, "pgopt cache: connected to Redis at " + uri.getHost() + ":" + uri.getPort());
+    } catch (RuntimeException e) {
+      Duration next = delay.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : delay.multipliedBy(2);
+      connector.schedule(() -> retry(next), next.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private Link open() {
+    StatefulRedisConnection<String, byte[]> connection = null;
+    StatefulRedisPubSubConnection<String, String> subscriber = null;
     try {
       connection = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
-      commands = connection.sync();
       subscriber = client.connectPubSub();
+      subscriber.addListener(new RedisPubSubAdapter<>() {
+        @Override
+        public void message(String ch, String message) {
+          deliver(message, listener);
+        }
+      });
+      subscriber.sync().subscribe(channel);
+      connection.addListener(new RedisConnectionStateListener() {
+        private volatile boolean lost;
+
+        @Override
+        public void onRedisDisconnected(RedisChannelHandler<?, ?> c) {
+          lost = true;
+        }
+
+        @Override
+        public void onRedisConnected(RedisChannelHandler<?, ?> c, SocketAddress address) {
+          if (lost) {
+            lost = false;
+            listener.reconnected();
+          }
+        }
+      });
+      return new Link(connection, connection.sync(), subscriber);
     } catch (RuntimeException e) {
-      client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+      if (subscriber != null) {
+        subscriber.close();
+      }
+      if (connection != null) {
+        connection.close();
+      }
       throw e;
     }
-    subscriber.addListener(new RedisPubSubAdapter<>() {
-      @Override
-      public void message(String ch, String message) {
-        deliver(message, listener);
-      }
-    });
-    subscriber.sync().subscribe(channel);
-    connection.addListener(new RedisConnectionStateListener() {
-      private volatile boolean lost;
+  }
 
-      @Override
-      public void onRedisDisconnected(RedisChannelHandler<?, ?> c) {
-        lost = true;
-      }
+  private Link link() {
+    Link l = link;
+    if (l == null) {
+      throw new RedisConnectionException("not connected to Redis yet");
+    }
+    return l;
+  }
 
-      @Override
-      public void onRedisConnected(RedisChannelHandler<?, ?> c, SocketAddress address) {
-        if (lost) {
-          lost = false;
-          listener.reconnected();
-        }
-      }
-    });
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 
   private void deliver(String message, Invalidations listener) {
@@ -129,7 +210,7 @@ public final class RedisTier implements AutoCloseable {
   }
 
   public byte[] get(String key) {
-    return commands.get(prefix + "v:" + key);
+    return link().commands().get(prefix + "v:" + key);
   }
 
   /**
@@ -143,7 +224,12 @@ public final class RedisTier implements AutoCloseable {
     for (String t : tags) {
       keys[i++] = prefix + "t:" + t;
     }
-    connection.async().<Long>eval(PUT, ScriptOutputType.INTEGER, keys, stored,
+    Link l = link;
+    if (l == null) {
+      failed.run();
+      return;
+    }
+    l.connection().async().<Long>eval(PUT, ScriptOutputType.INTEGER, keys, stored,
             Long.toString(ttlMillis).getBytes(StandardCharsets.US_ASCII))
         .whenComplete((ok, error) -> {
           if (error != null) {
@@ -153,12 +239,12 @@ public final class RedisTier implements AutoCloseable {
   }
 
   public void invalidateKeys(Collection<String> keys, boolean announce) {
-    commands.eval(DROP_KEYS, ScriptOutputType.INTEGER, keys.stream().map(k -> prefix + "v:" + k).toArray(String[]::new),
+    link().commands().eval(DROP_KEYS, ScriptOutputType.INTEGER, keys.stream().map(k -> prefix + "v:" + k).toArray(String[]::new),
         announcement(announce, "k", keys));
   }
 
   public void invalidateTags(Collection<String> tags, boolean announce) {
-    commands.eval(DROP_TAGS, ScriptOutputType.INTEGER, tags.stream().map(t -> prefix + "t:" + t).toArray(String[]::new),
+    link().commands().eval(DROP_TAGS, ScriptOutputType.INTEGER, tags.stream().map(t -> prefix + "t:" + t).toArray(String[]::new),
         announcement(announce, "t", tags));
   }
 
@@ -171,14 +257,19 @@ public final class RedisTier implements AutoCloseable {
   }
 
   public boolean isConnected() {
-    return connection.isOpen();
+    Link l = link;
+    return l != null && l.connection().isOpen();
   }
-
 
   @Override
   public void close() {
-    subscriber.close();
-    connection.close();
+    closed = true;
+    connector.shutdownNow();
+    Link l = link;
+    if (l != null) {
+      l.subscriber().close();
+      l.connection().close();
+    }
     client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
   }
 }
