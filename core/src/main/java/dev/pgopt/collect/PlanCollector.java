@@ -93,10 +93,10 @@ public final class PlanCollector {
 
   /** Whether EXPLAIN accepts the statement: queries and DML; utility commands (COPY, DDL, VACUUM, SET, ...) are not plans. */
   public static boolean plannable(String query) {
-    String s = query.stripLeading().toLowerCase(java.util.Locale.ROOT);
-    return SqlText.startsAsQuery(query) || s.startsWith("insert") || s.startsWith("update") || s.startsWith("delete")
-        || s.startsWith("merge");
+    return PLANNABLE.contains(SqlText.firstWord(query));
   }
+
+  private static final Set<String> PLANNABLE = Set.of("select", "with", "values", "table", "insert", "update", "delete", "merge");
 
   /** Just the plan tree, for callers that plan the same statement many times (what-if evaluation). */
   public static PlanNode plan(Connection c, PlanGuard guard, String sql, int serverVersionNum) throws SQLException {

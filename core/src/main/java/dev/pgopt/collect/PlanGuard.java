@@ -109,9 +109,7 @@ public final class PlanGuard {
     }
     String statement = end == tokens.size() ? sql.strip() : sql.substring(0, tokens.get(end).start()).strip();
     String first = tokens.get(0).kind() == SqlLexer.Kind.IDENTIFIER ? tokens.get(0).text() : "";
-    Set<String> allowed = analyze ? Set.of("select", "with", "values", "table")
-        : Set.of("select", "with", "values", "table", "insert", "update", "delete", "merge");
-    if (!allowed.contains(first)) {
+    if (analyze ? !SqlText.startsAsQuery(statement) : !PlanCollector.plannable(statement)) {
       return refused(analyze
           ? "--analyze runs the statement, so only SELECT, WITH, VALUES and TABLE are accepted, not '" + shown(first, tokens) + "'"
           : "only SELECT, WITH, VALUES, TABLE, INSERT, UPDATE, DELETE and MERGE can be planned, not '" + shown(first, tokens) + "'");

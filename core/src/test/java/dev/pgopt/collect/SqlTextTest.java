@@ -11,6 +11,8 @@ class SqlTextTest {
     assertThat(SqlText.maxParameter("SELECT '$9', \"col$8\", $$ $7 $$, $tag$ $6 $tag$ FROM t -- $5\n /* $4 */ WHERE x = $2")).isEqualTo(2);
     assertThat(SqlText.maxParameter("SELECT price$1 FROM t")).isZero();
     assertThat(SqlText.maxParameter("SELECT 1")).isZero();
+    // as PostgreSQL reads it: E-string escapes, nested comments
+    assertThat(SqlText.maxParameter("SELECT E'\\' $7', $1 /* /* $8 */ $9 */ + $2")).isEqualTo(2);
   }
 
   @Test
@@ -27,5 +29,6 @@ class SqlTextTest {
     assertThat(SqlText.startsAsQuery("VALUES (1)")).isTrue();
     assertThat(SqlText.startsAsQuery("DELETE FROM t")).isFalse();
     assertThat(SqlText.startsAsQuery("/* SELECT */ UPDATE t SET a = 1")).isFalse();
+    assertThat(SqlText.startsAsQuery("/* /* */ DELETE */ SELECT 1")).isTrue();
   }
 }

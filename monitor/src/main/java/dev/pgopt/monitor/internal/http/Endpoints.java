@@ -329,6 +329,18 @@ final class Endpoints {
     return Map.of("accepted", true);
   }
 
+  /** A boolean field; anything but true or false (a string "yes", say) is refused rather than read as false. */
+  private static boolean flag(JsonNode body, String name, boolean absent) {
+    JsonNode n = body.path(name);
+    if (n.isMissingNode()) {
+      return absent;
+    }
+    if (!n.isBoolean()) {
+      throw new ApiError(400, name + " must be true or false (a JSON boolean), not " + n);
+    }
+    return n.asBoolean();
+  }
+
   Object explain(Context ctx, JsonNode body) throws DatabaseFailure {
     TargetRuntime rt = target(ctx);
     JsonNode sqlNode = body.path("sql");
@@ -383,11 +395,7 @@ final class Endpoints {
     if (id.isBlank()) {
       throw new ApiError(400, "finding_id is required (from GET /api/targets/" + rt.name() + "/findings)");
     }
-    JsonNode executeNode = body.path("execute");
-    if (!executeNode.isMissingNode() && !executeNode.isBoolean()) {
-      throw new ApiError(400, "execute must be true or false (a JSON boolean), not " + executeNode);
-    }
-    boolean execute = executeNode.asBoolean(false);
+    boolean execute = flag(body, "execute", false);
     Advisor.Advice advice = rt.findings();
     if (advice == null) {
       throw new ApiError(409, "no findings computed for " + rt.name() + " yet");
@@ -440,11 +448,7 @@ final class Endpoints {
     if (task == MaintenanceTask.REFRESH_VIEWS && core.config().maintenance().views().isEmpty()) {
       throw new ApiError(409, "no views configured: list them in maintenance.views");
     }
-    JsonNode dryRunNode = body.path("dry_run");
-    if (!dryRunNode.isMissingNode() && !dryRunNode.isBoolean()) {
-      throw new ApiError(400, "dry_run must be true or false (a JSON boolean), not " + dryRunNode);
-    }
-    boolean dryRun = dryRunNode.asBoolean(task == MaintenanceTask.EMERGENCY_CLEANUP);
+    boolean dryRun = flag(body, "dry_run", task == MaintenanceTask.EMERGENCY_CLEANUP);
     ctx.attribute("pgopt.audit", task.key() + (dryRun ? " (dry run)" : ""));
     MaintenanceRunner.Run run;
     try {
