@@ -95,4 +95,29 @@ class VectorInventoryTest {
     assertThat(VectorInventory.versionWarnings("0.8.2")).hasSize(1);
     assertThat(List.of(VectorInventory.versionWarnings("0.7.4").size())).containsExactly(2);
   }
+
+  @Test
+  void aDistanceQueryThatWouldRunAUserFunctionWhilePlanningIsNotPlanned(dev.pgopt.testkit.TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      db.execute("CREATE FUNCTION vec_evil() RETURNS int IMMUTABLE LANGUAGE plpgsql AS $f$BEGIN "
+              + "PERFORM pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'vector-victim'; RETURN 5; END$f$",
+          "CREATE TABLE evil_plain (id int, w vector(3))");
+      try (Connection c = db.connect(); Statement s = c.createStatement()) {
+        s.executeQuery("SELECT id FROM evil_plain ORDER BY w <-> '[1,2,3]' LIMIT vec_evil()").close();
+      }
+      java.util.Properties p = new java.util.Properties();
+      p.setProperty("user", db.cluster().superuser());
+      p.setProperty("password", db.cluster().password());
+      p.setProperty("ApplicationName", "vector-victim");
+      try (Connection victim = java.sql.DriverManager.getConnection(db.jdbcUrl(), p); Connection c = db.connect()) {
+        c.setAutoCommit(false);
+        VectorInventory inv = VectorInventory.read(c, dev.pgopt.collect.PlanGuard.strict(), 150000);
+        c.rollback();
+        assertThat(statementLike(inv, "vec_evil()").planError()).startsWith("refused").contains("public.vec_evil()");
+        try (Statement alive = victim.createStatement()) {
+          assertThat(alive.executeQuery("SELECT 1").next()).as("the victim session was terminated").isTrue();
+        }
+      }
+    }
+  }
 }
