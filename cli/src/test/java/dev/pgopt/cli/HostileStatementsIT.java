@@ -10,11 +10,9 @@ import dev.pgopt.testkit.TestDatabase;
 import java.io.File;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
-import java.util.Properties;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,11 +46,7 @@ class HostileStatementsIT {
 
   @BeforeEach
   void connectVictim(TestDatabase db) throws SQLException {
-    Properties p = new Properties();
-    p.setProperty("user", db.cluster().superuser());
-    p.setProperty("password", db.cluster().password());
-    p.setProperty("ApplicationName", "victim");
-    victim = DriverManager.getConnection(db.jdbcUrl(), p);
+    victim = db.connect("victim");
   }
 
   @AfterEach

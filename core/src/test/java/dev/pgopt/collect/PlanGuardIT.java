@@ -8,7 +8,6 @@ import dev.pgopt.testkit.Probe;
 import dev.pgopt.testkit.TestDatabase;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.Properties;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -51,11 +50,7 @@ class PlanGuardIT {
 
   @BeforeEach
   void connectVictim(TestDatabase db) throws SQLException {
-    Properties p = new Properties();
-    p.setProperty("user", db.cluster().superuser());
-    p.setProperty("password", db.cluster().password());
-    p.setProperty("ApplicationName", "victim");
-    victim = java.sql.DriverManager.getConnection(db.jdbcUrl(), p);
+    victim = db.connect("victim");
   }
 
   @AfterEach

@@ -102,10 +102,15 @@ public final class TestCluster implements AutoCloseable {
   }
 
   public Connection connect(String database) throws SQLException {
+    return connect(database, "pgopt-testkit");
+  }
+
+  /** A superuser connection that shows {@code applicationName} in pg_stat_activity (a session a test watches). */
+  public Connection connect(String database, String applicationName) throws SQLException {
     Properties p = new Properties();
     p.setProperty("user", SUPERUSER);
     p.setProperty("password", password);
-    p.setProperty("ApplicationName", "pgopt-testkit");
+    p.setProperty("ApplicationName", applicationName);
     return DriverManager.getConnection(jdbcUrl(database), p);
   }
 

@@ -17,6 +17,11 @@ public record TestDatabase(TestCluster cluster, String name) implements AutoClos
     return cluster.connect(name);
   }
 
+  /** A connection under {@code applicationName}, e.g. a victim session a hostile-input test watches. */
+  public Connection connect(String applicationName) throws SQLException {
+    return cluster.connect(name, applicationName);
+  }
+
   public void execute(String... statements) {
     cluster.execute(name, statements);
   }

@@ -105,11 +105,7 @@ class VectorInventoryTest {
       try (Connection c = db.connect(); Statement s = c.createStatement()) {
         s.executeQuery("SELECT id FROM evil_plain ORDER BY w <-> '[1,2,3]' LIMIT vec_evil()").close();
       }
-      java.util.Properties p = new java.util.Properties();
-      p.setProperty("user", db.cluster().superuser());
-      p.setProperty("password", db.cluster().password());
-      p.setProperty("ApplicationName", "vector-victim");
-      try (Connection victim = java.sql.DriverManager.getConnection(db.jdbcUrl(), p); Connection c = db.connect()) {
+      try (Connection victim = db.connect("vector-victim"); Connection c = db.connect()) {
         c.setAutoCommit(false);
         VectorInventory inv = VectorInventory.read(c, dev.pgopt.collect.PlanGuard.strict(), 150000);
         c.rollback();

@@ -170,33 +170,25 @@ public final class SqlLexer {
     return sb == null ? s : sb.toString();
   }
 
-  /** The index after the literal that opens at {@code start} (a quote), or -1 when it is not closed. */
+  /** The index after the literal that opens at {@code start} (a single quote), or -1 when it is not closed. */
   private static int skipString(String sql, int start, boolean backslashEscapes) {
+    return skipQuoted(sql, start, '\'', backslashEscapes);
+  }
+
+  private static int skipQuotedIdentifier(String sql, int start) {
+    return skipQuoted(sql, start, '"', false);
+  }
+
+  /** Past the closing {@code quote} (doubled quotes inside are escapes), or -1 when it is not closed. */
+  private static int skipQuoted(String sql, int start, char quote, boolean backslashEscapes) {
     int i = start + 1;
     int n = sql.length();
     while (i < n) {
       char c = sql.charAt(i);
       if (backslashEscapes && c == '\\') {
         i += 2;
-      } else if (c == '\'') {
-        if (i + 1 < n && sql.charAt(i + 1) == '\'') {
-          i += 2;
-        } else {
-          return i + 1;
-        }
-      } else {
-        i++;
-      }
-    }
-    return -1;
-  }
-
-  private static int skipQuotedIdentifier(String sql, int start) {
-    int i = start + 1;
-    int n = sql.length();
-    while (i < n) {
-      if (sql.charAt(i) == '"') {
-        if (i + 1 < n && sql.charAt(i + 1) == '"') {
+      } else if (c == quote) {
+        if (i + 1 < n && sql.charAt(i + 1) == quote) {
           i += 2;
         } else {
           return i + 1;
