@@ -161,6 +161,6 @@ public final class ReadHeavyLoad {
           return rs.getLong(1);
         }
       }
-    });
+    }).value();
   }
 }

@@ -120,21 +120,38 @@ public final class PgoptDataSource implements DataSource, AutoCloseable {
    * error. {@code label} names it in metrics and the slow log.
    */
   public <T> T read(String label, SqlFunction<T> work) throws SQLException {
-    return readRetrier.call(() -> attempt(label, Intent.READ, work));
+    return readRetrier.call(() -> attempt(label, Intent.READ, null, work, null));
+  }
+
+  /**
+   * A read that must see the write {@code token} marks (from {@link Committed#token()}, or received from another
+   * service): it goes to a replica that has replayed it, waiting up to {@code readYourWritesWait}, else the primary.
+   */
+  public <T> T read(ConsistencyToken token, String label, SqlFunction<T> work) throws SQLException {
+    Objects.requireNonNull(token, "token");
+    return readRetrier.call(() -> attempt(label, Intent.READ, token, work, null));
   }
 
   /**
    * Runs {@code work} as one transaction on the primary and commits it. The whole callback is retried on a transient
    * error (connection loss before commit, serialization failure, deadlock), so it must have no effects outside the
    * database. A connection lost during COMMIT is never retried: it raises {@link CommitOutcomeUnknownException}.
+   *
+   * @return the callback's result and the commit's WAL position, for reads elsewhere that must see this write (one
+   *     more round trip on the same connection after COMMIT)
    */
-  public <T> T tx(String label, SqlFunction<T> work) throws SQLException {
-    return txRetrier.call(() -> attempt(label, Intent.WRITE, work));
+  public <T> Committed<T> tx(String label, SqlFunction<T> work) throws SQLException {
+    return txRetrier.call(() -> {
+      ConsistencyToken[] position = new ConsistencyToken[1];
+      T value = attempt(label, Intent.WRITE, null, work, position);
+      return new Committed<>(value, position[0]);
+    });
   }
 
-  private <T> T attempt(String label, Intent intent, SqlFunction<T> work) throws SQLException {
+  private <T> T attempt(String label, Intent intent, ConsistencyToken token, SqlFunction<T> work,
+      ConsistencyToken[] committedAt) throws SQLException {
     String previousLabel = observer == null ? null : CurrentLabel.set(label);
-    RoutedConnection c = new RoutedConnection(router, observer, intent, currentSession(), null);
+    RoutedConnection c = new RoutedConnection(router, observer, intent, currentSession(), token);
     try {
       T result;
       if (intent == Intent.WRITE) {
@@ -147,6 +164,7 @@ public final class PgoptDataSource implements DataSource, AutoCloseable {
         }
         result = work.apply(c);
         commit(c);
+        committedAt[0] = c.commitPosition();
       } else {
         result = work.apply(c);
       }

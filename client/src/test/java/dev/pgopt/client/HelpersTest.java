@@ -26,14 +26,14 @@ class HelpersTest {
     List<Item> items = IntStream.range(0, 10_000).mapToObj(i -> new Item(i, i % 3 == 0 ? "tab\there\nline \\ back" : null, i % 97)).toList();
     try (PgoptDataSource ds = PgoptDataSource.builder().primary(db.url()).build()) {
       long copied = ds.tx("copy", c -> CopyIn.rows(c, "items", List.of("id", "text", "score"), items.subList(0, 5000),
-          (it, row) -> row.add(it.id()).add(it.text()).add(it.score())));
+          (it, row) -> row.add(it.id()).add(it.text()).add(it.score()))).value();
       assertThat(copied).isEqualTo(5000);
       long batched = ds.tx("batch", c -> BatchInsert.rows(c, "INSERT INTO items VALUES (?, ?, ?)", items.subList(5000, 10_000), 500,
           (ps, it) -> {
             ps.setInt(1, it.id());
             ps.setString(2, it.text());
             ps.setInt(3, it.score());
-          }));
+          })).value();
       assertThat(batched).isEqualTo(5000);
       List<String> texts = ds.read("check", c -> {
         List<String> out = new ArrayList<>();

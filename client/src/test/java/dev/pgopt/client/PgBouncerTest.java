@@ -38,7 +38,7 @@ class PgBouncerTest {
           rs.next();
           return rs.getString(1);
         }
-      });
+      }).value();
       assertThat(timeout).isEqualTo("1500ms");
       assertThat(ds.<Long>read("count", c -> {
         try (ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM t")) {

@@ -93,7 +93,7 @@ class RoutingTest {
         assertThat(inRecovery(c)).isFalse();
       }
       assertThat(ds.<Boolean>read("items.count", RoutingTest::inRecovery)).isTrue();
-      assertThat(ds.<Boolean>tx("items.insert", RoutingTest::inRecovery)).isFalse();
+      assertThat(ds.<Boolean>tx("items.insert", RoutingTest::inRecovery).value()).isFalse();
     }
   }
 
@@ -162,7 +162,7 @@ class RoutingTest {
         + ",127.0.0.1:" + primary.port() + "/" + db.name();
     try (PgoptDataSource ds = PgoptDataSource.builder().cluster(url).build()) {
       assertThat(ds.nodes()).extracting(NodeStatus::name).containsExactly("primary", "127.0.0.1-" + replicaA.port());
-      assertThat(ds.tx("w", RoutingTest::port)).isEqualTo(primary.port());
+      assertThat(ds.tx("w", RoutingTest::port).value()).isEqualTo(primary.port());
       assertThat(ds.read("r", RoutingTest::port)).isEqualTo(replicaA.port());
     }
   }

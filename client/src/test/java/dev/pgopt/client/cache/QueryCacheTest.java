@@ -38,7 +38,7 @@ class QueryCacheTest {
   private static void awaitInRedis(LocalRedis redis, String namespace, String key) throws InterruptedException {
     io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(redis.uri());
     try (var c = client.connect()) {
-      Probe.waitUntil(() -> c.sync().exists("pgopt:" + namespace + ":v:" + key) == 1);
+      Probe.waitUntil(() -> c.sync().exists("pgopt:" + namespace + ":e:" + key) == 1);
     } finally {
       client.shutdown();
     }
@@ -263,6 +263,67 @@ class QueryCacheTest {
         redis.close();
       }
     }
+  }
+
+  @Test
+  void noValueLoadedBeforeAnInvalidationIsServedAfterItInProcess() throws Exception {
+    try (QueryCache cache = QueryCache.builder().build()) {
+      assertThat(racingRounds(cache, cache, 20_000)).isEmpty();
+    }
+  }
+
+  @Test
+  void noValueLoadedBeforeAnInvalidationIsServedAfterItAcrossTiers(LocalRedis redis) throws Exception {
+    // L1 kept tiny so reads keep going to Redis, where the old value must not come back from
+    try (QueryCache a = QueryCache.builder().redis(redis.uri()).namespace("race").l1MaximumSize(2).build();
+        QueryCache b = QueryCache.builder().redis(redis.uri()).namespace("race").l1MaximumSize(2).build()) {
+      assertThat(racingRounds(a, b, 3_000)).isEmpty();
+    }
+  }
+
+  /**
+   * A writer bumps a counter (the "database") and invalidates its tag on {@code writer}, while readers on the same
+   * instance load it through the cache. A read that starts after {@code invalidateTags} returned must see at least the
+   * bumped value. Returns what was seen instead.
+   */
+  private static List<String> racingRounds(QueryCache writer, QueryCache other, int rounds) throws Exception {
+    AtomicLong database = new AtomicLong();
+    AtomicLong invalidated = new AtomicLong();
+    java.util.concurrent.ConcurrentLinkedQueue<String> stale = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+    CacheStrategy counter = CacheStrategy.of("counter", Duration.ofMinutes(5), "counter");
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    List<Future<?>> readers = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      QueryCache cache = t % 2 == 0 ? writer : other;
+      boolean sameInstance = cache == writer;
+      readers.add(pool.submit(() -> {
+        while (running.get()) {
+          long required = sameInstance ? invalidated.get() : 0;
+          long got = cache.get("counter", counter, Long.class, database::get);
+          if (got < required && stale.size() < 100) {
+            stale.add("got " + got + " after invalidation of " + required);
+          }
+        }
+        return null;
+      }));
+    }
+    for (int r = 0; r < rounds; r++) {
+      long v = database.incrementAndGet();
+      writer.invalidateTags("counter");
+      invalidated.set(v);
+    }
+    running.set(false);
+    for (Future<?> f : readers) {
+      f.get();
+    }
+    pool.shutdown();
+    // the other instance hears it by pub/sub: once that has had time, it must agree too
+    if (other != writer) {
+      long last = database.get();
+      Probe.waitUntil(() -> other.get("counter", counter, Long.class, database::get) == last);
+    }
+    return List.copyOf(stale);
   }
 
   @Test

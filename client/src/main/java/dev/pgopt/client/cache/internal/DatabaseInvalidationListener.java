@@ -1,6 +1,7 @@
 package dev.pgopt.client.cache.internal;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -18,7 +19,8 @@ public final class DatabaseInvalidationListener implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("dev.pgopt.client.cache");
 
   public interface Target {
-    void tags(Collection<String> tags);
+    /** @param lsn the primary's WAL position after the writes behind these notifications, 0 when it could not be read */
+    void tags(Collection<String> tags, long lsn);
 
     void reconnected();
   }
@@ -57,7 +59,7 @@ public final class DatabaseInvalidationListener implements AutoCloseable {
             for (PGNotification n : batch) {
               tags.add(n.getParameter());
             }
-            target.tags(tags);
+            target.tags(tags, positionAfter(c));
           }
         }
       } catch (SQLException | RuntimeException e) {
@@ -67,6 +69,20 @@ public final class DatabaseInvalidationListener implements AutoCloseable {
           pause();
         }
       }
+    }
+  }
+
+  /**
+   * A notification is delivered after its transaction committed, so the insert position read now is at or past the
+   * commit: a replica that has replayed it has the write.
+   */
+  private static long positionAfter(Connection c) {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint")) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      return 0; // the listener reconnects; the invalidation still happens, as one of unknown position
     }
   }
 

@@ -3,18 +3,23 @@ package dev.pgopt.client.cache.internal;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
-/** The in-process tier: Caffeine, size-bounded, each entry with its own time to live, and a tag → keys index. */
+/**
+ * The in-process tier: Caffeine, size-bounded, each entry with its own time to live. Entries carry their tags and the
+ * {@link TagVersions} stamp of their load; whether one is still current is decided on read, not by an index.
+ */
 public final class L1Tier {
-  /** A cached value as the application gave it (not copied: treat cached objects as immutable). */
-  public record Entry(Object value, long ttlNanos, Set<String> tags) {}
+  /**
+   * A cached value as the application gave it (not copied: treat cached objects as immutable).
+   *
+   * @param tags internal tag names, the key's own among them
+   * @param loadedAt the {@link TagVersions} stamp when its load began
+   */
+  public record Entry(Object value, long ttlNanos, String[] tags, long loadedAt) {}
 
   private final Cache<String, Entry> cache;
-  private final ConcurrentHashMap<String, Set<String>> keysByTag = new ConcurrentHashMap<>();
   private final LongAdder evictions = new LongAdder();
 
   public L1Tier(long maximumSize, LongSupplier nanoTime) {
@@ -38,9 +43,6 @@ public final class L1Tier {
           }
         })
         .removalListener((String key, Entry e, com.github.benmanes.caffeine.cache.RemovalCause cause) -> {
-          if (key != null && e != null) {
-            unindex(key, e.tags());
-          }
           if (cause.wasEvicted()) {
             evictions.increment();
           }
@@ -53,38 +55,15 @@ public final class L1Tier {
     return cache.getIfPresent(key);
   }
 
-  public void put(String key, Object value, long ttlNanos, Set<String> tags) {
-    if (ttlNanos <= 0) {
-      return;
-    }
-    for (String tag : tags) {
-      keysByTag.compute(tag, (t, keys) -> {
-        Set<String> s = keys == null ? ConcurrentHashMap.newKeySet() : keys;
-        s.add(key);
-        return s;
-      });
-    }
-    cache.put(key, new Entry(value, ttlNanos, tags));
-  }
-
-  private void unindex(String key, Set<String> tags) {
-    for (String tag : tags) {
-      keysByTag.computeIfPresent(tag, (t, keys) -> {
-        keys.remove(key);
-        return keys.isEmpty() ? null : keys;
-      });
+  public void put(String key, Entry entry) {
+    if (entry.ttlNanos() > 0) {
+      cache.put(key, entry);
     }
   }
 
-  public void invalidate(String key) {
-    cache.invalidate(key);
-  }
-
-  public void invalidateTag(String tag) {
-    Set<String> keys = keysByTag.remove(tag);
-    if (keys != null) {
-      cache.invalidateAll(keys);
-    }
+  /** Drops {@code entry} if it is still the one cached under {@code key} (a newer one stays). */
+  public void remove(String key, Entry entry) {
+    cache.asMap().remove(key, entry);
   }
 
   public void clear() {

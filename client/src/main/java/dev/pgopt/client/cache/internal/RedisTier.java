@@ -21,46 +21,102 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The shared tier: Redis through Lettuce. Values live under {@code pgopt:<ns>:v:<key>}, and each tag is a set of the
- * keys it covers ({@code pgopt:<ns>:t:<tag>}), written together by one script. Invalidations are published so other
- * instances drop their L1 copies. Commands fail at once while disconnected and time out quickly, so an outage costs a
- * cache miss, never a failed request; Lettuce reconnects (and resubscribes) by itself.
+ * The shared tier: Redis through Lettuce, with versioned tags. A namespace clock ({@code pgopt:<ns>:clock}) hands out
+ * stamps; each tag (and each key, as its own entry's tag) is a hash {@code pgopt:<ns>:g:<tag>} holding the stamp of its
+ * last invalidation ({@code s}), the newest WAL position a write behind it reached ({@code l}) and when a write of
+ * unknown position invalidated it ({@code u}). An entry ({@code pgopt:<ns>:e:<key>}) records the stamps of its tags
+ * as they were when its load began. A read returns it only while every stamp still matches; a write lands only if they
+ * still match (a late write from a load that began before an invalidation is refused, atomically, in the script); an
+ * invalidation replaces the stamps. There is no index of keys per tag, so nothing can fall out of one. See
+ * docs/client.md for why this is race-free. Commands fail at once while disconnected and time out quickly, so an
+ * outage costs a cache miss, never a failed request; Lettuce reconnects (and resubscribes) by itself.
  */
 public final class RedisTier implements AutoCloseable {
+  // Stamps start from the server's clock in microseconds, so a Redis restarted empty never hands out an old stamp.
+  private static final String CLOCK_INIT = """
+      if redis.call('EXISTS', KEYS[CLOCK]) == 0 then
+        local t = redis.call('TIME')
+        redis.call('SET', KEYS[CLOCK], string.format('%d', tonumber(t[1]) * 1000000 + tonumber(t[2])))
+      end
+      local now = redis.call('TIME')
+      local nowms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+      """;
+  // KEYS: entry, clock, tag hashes in canonical order. ARGV: canonical tag list, lease ms, unknown-position window ms.
+  // A hit returns {value}; a miss returns {'', stamps, lsn, primary} after giving every tag a stamp to record.
+  private static final String READ = """
+      local e = redis.call('HMGET', KEYS[1], 'd', 's', 't')
+      if e[1] and e[3] == ARGV[1] then
+        local i = 2
+        local ok = true
+        for stamp in string.gmatch(e[2], '[^,]+') do
+          i = i + 1
+          if i > #KEYS or redis.call('HGET', KEYS[i], 's') ~= stamp then ok = false break end
+        end
+        if ok and i == #KEYS then return {e[1]} end
+        redis.call('DEL', KEYS[1])
+      end
+      """ + CLOCK_INIT.replace("KEYS[CLOCK]", "KEYS[2]") + """
+      local stamps = {}
+      local lsn = 0
+      local primary = 0
+      for i = 3, #KEYS do
+        local v = redis.call('HMGET', KEYS[i], 's', 'l', 'u')
+        local s = v[1]
+        if not s then
+          s = string.format('%d', redis.call('INCR', KEYS[2]))
+          redis.call('HSET', KEYS[i], 's', s)
+          redis.call('PEXPIRE', KEYS[i], ARGV[2])
+        else
+          if v[2] and tonumber(v[2]) > lsn then lsn = tonumber(v[2]) end
+          if v[3] and nowms - tonumber(v[3]) < tonumber(ARGV[3]) then primary = 1 end
+        end
+        stamps[#stamps + 1] = s
+      end
+      return {'', table.concat(stamps, ','), string.format('%d', lsn), tostring(primary)}""";
+  // KEYS: entry, tag hashes in canonical order. ARGV: value, stamps recorded at the load's start, canonical tags, ttl ms.
   private static final String PUT = """
-      redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-      for i = 2, #KEYS do
-        redis.call('SADD', KEYS[i], KEYS[1])
-        if redis.call('PTTL', KEYS[i]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
+      local i = 1
+      for stamp in string.gmatch(ARGV[2], '[^,]+') do
+        i = i + 1
+        if redis.call('HGET', KEYS[i], 's') ~= stamp then return 0 end
+      end
+      redis.call('DEL', KEYS[1])
+      redis.call('HSET', KEYS[1], 'd', ARGV[1], 's', ARGV[2], 't', ARGV[3])
+      redis.call('PEXPIRE', KEYS[1], ARGV[4])
+      local ttl = tonumber(ARGV[4])
+      for j = 2, #KEYS do
+        if redis.call('PTTL', KEYS[j]) < ttl then redis.call('PEXPIRE', KEYS[j], ARGV[4]) end
       end
       return 1""";
-  // KEYS: tag sets; ARGV[1]: channel ('' for none), ARGV[2]: message. One round trip for drop and announce.
-  private static final String DROP_TAGS = """
-      local n = 0
-      for i = 1, #KEYS do
-        local members = redis.call('SMEMBERS', KEYS[i])
-        for _, k in ipairs(members) do n = n + redis.call('DEL', k) end
-        redis.call('DEL', KEYS[i])
+  // KEYS: clock, tag hashes. ARGV: channel ('' for none), message, lsn, '1' if the position is unknown, memory ms.
+  private static final String INVALIDATE = CLOCK_INIT.replace("KEYS[CLOCK]", "KEYS[1]") + """
+      local lsn = tonumber(ARGV[3])
+      local memory = tonumber(ARGV[5])
+      for i = 2, #KEYS do
+        redis.call('HSET', KEYS[i], 's', string.format('%d', redis.call('INCR', KEYS[1])))
+        if lsn > tonumber(redis.call('HGET', KEYS[i], 'l') or '0') then redis.call('HSET', KEYS[i], 'l', ARGV[3]) end
+        if ARGV[4] == '1' then redis.call('HSET', KEYS[i], 'u', string.format('%d', nowms)) end
+        if redis.call('PTTL', KEYS[i]) < memory then redis.call('PEXPIRE', KEYS[i], ARGV[5]) end
       end
       if ARGV[1] ~= '' then redis.call('PUBLISH', ARGV[1], ARGV[2]) end
-      return n""";
-  private static final String DROP_KEYS = """
-      local n = redis.call('DEL', unpack(KEYS))
-      if ARGV[1] ~= '' then redis.call('PUBLISH', ARGV[1], ARGV[2]) end
-      return n""";
+      return 1""";
 
-  /** What other instances told us to drop. */
+  /** A value found, or what a load must record and wait for. */
+  public record Lookup(byte[] value, String stamps, long lsn, boolean primaryOnly) {
+    public boolean hit() {
+      return value != null;
+    }
+  }
+
+  /** What other instances invalidated (internal tag names), and breaks after which messages may have been missed. */
   public interface Invalidations {
-    void keys(Collection<String> keys);
-
-    void tags(Collection<String> tags);
+    void invalidated(Collection<String> tags, long lsn, boolean positionKnown);
 
     /** The connection came back after a break: messages may have been missed. */
     void reconnected();
@@ -196,41 +252,60 @@ public final class RedisTier implements AutoCloseable {
   }
 
   private void deliver(String message, Invalidations listener) {
-    // origin \n kind \n item \n item ...
+    // origin \n lsn \n position known (1/0) \n tag \n tag ...
     List<String> parts = message.lines().toList();
-    if (parts.size() < 2 || parts.get(0).equals(origin)) {
+    if (parts.size() < 4 || parts.get(0).equals(origin)) {
       return;
     }
-    List<String> items = parts.subList(2, parts.size());
-    if (parts.get(1).equals("k")) {
-      listener.keys(items);
-    } else if (parts.get(1).equals("t")) {
-      listener.tags(items);
+    long lsn;
+    try {
+      lsn = Long.parseLong(parts.get(1));
+    } catch (NumberFormatException e) {
+      return;
     }
-  }
-
-  public byte[] get(String key) {
-    return link().commands().get(prefix + "v:" + key);
+    listener.invalidated(parts.subList(3, parts.size()), lsn, parts.get(2).equals("1"));
   }
 
   /**
-   * Writes without waiting: the caller already has its value. Commands on one connection run in order, so a later
-   * invalidation from this instance still lands after this write. {@code failed} counts a write Redis refused.
+   * The entry for {@code key} if every stamp it recorded still matches; else the stamps a load beginning now records
+   * and what it must see.
+   *
+   * @param tags internal tag names in canonical order, the key's own among them
    */
-  public void put(String key, byte[] stored, long ttlMillis, Set<String> tags, Runnable failed) {
-    String[] keys = new String[1 + tags.size()];
-    keys[0] = prefix + "v:" + key;
-    int i = 1;
-    for (String t : tags) {
-      keys[i++] = prefix + "t:" + t;
+  public Lookup read(String key, String[] tags, String canonical, long leaseMillis, long unknownWindowMillis) {
+    String[] keys = new String[2 + tags.length];
+    keys[0] = prefix + "e:" + key;
+    keys[1] = prefix + "clock";
+    for (int i = 0; i < tags.length; i++) {
+      keys[2 + i] = prefix + "g:" + tags[i];
     }
+    List<Object> r = link().commands().eval(READ, ScriptOutputType.MULTI, keys, bytes(canonical),
+        bytes(Long.toString(leaseMillis)), bytes(Long.toString(unknownWindowMillis)));
+    byte[] first = (byte[]) r.get(0);
+    if (first.length > 0) {
+      return new Lookup(first, null, 0, false);
+    }
+    return new Lookup(null, text(r.get(1)), Long.parseLong(text(r.get(2))), text(r.get(3)).equals("1"));
+  }
+
+  /**
+   * Writes without waiting: the caller already has its value. Redis keeps it only if no tag was invalidated since
+   * {@code stamps} were handed out. {@code failed} counts a write Redis could not take.
+   */
+  public void put(String key, String[] tags, String canonical, String stamps, byte[] stored, long ttlMillis,
+      Runnable failed) {
     Link l = link;
     if (l == null) {
       failed.run();
       return;
     }
-    l.connection().async().<Long>eval(PUT, ScriptOutputType.INTEGER, keys, stored,
-            Long.toString(ttlMillis).getBytes(StandardCharsets.US_ASCII))
+    String[] keys = new String[1 + tags.length];
+    keys[0] = prefix + "e:" + key;
+    for (int i = 0; i < tags.length; i++) {
+      keys[1 + i] = prefix + "g:" + tags[i];
+    }
+    l.connection().async().<Long>eval(PUT, ScriptOutputType.INTEGER, keys, stored, bytes(stamps), bytes(canonical),
+            bytes(Long.toString(ttlMillis)))
         .whenComplete((ok, error) -> {
           if (error != null) {
             failed.run();
@@ -238,22 +313,33 @@ public final class RedisTier implements AutoCloseable {
         });
   }
 
-  public void invalidateKeys(Collection<String> keys, boolean announce) {
-    link().commands().eval(DROP_KEYS, ScriptOutputType.INTEGER, keys.stream().map(k -> prefix + "v:" + k).toArray(String[]::new),
-        announcement(announce, "k", keys));
-  }
-
-  public void invalidateTags(Collection<String> tags, boolean announce) {
-    link().commands().eval(DROP_TAGS, ScriptOutputType.INTEGER, tags.stream().map(t -> prefix + "t:" + t).toArray(String[]::new),
-        announcement(announce, "t", tags));
-  }
-
-  private byte[][] announcement(boolean announce, String kind, Collection<String> items) {
-    if (!announce) {
-      return new byte[][] {new byte[0], new byte[0]};
+  /**
+   * Gives each tag a new stamp (every entry that recorded the old one is stale from now on, everywhere), notes the
+   * writer's position, and announces it unless every instance hears it anyway.
+   *
+   * @param memoryMillis how long a tag's position and stamp are kept at least
+   */
+  public void invalidate(Collection<String> tags, long lsn, boolean positionKnown, boolean announce, long memoryMillis) {
+    String[] keys = new String[1 + tags.size()];
+    keys[0] = prefix + "clock";
+    int i = 1;
+    for (String t : tags) {
+      keys[i++] = prefix + "g:" + t;
     }
-    return new byte[][] {channel.getBytes(StandardCharsets.UTF_8),
-        (origin + "\n" + kind + "\n" + String.join("\n", items)).getBytes(StandardCharsets.UTF_8)};
+    byte[] channelArg = announce ? bytes(channel) : new byte[0];
+    byte[] message = announce
+        ? bytes(origin + "\n" + lsn + "\n" + (positionKnown ? "1" : "0") + "\n" + String.join("\n", tags))
+        : new byte[0];
+    link().commands().eval(INVALIDATE, ScriptOutputType.INTEGER, keys, channelArg, message, bytes(Long.toString(lsn)),
+        bytes(positionKnown ? "0" : "1"), bytes(Long.toString(memoryMillis)));
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String text(Object o) {
+    return o instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(o);
   }
 
   public boolean isConnected() {

@@ -2,6 +2,7 @@ package dev.pgopt.client.route.internal;
 
 import dev.pgopt.client.ConsistencySession;
 import dev.pgopt.client.ConsistencyToken;
+import dev.pgopt.client.internal.LoadConsistency;
 import java.sql.Array;
 import java.sql.Blob;
 import java.sql.CallableStatement;
@@ -34,6 +35,7 @@ public final class RoutedConnection implements Connection {
   private final Router router;
   private final StatementWrapper wrapper;
   private final ConsistencySession session;
+  private ConsistencyToken committedAt;
   private final ConsistencyToken readToken;
   private Intent intent;
   private Lease lease;
@@ -77,6 +79,10 @@ public final class RoutedConnection implements Connection {
     if (session != null) {
       token = session.token() == null ? token : session.token().max(token);
     }
+    ConsistencyToken load = LoadConsistency.current();
+    if (load != null) {
+      token = load.max(token);
+    }
     Lease l = intent == Intent.READ ? router.read(token) : router.write();
     c = l.connection();
     try {
@@ -105,12 +111,31 @@ public final class RoutedConnection implements Connection {
 
   /** After a commit succeeded: never fails it, since the write is in; without a position the session reads the primary. */
   private void recordCommitPosition() {
+    committedAt = readCommitPosition();
+    session.advance(committedAt);
+  }
+
+  private ConsistencyToken readCommitPosition() {
     try (Statement s = physical.createStatement(); ResultSet rs = s.executeQuery(INSERT_LSN)) {
       rs.next();
-      session.advance(ConsistencyToken.ofLsn(rs.getLong(1)));
+      return ConsistencyToken.ofLsn(rs.getLong(1));
     } catch (SQLException e) {
-      session.advance(ConsistencyToken.primaryOnly());
+      return ConsistencyToken.primaryOnly();
     }
+  }
+
+  /**
+   * The primary's WAL position after this connection's last commit, read now if no session recorded it: a replica
+   * that has replayed it has the write. Position 0 when nothing was sent; {@code primary} when it could not be read.
+   */
+  public ConsistencyToken commitPosition() {
+    if (physical == null) {
+      return ConsistencyToken.ofLsn(0);
+    }
+    if (committedAt == null) {
+      committedAt = readCommitPosition();
+    }
+    return committedAt;
   }
 
   @Override
