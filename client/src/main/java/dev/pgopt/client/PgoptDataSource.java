@@ -10,6 +10,7 @@ import dev.pgopt.client.observe.internal.StatementObserver;
 import dev.pgopt.client.resilience.RetrySettings;
 import dev.pgopt.client.resilience.internal.Retrier;
 import dev.pgopt.client.resilience.internal.TransientErrors;
+import dev.pgopt.client.route.NodeListener;
 import dev.pgopt.client.route.NodeStatus;
 import dev.pgopt.client.route.ReadFallback;
 import dev.pgopt.client.route.Role;
@@ -33,6 +34,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -427,6 +429,8 @@ public final class PgoptDataSource implements DataSource, AutoCloseable {
     private MeterRegistry registry;
     private StatementObservation observation;
     private LongSupplier nanoTime = System::nanoTime;
+    private Clock clock = Clock.systemUTC();
+    private final List<NodeListener> listeners = new ArrayList<>();
     private RandomGenerator random = new ThreadLocalRandomGenerator();
 
     private Builder() {}
@@ -586,6 +590,21 @@ public final class PgoptDataSource implements DataSource, AutoCloseable {
       return this;
     }
 
+    /** Wall-clock time for {@link NodeStatus#since()} and transition events. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock);
+      return this;
+    }
+
+    /**
+     * Hears every node transition (a replica lagging or back, the primary unreachable or back, a breaker opening).
+     * With a meter registry, transitions are also counted as {@code pgopt.client.node.transitions}.
+     */
+    public Builder onNodeTransition(NodeListener listener) {
+      listeners.add(Objects.requireNonNull(listener));
+      return this;
+    }
+
     public Builder random(RandomGenerator random) {
       this.random = Objects.requireNonNull(random);
       return this;
@@ -605,7 +624,7 @@ public final class PgoptDataSource implements DataSource, AutoCloseable {
       List<Node> nodes = new ArrayList<>();
       try {
         for (NodeSpec s : specs) {
-          nodes.add(factory.create(s, registry, nanoTime));
+          nodes.add(factory.create(s, registry, nanoTime, clock.instant()));
         }
       } catch (RuntimeException e) {
         nodes.forEach(n -> n.pool().close());
@@ -613,12 +632,35 @@ public final class PgoptDataSource implements DataSource, AutoCloseable {
       }
       Node primary = nodes.get(0);
       Router router = new Router(primary, nodes.subList(1, nodes.size()), ReplicaSelector.of(strategy, random), localZone,
-          maxLagBytes, maxLag, fallback, replayWait, nanoTime);
+          maxLagBytes, maxLag, fallback, replayWait, nanoTime, clock, listener());
+      // a breaker opening or closing changes what is routable: recompute at once, not at the next health round
+      for (Node n : nodes) {
+        n.breaker().getEventPublisher().onStateTransition(e -> router.refresh());
+      }
       HealthChecker checker = new HealthChecker(router, node -> factory.openDirect(specOf(specs, node), "pgopt-health",
           probeTimeout), nanoTime);
       checker.checkNow();
       checker.start(healthInterval);
       return new PgoptDataSource(this, router, checker, List.copyOf(nodes));
+    }
+
+    /** The application's listeners and the transition counter, as one; null when there is neither. */
+    private NodeListener listener() {
+      List<NodeListener> all = new ArrayList<>(listeners);
+      if (registry != null) {
+        MeterRegistry r = registry;
+        all.add(t -> Counter.builder("pgopt.client.node.transitions")
+            .description("Node state changes, by the state entered").tag("node", t.node()).tag("to", t.to().name())
+            .register(r).increment());
+      }
+      if (all.isEmpty()) {
+        return null;
+      }
+      return t -> {
+        for (NodeListener l : all) {
+          l.onTransition(t);
+        }
+      };
     }
 
     private static NodeSpec specOf(List<NodeSpec> specs, Node node) {

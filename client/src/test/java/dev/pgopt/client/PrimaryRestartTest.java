@@ -97,7 +97,7 @@ class PrimaryRestartTest {
         }
         assertThat(stored).containsAll(acknowledged);
         assertThat(stored.size()).isGreaterThanOrEqualTo(acknowledged.size());
-        assertThat(ds.<Integer>tx("after", c -> 1)).isEqualTo(1);
+        assertThat(ds.<Integer>tx("after", c -> 1).value()).isEqualTo(1);
       }
     } finally {
       try (Stream<Path> files = Files.walk(dir)) {

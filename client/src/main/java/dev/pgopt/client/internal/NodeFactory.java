@@ -7,6 +7,7 @@ import dev.pgopt.client.ClientConfigurationException;
 import dev.pgopt.client.resilience.internal.TransientErrors;
 import dev.pgopt.client.route.Role;
 import dev.pgopt.client.route.internal.Node;
+import dev.pgopt.client.route.internal.PoolConnector;
 import dev.pgopt.connect.Connections;
 import dev.pgopt.connect.SessionOptions;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -17,6 +18,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Properties;
 import java.util.function.LongSupplier;
 import org.postgresql.Driver;
@@ -60,18 +62,19 @@ public final class NodeFactory {
     }
   }
 
-  public Node create(NodeSpec spec, MeterRegistry registry, LongSupplier nanoTime) {
+  public Node create(NodeSpec spec, MeterRegistry registry, LongSupplier nanoTime, Instant now) {
     HikariConfig hc = new HikariConfig();
     hc.setPoolName("pgopt-" + spec.name());
-    hc.setJdbcUrl(Connections.jdbcUrl(spec.target(), spec.endpoint()));
+    String url = Connections.jdbcUrl(spec.target(), spec.endpoint());
     Properties p = properties(spec, "pgopt-client", settings.statementTimeout(spec.role()));
-    hc.setUsername(p.getProperty("user"));
-    if (p.getProperty("password") != null) {
-      hc.setPassword(p.getProperty("password"));
-    }
-    p.remove("user");
-    p.remove("password");
-    hc.setDataSourceProperties(p);
+    PoolConnector connector = new PoolConnector(() -> {
+      Connection c = DRIVER.connect(url, p);
+      if (c == null) {
+        throw new SQLException("pgjdbc did not accept the URL for " + spec.address(), "08001");
+      }
+      return c;
+    });
+    hc.setDataSource(connector);
     int size = spec.role() == Role.PRIMARY ? settings.primaryPoolSize() : settings.replicaPoolSize();
     hc.setMaximumPoolSize(size);
     hc.setMinimumIdle(size);
@@ -84,7 +87,8 @@ public final class NodeFactory {
     }
     HikariDataSource pool = new HikariDataSource(hc);
     CircuitBreaker breaker = CircuitBreaker.of("pgopt-" + spec.name(), breakerConfig());
-    return new Node(spec.name(), spec.role(), spec.zone(), spec.weight(), spec.address(), pool, breaker, nanoTime);
+    return new Node(spec.name(), spec.role(), spec.zone(), spec.weight(), spec.address(), pool, connector, breaker,
+        nanoTime, now);
   }
 
   private CircuitBreakerConfig breakerConfig() {

@@ -9,6 +9,9 @@ package dev.pgopt.client.route;
  * @param roundTripMillis moving average of health-check round trips
  * @param breaker the circuit breaker's state: CLOSED, OPEN, HALF_OPEN, ...
  * @param problem why it is not routable, or null
+ * @param state the node's state as of the last transition
+ * @param since when it entered {@code state} (the data source's start for the first)
  */
 public record NodeStatus(String name, Role role, String zone, boolean routable, boolean reachable, long lagBytes,
-    long lagMillis, double roundTripMillis, String breaker, int borrowed, String problem) {}
+    long lagMillis, double roundTripMillis, String breaker, int borrowed, String problem, NodeState state,
+    java.time.Instant since) {}

@@ -1,5 +1,6 @@
 package dev.pgopt.client.cache.internal;
 
+import dev.pgopt.client.internal.WalPosition;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -78,7 +79,7 @@ public final class DatabaseInvalidationListener implements AutoCloseable {
    */
   private static long positionAfter(Connection c) {
     try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint")) {
+        ResultSet rs = s.executeQuery("SELECT " + WalPosition.INSERT)) {
       rs.next();
       return rs.getLong(1);
     } catch (SQLException e) {

@@ -1,5 +1,6 @@
 package dev.pgopt.client.route.internal;
 
+import dev.pgopt.client.internal.WalPosition;
 import dev.pgopt.client.route.Role;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.lang.System.Logger.Level;
@@ -24,10 +25,12 @@ import java.util.function.LongSupplier;
 public final class HealthChecker implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("dev.pgopt.client.health");
   private static final String PRIMARY_PROBE = "SELECT pg_is_in_recovery(), CASE WHEN pg_is_in_recovery() THEN NULL"
-      + " ELSE (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint END";
+      + " ELSE " + WalPosition.INSERT + " END";
   private static final String REPLICA_PROBE = "SELECT pg_is_in_recovery(),"
       + " (coalesce(pg_last_wal_replay_lsn(), '0/0'::pg_lsn) - '0/0'::pg_lsn)::bigint";
   private static final double EWMA_WEIGHT = 0.3;
+  private static final Duration RECOVERY_TICK = Duration.ofMillis(100);
+  private static final Duration TRIAL_WAIT = Duration.ofMillis(500);
 
   /** Opens a probe connection to a node; its socket timeout bounds each probe. */
   @FunctionalInterface
@@ -40,6 +43,8 @@ public final class HealthChecker implements AutoCloseable {
   private final LongSupplier nanoTime;
   private final PrimaryPositions positions = new PrimaryPositions(4096);
   private final Map<Node, Connection> probes = new HashMap<>();
+  private final Map<Node, Long> probedAt = new HashMap<>();
+  private long intervalNanos;
   private ScheduledExecutorService scheduler;
 
   public HealthChecker(Router router, ProbeConnector connector, LongSupplier nanoTime) {
@@ -48,18 +53,26 @@ public final class HealthChecker implements AutoCloseable {
     this.nanoTime = nanoTime;
   }
 
+  /**
+   * Probes every node each {@code interval}, and a node that is down or whose breaker is not closed every {@link
+   * #RECOVERY_TICK} at most, so a node that comes back takes work again within a fraction of a second.
+   */
   public void start(Duration interval) {
     scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "pgopt-health");
       t.setDaemon(true);
       return t;
     });
-    scheduler.scheduleWithFixedDelay(this::checkQuietly, interval.toNanos(), interval.toNanos(), TimeUnit.NANOSECONDS);
+    synchronized (this) {
+      intervalNanos = interval.toNanos();
+    }
+    long tick = Math.min(interval.toNanos(), RECOVERY_TICK.toNanos());
+    scheduler.scheduleWithFixedDelay(this::checkQuietly, tick, tick, TimeUnit.NANOSECONDS);
   }
 
   private void checkQuietly() {
     try {
-      checkNow();
+      check(false);
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "pgopt health check failed: " + e.getMessage());
     }
@@ -67,17 +80,32 @@ public final class HealthChecker implements AutoCloseable {
 
   /** One round over all nodes; synchronized because the scheduler and start-up both call it. */
   public synchronized void checkNow() {
-    Node primary = router.primary();
-    probe(primary);
+    check(true);
+  }
+
+  private synchronized void check(boolean all) {
+    long now = nanoTime.getAsLong();
+    if (all || due(router.primary(), now)) {
+      probe(router.primary());
+    }
     for (Node r : router.replicas()) {
-      probe(r);
+      if (all || due(r, now)) {
+        probe(r);
+      }
     }
     router.refresh();
+  }
+
+  private boolean due(Node n, long now) {
+    Long last = probedAt.get(n);
+    return last == null || now - last >= intervalNanos || !n.health().reachable()
+        || n.breaker().getState() != CircuitBreaker.State.CLOSED;
   }
 
   private void probe(Node node) {
     NodeHealth before = node.health();
     long start = nanoTime.getAsLong();
+    probedAt.put(node, start);
     try {
       Connection c = probes.get(node);
       if (c == null) {
@@ -113,7 +141,6 @@ public final class HealthChecker implements AutoCloseable {
       if (!before.reachable()) {
         // Connections pooled before the outage point at a dead backend.
         node.evictPooledConnections();
-        LOG.log(Level.INFO, "pgopt: " + node + " is reachable again");
       }
       boolean wrongRole = (node.role() == Role.PRIMARY) == inRecovery;
       if (wrongRole && before.inRecovery() != inRecovery) {
@@ -124,15 +151,31 @@ public final class HealthChecker implements AutoCloseable {
         node.evictPooledConnections();
       }
       node.health(after);
+      if (node.breaker().getState() != CircuitBreaker.State.CLOSED && !wrongRole) {
+        tryThroughPool(node);
+      }
     } catch (SQLException e) {
       closeProbe(node);
       if (node.breaker().getState() == CircuitBreaker.State.CLOSED) {
         node.breaker().onError(nanoTime.getAsLong() - start, TimeUnit.NANOSECONDS, e);
       }
-      if (before.reachable()) {
-        LOG.log(Level.WARNING, "pgopt: " + node + " is unreachable: " + Node.oneLine(e));
-      }
       node.health(before.down("health check failed: " + Node.oneLine(e)));
+    }
+  }
+
+  /**
+   * The node answers: the health checker makes the breaker's trial itself, through the pool, so no request waits on a
+   * pool that is still filling, and closes the breaker when a pooled connection works.
+   */
+  private void tryThroughPool(Node node) {
+    long start = nanoTime.getAsLong();
+    try (Connection c = node.borrowForTrial(TRIAL_WAIT.toMillis())) {
+      if (c.isValid(1)) {
+        node.breaker().transitionToClosedState();
+      }
+    } catch (SQLException e) {
+      LOG.log(Level.DEBUG, () -> "pgopt: " + node + " answers probes but its pool is not ready yet ("
+          + Node.oneLine(e) + ", " + (nanoTime.getAsLong() - start) / 1_000_000 + " ms)");
     }
   }
 

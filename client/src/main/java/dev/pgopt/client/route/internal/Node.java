@@ -2,11 +2,13 @@ package dev.pgopt.client.route.internal;
 
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
+import dev.pgopt.client.route.NodeState;
 import dev.pgopt.client.route.NodeStatus;
 import dev.pgopt.client.route.Role;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
@@ -22,18 +24,23 @@ public final class Node {
   private final CircuitBreaker breaker;
   private final LongSupplier nanoTime;
   private final AtomicInteger borrowed = new AtomicInteger();
+  private final PoolConnector connector;
   private volatile NodeHealth health = NodeHealth.unknown();
+  private volatile NodeState state = NodeState.SERVING;
+  private volatile Instant since;
 
   public Node(String name, Role role, String zone, int weight, String address, HikariDataSource pool,
-      CircuitBreaker breaker, LongSupplier nanoTime) {
+      PoolConnector connector, CircuitBreaker breaker, LongSupplier nanoTime, Instant createdAt) {
     this.name = name;
     this.role = role;
     this.zone = zone;
     this.weight = weight;
     this.address = address;
     this.pool = pool;
+    this.connector = connector;
     this.breaker = breaker;
     this.nanoTime = nanoTime;
+    this.since = createdAt;
   }
 
   public String name() {
@@ -63,6 +70,26 @@ public final class Node {
 
   void health(NodeHealth h) {
     health = h;
+    if (h.reachable()) {
+      connector.nodeUp();
+    } else {
+      connector.nodeDown();
+    }
+  }
+
+  public NodeState state() {
+    return state;
+  }
+
+  /** Records a new state; returns the one it left, or null when {@code to} is the current one. */
+  synchronized NodeState transition(NodeState to, Instant at) {
+    NodeState from = state;
+    if (to == from) {
+      return null;
+    }
+    state = to;
+    since = at;
+    return from;
   }
 
   public CircuitBreaker breaker() {
@@ -95,9 +122,18 @@ public final class Node {
       return c;
     } catch (SQLException e) {
       breaker.onError(nanoTime.getAsLong() - start, TimeUnit.NANOSECONDS, e);
-      health = health.down("cannot connect: " + oneLine(e));
+      health(health.down("cannot connect: " + oneLine(e)));
       return rethrow(e);
     }
+  }
+
+  /** A pooled connection for the health checker's breaker trial, waiting at most {@code millis}; not counted. */
+  Connection borrowForTrial(long millis) throws SQLException {
+    HikariPoolMXBean mx = pool.getHikariPoolMXBean();
+    if (mx instanceof com.zaxxer.hikari.pool.HikariPool hp) {
+      return hp.getConnection(millis);
+    }
+    return pool.getConnection();
   }
 
   private static Connection rethrow(SQLException e) throws SQLException {
@@ -114,7 +150,7 @@ public final class Node {
    */
   public void connectionLost(SQLException e) {
     breaker.onError(0, TimeUnit.NANOSECONDS, e);
-    health = health.down("connection lost: " + oneLine(e));
+    health(health.down("connection lost: " + oneLine(e)));
     evictPooledConnections();
   }
 
@@ -130,7 +166,7 @@ public final class Node {
     boolean open = breaker.getState() == CircuitBreaker.State.OPEN;
     String why = problem != null ? problem : open ? "circuit breaker open after repeated connection failures" : null;
     return new NodeStatus(name, role, zone, why == null, h.reachable(), h.lagBytes(), h.lagMillis(),
-        h.roundTripNanos() / 1e6, breaker.getState().name(), borrowed.get(), why);
+        h.roundTripNanos() / 1e6, breaker.getState().name(), borrowed.get(), why, state, since);
   }
 
   static String oneLine(Throwable e) {

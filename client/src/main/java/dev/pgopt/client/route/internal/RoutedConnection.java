@@ -3,6 +3,7 @@ package dev.pgopt.client.route.internal;
 import dev.pgopt.client.ConsistencySession;
 import dev.pgopt.client.ConsistencyToken;
 import dev.pgopt.client.internal.LoadConsistency;
+import dev.pgopt.client.internal.WalPosition;
 import java.sql.Array;
 import java.sql.Blob;
 import java.sql.CallableStatement;
@@ -30,7 +31,7 @@ import java.util.concurrent.Executor;
  * consistency session, a write's commit records the primary's WAL position in the session.
  */
 public final class RoutedConnection implements Connection {
-  private static final String INSERT_LSN = "SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint";
+  private static final String INSERT_LSN = "SELECT " + WalPosition.INSERT;
 
   private final Router router;
   private final StatementWrapper wrapper;

@@ -2,13 +2,20 @@ package dev.pgopt.client.route.internal;
 
 import dev.pgopt.client.ConsistencyToken;
 import dev.pgopt.client.NodeUnavailableException;
+import dev.pgopt.client.route.NodeListener;
+import dev.pgopt.client.route.NodeState;
+import dev.pgopt.client.route.NodeTransition;
 import dev.pgopt.client.route.ReadFallback;
 import dev.pgopt.client.route.Role;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
@@ -19,6 +26,7 @@ import java.util.function.LongSupplier;
  * lag limit, permitted by its breaker and, for a reader holding a consistency token, caught up with that token.
  */
 public final class Router {
+  private static final System.Logger LOG = System.getLogger("dev.pgopt.client.health");
   private static final String REPLAY_LSN = "SELECT (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint";
 
   private final Node primary;
@@ -30,10 +38,14 @@ public final class Router {
   private final ReadFallback fallback;
   private final long replayWaitNanos;
   private final LongSupplier nanoTime;
+  private final Clock clock;
+  private final NodeListener listener;
   private volatile Node[] eligible = new Node[0];
 
+  /** @param listener hears node transitions, or null */
   public Router(Node primary, List<Node> replicas, ReplicaSelector selector, String localZone, long maxLagBytes,
-      Duration maxLag, ReadFallback fallback, Duration replayWait, LongSupplier nanoTime) {
+      Duration maxLag, ReadFallback fallback, Duration replayWait, LongSupplier nanoTime, Clock clock,
+      NodeListener listener) {
     this.primary = primary;
     this.replicas = replicas.toArray(new Node[0]);
     this.selector = selector;
@@ -43,6 +55,8 @@ public final class Router {
     this.fallback = fallback;
     this.replayWaitNanos = replayWait.toNanos();
     this.nanoTime = nanoTime;
+    this.clock = clock;
+    this.listener = listener;
   }
 
   public Node primary() {
@@ -62,6 +76,44 @@ public final class Router {
       }
     }
     eligible = ok.toArray(new Node[0]);
+    observe(primary);
+    for (Node n : replicas) {
+      observe(n);
+    }
+  }
+
+  private void observe(Node n) {
+    String why = problem(n);
+    NodeState to = stateOf(n, why);
+    if (to == n.state()) {
+      return;
+    }
+    Instant at = clock.instant();
+    NodeState from = n.transition(to, at);
+    if (from == null) {
+      return;
+    }
+    LOG.log(to == NodeState.SERVING ? Level.INFO : Level.WARNING, "pgopt: " + n + " " + from + " -> " + to
+        + (why == null ? "" : ": " + why));
+    if (listener != null) {
+      try {
+        listener.onTransition(new NodeTransition(n.name(), n.role(), from, to,
+            to == NodeState.BREAKER_OPEN ? "circuit breaker open" : why, at));
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "pgopt: a node listener failed: " + e);
+      }
+    }
+  }
+
+  private NodeState stateOf(Node n, String problem) {
+    NodeHealth h = n.health();
+    if (!h.reachable()) {
+      return NodeState.UNREACHABLE;
+    }
+    if (problem != null) {
+      return (n.role() == Role.PRIMARY) == h.inRecovery() ? NodeState.WRONG_ROLE : NodeState.LAGGING;
+    }
+    return n.breaker().getState() == CircuitBreaker.State.OPEN ? NodeState.BREAKER_OPEN : NodeState.SERVING;
   }
 
   /** Why a node may not take work now, or null. */
@@ -228,6 +280,6 @@ public final class Router {
   }
 
   public boolean routable(Node n) {
-    return problem(n) == null && n.breaker().getState() != io.github.resilience4j.circuitbreaker.CircuitBreaker.State.OPEN;
+    return problem(n) == null && n.breaker().getState() != CircuitBreaker.State.OPEN;
   }
 }
