@@ -73,6 +73,14 @@ public final class QueryCache implements AutoCloseable {
     this.versions = new TagVersions(MAX_TAG_VERSIONS, nanoTime);
     this.l2 = b.redisUrl == null ? null
         : RedisConnect.connect(b.redisUrl, b.namespace, b.redisTimeout, b.redisConnectTimeout, new Remote());
+    if (l2 != null) {
+      // an idle instance still hands Redis what it missed, so other instances stop finding the old values there
+      l2.every(Duration.ofSeconds(1), () -> {
+        if (!unsent.isEmpty()) {
+          flushUnsent();
+        }
+      });
+    }
     if (b.registry != null) {
       meters.register(b.registry, b.namespace, l1);
       if (l2 != null) {

@@ -7,6 +7,7 @@ import dev.pgopt.client.ClientConfigurationException;
 import dev.pgopt.local.FreePort;
 import dev.pgopt.local.LocalRedis;
 import dev.pgopt.local.ServiceUser;
+import dev.pgopt.testkit.DelayingProxy;
 import dev.pgopt.testkit.PostgresExtension;
 import dev.pgopt.testkit.Probe;
 import dev.pgopt.testkit.TestDatabase;
@@ -324,6 +325,59 @@ class QueryCacheTest {
       Probe.waitUntil(() -> other.get("counter", counter, Long.class, database::get) == last);
     }
     return List.copyOf(stale);
+  }
+
+  @Test
+  void aSlowRedisFailsNoRequestAndItsMissedInvalidationsArriveWhenItRecovers(LocalRedis redis) throws Exception {
+    java.util.concurrent.atomic.AtomicReference<String> database = new java.util.concurrent.atomic.AtomicReference<>("v1");
+    CacheStrategy s = CacheStrategy.of("s", Duration.ofMinutes(5), "row");
+    try (DelayingProxy proxy = DelayingProxy.to("127.0.0.1", redis.port());
+        QueryCache slow = QueryCache.builder().redis("redis://127.0.0.1:" + proxy.port()).namespace("slow")
+            .l1MaximumSize(0).build();
+        QueryCache direct = QueryCache.builder().redis(redis.uri()).namespace("slow").l1MaximumSize(0).build()) {
+      assertThat(slow.get("k", s, String.class, database::get)).isEqualTo("v1");
+      awaitInRedis(redis, "slow", "k");
+      assertThat(direct.get("k", s, String.class, () -> "not from Redis")).isEqualTo("v1");
+
+      proxy.delay(Duration.ofMillis(800)); // over the 250 ms command timeout
+      database.set("v2");
+      slow.invalidateTags("row"); // cannot reach Redis in time: kept for later
+      long start = System.nanoTime();
+      for (int i = 0; i < 5; i++) {
+        assertThat(slow.get("k", s, String.class, database::get)).isEqualTo("v2");
+      }
+      assertThat((System.nanoTime() - start) / 1e6 / 5).as("ms per request while Redis is slow").isLessThan(1000);
+      assertThat(slow.stats().l2Errors()).isGreaterThan(0);
+
+      proxy.delay(Duration.ZERO);
+      // the missed invalidation reaches Redis without another request on the slow instance
+      Probe.waitUntil(() -> direct.get("k", s, String.class, database::get).equals("v2"));
+      long hits = slow.stats().l2Hits();
+      Probe.waitUntil(() -> {
+        slow.get("k", s, String.class, database::get);
+        return slow.stats().l2Hits() > hits;
+      });
+    }
+  }
+
+  @Test
+  void anInvalidationMadeWhileCutOffFromRedisReachesItWhenThePathIsBack(LocalRedis redis) throws Exception {
+    java.util.concurrent.atomic.AtomicReference<String> database = new java.util.concurrent.atomic.AtomicReference<>("v1");
+    CacheStrategy s = CacheStrategy.of("s", Duration.ofMinutes(5), "row");
+    try (DelayingProxy path = DelayingProxy.to("127.0.0.1", redis.port());
+        QueryCache writer = QueryCache.builder().redis("redis://127.0.0.1:" + path.port()).namespace("cut").build();
+        QueryCache reader = QueryCache.builder().redis(redis.uri()).namespace("cut").l1MaximumSize(0).build()) {
+      assertThat(writer.get("k", s, String.class, database::get)).isEqualTo("v1");
+      awaitInRedis(redis, "cut", "k");
+      path.cut(true);
+      Probe.waitUntil(() -> !writer.redisConnected());
+      database.set("v2");
+      writer.invalidateTags("row"); // Redis is up for the reader, but this instance cannot tell it
+      assertThat(writer.get("k", s, String.class, database::get)).isEqualTo("v2");
+      path.cut(false);
+      // the reader stops finding v1 in Redis once the writer is back on the path (not after the 5-minute TTL)
+      Probe.waitUntil(() -> reader.get("k", s, String.class, database::get).equals("v2"));
+    }
   }
 
   @Test

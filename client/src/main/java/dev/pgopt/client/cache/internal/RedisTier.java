@@ -334,6 +334,17 @@ public final class RedisTier implements AutoCloseable {
         bytes(positionKnown ? "0" : "1"), bytes(Long.toString(memoryMillis)));
   }
 
+  /** Runs {@code task} every {@code period} on this tier's own thread, for as long as it is open. */
+  public void every(Duration period, Runnable task) {
+    connector.scheduleWithFixedDelay(() -> {
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.DEBUG, () -> "pgopt cache: background task failed: " + e.getMessage());
+      }
+    }, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 /** The strategies as pure logic, on nodes whose health is set by hand (no pools are touched). */
 class ReplicaSelectorTest {
   private static Node node(String name, int weight, double rttMillis) {
-    Node n = new Node(name, Role.REPLICA, null, weight, name + ":5432", null, null, CircuitBreaker.ofDefaults(name),
+    Node n = new Node(name, Role.REPLICA, null, weight, name + ":5432", null, new PoolConnector(() -> null),
+        CircuitBreaker.ofDefaults(name),
         System::nanoTime, java.time.Instant.EPOCH);
     n.health(new NodeHealth(true, true, 0, 0, 0, rttMillis * 1e6, null));
     return n;
