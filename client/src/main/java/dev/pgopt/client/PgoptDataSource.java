@@ -633,10 +633,6 @@ public final class PgoptDataSource implements DataSource, AutoCloseable {
       Node primary = nodes.get(0);
       Router router = new Router(primary, nodes.subList(1, nodes.size()), ReplicaSelector.of(strategy, random), localZone,
           maxLagBytes, maxLag, fallback, replayWait, nanoTime, clock, listener());
-      // a breaker opening or closing changes what is routable: recompute at once, not at the next health round
-      for (Node n : nodes) {
-        n.breaker().getEventPublisher().onStateTransition(e -> router.refresh());
-      }
       HealthChecker checker = new HealthChecker(router, node -> factory.openDirect(specOf(specs, node), "pgopt-health",
           probeTimeout), nanoTime);
       checker.checkNow();

@@ -34,9 +34,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Restarts of the primary and of a replica under load, on a cluster of its own. The goals of docs/client.md are
- * asserted loosely here (this machine is shared and slow at times); the recovery benchmark writes the exact figures.
+ * asserted loosely here (this machine is shared and slow at times); {@code scripts/bench-client-recovery} runs more
+ * rounds for the figures in docs/benchmarks/client.md.
  */
 class RestartRecoveryTest {
+  /** More rounds for the figures in docs/benchmarks/client.md: {@code -Dpgopt.recovery.rounds=5}. */
+  private static final int ROUNDS = Integer.getInteger("pgopt.recovery.rounds", 1);
   private Path dir;
   private TestCluster primary;
 
@@ -66,34 +69,37 @@ class RestartRecoveryTest {
             .replica("r", replica.url("postgres")).healthCheckInterval(Duration.ofMillis(100)).poolSize(4, 4)
             .onNodeTransition(transitions::add).meterRegistry(registry).build()) {
       Load reads = new Load(2, () -> ds.read("t.read", c -> one(c)));
+      List<Long> routableAfter = new ArrayList<>();
+      List<Long> slowest = new ArrayList<>();
       try {
-        Probe.waitUntil(() -> reads.done.get() > 500);
-        replica.postgres().stop();
-        Thread.sleep(1500);
-        long startedAt = System.nanoTime();
-        replica.postgres().start();
-        long accepting = (System.nanoTime() - startedAt) / 1_000_000;
-        List<String> problems = new ArrayList<>();
-        long routableAfter = -1;
-        for (int i = 0; i < 100 && routableAfter < 0; i++) {
-          NodeStatus r = ds.nodes().get(1);
-          if (r.routable()) {
-            routableAfter = (System.nanoTime() - startedAt) / 1_000_000 - accepting;
-          } else if (r.problem() != null) {
-            problems.add(r.problem());
+        for (int round = 0; round < ROUNDS; round++) {
+          Probe.waitUntil(() -> ds.nodes().get(1).routable());
+          long done = reads.done.get();
+          Probe.waitUntil(() -> reads.done.get() > done + 500);
+          reads.slowestMillis.set(0);
+          replica.postgres().stop();
+          Thread.sleep(1500);
+          long acceptedAt = startAndWaitUntilAccepting(replica);
+          List<String> problems = new ArrayList<>();
+          while (!ds.nodes().get(1).routable() && System.nanoTime() - acceptedAt < 10_000_000_000L) {
+            String problem = ds.nodes().get(1).problem();
+            if (problem != null) {
+              problems.add(problem);
+            }
+            Thread.sleep(5);
           }
-          Thread.sleep(50);
+          routableAfter.add((System.nanoTime() - acceptedAt) / 1_000_000);
+          long after = reads.done.get();
+          Probe.waitUntil(() -> reads.done.get() > after + 500);
+          slowest.add(reads.slowestMillis.get());
+          assertThat(problems).as("an idle primary's replica is not lagging").noneMatch(p -> p.contains("lag"));
         }
-        long before = reads.done.get();
-        Probe.waitUntil(() -> reads.done.get() > before + 500);
-        System.out.printf("replica restart: routable %d ms after accepting; problems seen %s; slowest read %d ms;"
-            + " read errors %d%n", routableAfter, problems.stream().distinct().toList(), reads.slowestMillis.get(),
-            reads.errors.size());
+        System.out.printf("replica restart, %d rounds: routable %s ms after it accepted connections; slowest read per"
+            + " round %s ms; %d read errors%n", ROUNDS, routableAfter, slowest, reads.errors.size());
         assertThat(routableAfter).as("the replica serves again soon after it accepts connections")
-            .isBetween(0L, 3000L);
-        assertThat(problems).as("an idle primary's replica is not lagging").noneMatch(p -> p.contains("lag"));
+            .allSatisfy(ms -> assertThat(ms).isLessThan(3000));
         assertThat(reads.errors).isEmpty();
-        assertThat(reads.slowestMillis.get()).as("no read waits on a node that is not ready").isLessThan(1000);
+        assertThat(slowest).as("no read waits on a node that is not ready").allSatisfy(ms -> assertThat(ms).isLessThan(1000));
         List<NodeTransition> ofReplica = transitions.stream().filter(t -> t.node().equals("r")).toList();
         assertThat(ofReplica).extracting(NodeTransition::to).contains(NodeState.UNREACHABLE);
         NodeTransition last = ofReplica.get(ofReplica.size() - 1);
@@ -101,7 +107,7 @@ class RestartRecoveryTest {
         assertThat(ds.nodes().get(1).state()).isEqualTo(NodeState.SERVING);
         assertThat(ds.nodes().get(1).since()).isEqualTo(last.at());
         assertThat(registry.get("pgopt.client.node.transitions").tag("node", "r").tag("to", "SERVING").counter().count())
-            .isGreaterThanOrEqualTo(1);
+            .isGreaterThanOrEqualTo(ROUNDS);
       } finally {
         reads.stop();
       }
@@ -122,33 +128,45 @@ class RestartRecoveryTest {
         lastSuccess.set(System.nanoTime());
         return 1;
       });
+      List<Long> firstWrite = new ArrayList<>();
       try {
-        Probe.waitUntil(() -> writes.done.get() > 300);
-        primary.postgres().stopImmediately();
-        Thread.sleep(2000);
-        AtomicLong acceptedAt = new AtomicLong();
-        Thread poller = new Thread(() -> {
-          while (acceptedAt.get() == 0) {
-            try (Connection c = DriverManager.getConnection(primary.jdbcUrl("postgres"), primary.superuser(),
-                primary.password())) {
-              acceptedAt.set(System.nanoTime());
-            } catch (SQLException e) {
-              Thread.onSpinWait();
-            }
-          }
-        });
-        poller.start();
-        primary.postgres().start();
-        poller.join();
-        Probe.waitUntil(() -> lastSuccess.get() > acceptedAt.get());
-        long firstWriteMillis = (lastSuccess.get() - acceptedAt.get()) / 1_000_000;
-        System.out.printf("primary restart: first write %d ms after the primary accepted connections%n",
-            firstWriteMillis);
-        assertThat(firstWriteMillis).as("writes resume soon after the primary accepts connections").isLessThan(2000);
+        for (int round = 0; round < ROUNDS; round++) {
+          long done = writes.done.get();
+          Probe.waitUntil(() -> writes.done.get() > done + 300);
+          primary.postgres().stopImmediately();
+          Thread.sleep(2000);
+          long acceptedAt = startAndWaitUntilAccepting(primary);
+          Probe.waitUntil(() -> lastSuccess.get() > acceptedAt);
+          firstWrite.add((lastSuccess.get() - acceptedAt) / 1_000_000);
+        }
+        System.out.printf("primary restart, %d rounds: first write %s ms after the primary accepted connections%n",
+            ROUNDS, firstWrite);
+        assertThat(firstWrite).as("writes resume soon after the primary accepts connections")
+            .allSatisfy(ms -> assertThat(ms).isLessThan(2000));
       } finally {
         writes.stop();
       }
     }
+  }
+
+  /** Starts the server and returns when a plain connection first succeeds (nanoTime). */
+  private static long startAndWaitUntilAccepting(TestCluster cluster) throws InterruptedException {
+    AtomicLong acceptedAt = new AtomicLong();
+    Thread poller = new Thread(() -> {
+      while (acceptedAt.get() == 0) {
+        try (Connection c = DriverManager.getConnection(cluster.jdbcUrl("postgres"), cluster.superuser(),
+            cluster.password())) {
+          acceptedAt.set(System.nanoTime());
+        } catch (SQLException e) {
+          java.util.concurrent.locks.LockSupport.parkNanos(2_000_000);
+        }
+      }
+    });
+    poller.setDaemon(true);
+    poller.start();
+    cluster.postgres().start();
+    poller.join(30_000);
+    return acceptedAt.get();
   }
 
   private static int one(Connection c) throws SQLException {

@@ -97,6 +97,7 @@ public final class HealthChecker implements AutoCloseable {
   }
 
   private boolean due(Node n, long now) {
+    n.settle();
     Long last = probedAt.get(n);
     return last == null || now - last >= intervalNanos || !n.health().reachable()
         || n.breaker().getState() != CircuitBreaker.State.CLOSED;
@@ -157,7 +158,7 @@ public final class HealthChecker implements AutoCloseable {
     } catch (SQLException e) {
       closeProbe(node);
       if (node.breaker().getState() == CircuitBreaker.State.CLOSED) {
-        node.breaker().onError(nanoTime.getAsLong() - start, TimeUnit.NANOSECONDS, e);
+        node.failed(nanoTime.getAsLong() - start, e);
       }
       node.health(before.down("health check failed: " + Node.oneLine(e)));
     }

@@ -6,11 +6,12 @@ import dev.pgopt.client.route.NodeState;
 import dev.pgopt.client.route.NodeStatus;
 import dev.pgopt.client.route.Role;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /** One server: its pool, circuit breaker, latest health and how many of its connections are out. */
@@ -23,7 +24,19 @@ public final class Node {
   private final HikariDataSource pool;
   private final CircuitBreaker breaker;
   private final LongSupplier nanoTime;
-  private final AtomicInteger borrowed = new AtomicInteger();
+  // one counter per thread stripe: every borrow and return touches it, and a shared atomic makes threads queue
+  private final LongAdder borrowed = new LongAdder();
+  /** Whether borrow durations matter to the breaker (a slow-call threshold below the borrow timeout); else 0 is given. */
+  private final boolean timeBorrows;
+  /**
+   * Successes are recorded in the breaker only while its window holds a failure. Recording one per borrow was the
+   * largest cost pgopt added to a borrow (the window is shared by all threads); while the window holds only successes,
+   * one more changes nothing. When a failure comes, the window is first filled with successes, as it would be had every
+   * borrow been recorded, so the failure rate is the same. Only for count-based windows without slow-call timing.
+   */
+  private final boolean skipQuietSuccesses;
+  private final int windowSize;
+  private volatile boolean quiet = true;
   private final PoolConnector connector;
   private volatile NodeHealth health = NodeHealth.unknown();
   private volatile NodeState state = NodeState.SERVING;
@@ -41,6 +54,10 @@ public final class Node {
     this.breaker = breaker;
     this.nanoTime = nanoTime;
     this.since = createdAt;
+    CircuitBreakerConfig config = breaker.getCircuitBreakerConfig();
+    this.timeBorrows = pool != null && config.getSlowCallDurationThreshold().toMillis() <= pool.getConnectionTimeout();
+    this.skipQuietSuccesses = !timeBorrows && config.getSlidingWindowType() == CircuitBreakerConfig.SlidingWindowType.COUNT_BASED;
+    this.windowSize = config.getSlidingWindowSize();
   }
 
   public String name() {
@@ -101,7 +118,7 @@ public final class Node {
   }
 
   public int borrowed() {
-    return borrowed.get();
+    return borrowed.intValue();
   }
 
   /** Whether the breaker lets a call through now; a true answer must be followed by a recorded outcome. */
@@ -114,14 +131,16 @@ public final class Node {
    * and marks it down until the next successful health check.
    */
   public Connection borrow() throws SQLException {
-    long start = nanoTime.getAsLong();
+    long start = timeBorrows ? nanoTime.getAsLong() : 0;
     try {
       Connection c = pool.getConnection();
-      breaker.onSuccess(nanoTime.getAsLong() - start, TimeUnit.NANOSECONDS);
-      borrowed.incrementAndGet();
+      if (!(quiet && skipQuietSuccesses && breaker.getState() == CircuitBreaker.State.CLOSED)) {
+        breaker.onSuccess(timeBorrows ? nanoTime.getAsLong() - start : 0, TimeUnit.NANOSECONDS);
+      }
+      borrowed.increment();
       return c;
     } catch (SQLException e) {
-      breaker.onError(nanoTime.getAsLong() - start, TimeUnit.NANOSECONDS, e);
+      failed(timeBorrows ? nanoTime.getAsLong() - start : 0, e);
       health(health.down("cannot connect: " + oneLine(e)));
       return rethrow(e);
     }
@@ -140,8 +159,31 @@ public final class Node {
     throw e;
   }
 
+  /** Records a connection-class failure; see {@link #skipQuietSuccesses}. */
+  void failed(long nanos, Throwable e) {
+    if (quiet && skipQuietSuccesses) {
+      synchronized (this) {
+        if (quiet) {
+          for (int i = 0; i < windowSize; i++) {
+            breaker.onSuccess(0, TimeUnit.NANOSECONDS);
+          }
+          quiet = false;
+        }
+      }
+    }
+    breaker.onError(nanos, TimeUnit.NANOSECONDS, e);
+  }
+
+  /** Called by the health checker: once the window holds no failure again, successes need not be recorded. */
+  void settle() {
+    if (!quiet && breaker.getState() == CircuitBreaker.State.CLOSED
+        && breaker.getMetrics().getNumberOfFailedCalls() == 0) {
+      quiet = true;
+    }
+  }
+
   public void returned() {
-    borrowed.decrementAndGet();
+    borrowed.decrement();
   }
 
   /**
@@ -149,7 +191,7 @@ public final class Node {
    * check succeeds, and retire pooled connections so none of the stale ones is handed out again.
    */
   public void connectionLost(SQLException e) {
-    breaker.onError(0, TimeUnit.NANOSECONDS, e);
+    failed(0, e);
     health(health.down("connection lost: " + oneLine(e)));
     evictPooledConnections();
   }
@@ -166,7 +208,7 @@ public final class Node {
     boolean open = breaker.getState() == CircuitBreaker.State.OPEN;
     String why = problem != null ? problem : open ? "circuit breaker open after repeated connection failures" : null;
     return new NodeStatus(name, role, zone, why == null, h.reachable(), h.lagBytes(), h.lagMillis(),
-        h.roundTripNanos() / 1e6, breaker.getState().name(), borrowed.get(), why, state, since);
+        h.roundTripNanos() / 1e6, breaker.getState().name(), borrowed.intValue(), why, state, since);
   }
 
   static String oneLine(Throwable e) {
