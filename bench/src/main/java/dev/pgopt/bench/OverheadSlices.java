@@ -1,10 +1,10 @@
 package dev.pgopt.bench;
 
-import com.sun.management.OperatingSystemMXBean;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.pgopt.client.PgoptDataSource;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -21,10 +21,13 @@ import javax.sql.DataSource;
  * PgoptDataSource against raw HikariCP on one server, in interleaved one-second slices on the same persistent threads:
  * each round runs one slice per mode, in rotating order, so machine noise (other processes, CPU frequency, the
  * server's own background work) falls on every mode alike. Reports, per mode, the median throughput over rounds, the
- * median of the per-round ratio to raw HikariCP, and the client's CPU time per operation (this JVM's CPU time over the
- * slice, divided by the operations in it; PostgreSQL runs in other processes).
+ * median of the per-round ratio to raw HikariCP, and the client's CPU time per operation: the worker threads' own CPU
+ * time in the slice divided by the operations in it (without the JIT, the GC and PostgreSQL, which runs in other
+ * processes on the same cores).
  *
- * <p>{@code java -cp pgopt-bench.jar dev.pgopt.bench.OverheadSlices [rounds] [threads]} (defaults 30 and 4).
+ * <p>{@code java -cp pgopt-bench.jar dev.pgopt.bench.OverheadSlices [rounds] [threads] [reads|writes]} (defaults 30, 4,
+ * reads). Writes: one-row UPDATE transactions, raw HikariCP (autocommit off, commit) against {@code ds.tx}, which also
+ * returns the commit's WAL position.
  */
 public final class OverheadSlices {
   private static final String SQL = "SELECT owner, balance FROM accounts WHERE id = ?";
@@ -39,6 +42,7 @@ public final class OverheadSlices {
   public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
     int threads = args.length > 1 ? Integer.parseInt(args[1]) : 4;
+    boolean writes = args.length > 2 && args[2].equals("writes");
     try (BenchServers servers = BenchServers.start(false)) {
       HikariConfig hc = new HikariConfig();
       hc.setJdbcUrl(servers.jdbcUrl());
@@ -49,7 +53,16 @@ public final class OverheadSlices {
       try (HikariDataSource hikari = new HikariDataSource(hc);
           PgoptDataSource pgopt = PgoptDataSource.builder().primary(servers.url()).poolSize(10, 10).build()) {
         DataSource reader = pgopt.reader();
-        List<Mode> modes = List.of(
+        List<Mode> modes = writes ? List.of(
+            new Mode("raw HikariCP transaction", () -> {
+              try (Connection c = hikari.getConnection()) {
+                c.setAutoCommit(false);
+                update(c);
+                c.commit();
+              }
+            }),
+            new Mode("ds.tx(label, ...) with its token", () -> pgopt.tx("accounts.touch", OverheadSlices::update)))
+            : List.of(
             new Mode("raw HikariCP", () -> select(hikari)),
             new Mode("ds.getConnection()", () -> select(pgopt)),
             new Mode("ds.reader()", () -> select(reader)),
@@ -75,10 +88,25 @@ public final class OverheadSlices {
     }
     List<Thread> workers = new ArrayList<>();
     AtomicLong errors = new AtomicLong();
+    LongAdder[] cpu = new LongAdder[slices];
+    for (int i = 0; i < slices; i++) {
+      cpu[i] = new LongAdder();
+    }
+    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
     for (int t = 0; t < threads; t++) {
       Thread w = new Thread(() -> {
+        long seen = Long.MIN_VALUE;
+        long cpuAt = mx.getCurrentThreadCpuTime();
         while (true) {
           long s = current.get();
+          if (s != seen) {
+            long now = mx.getCurrentThreadCpuTime();
+            if (seen >= 0 && seen < slices) {
+              cpu[(int) seen].add(now - cpuAt);
+            }
+            seen = s;
+            cpuAt = now;
+          }
           if (s >= slices) {
             return;
           }
@@ -101,11 +129,8 @@ public final class OverheadSlices {
       current.set(-1 - k);
       Thread.sleep(5000);
     }
-    OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-    long[] cpu = new long[slices];
     long[] wall = new long[slices];
     for (int s = 0; s < slices; s++) {
-      long cpu0 = os.getProcessCpuTime();
       long t0 = System.nanoTime();
       current.set(s);
       while (System.nanoTime() - t0 < SLICE_NANOS) {
@@ -113,7 +138,6 @@ public final class OverheadSlices {
       }
       current.set(-1 - modeOfSlice[s]); // between slices, keep the threads busy without counting
       wall[s] = System.nanoTime() - t0;
-      cpu[s] = os.getProcessCpuTime() - cpu0;
     }
     current.set(slices);
     for (Thread w : workers) {
@@ -122,8 +146,8 @@ public final class OverheadSlices {
     report(modes, rounds, threads, ops, modeOfSlice, cpu, wall, errors.get());
   }
 
-  private static void report(List<Mode> modes, int rounds, int threads, LongAdder[] ops, int[] modeOfSlice, long[] cpu,
-      long[] wall, long errors) {
+  private static void report(List<Mode> modes, int rounds, int threads, LongAdder[] ops, int[] modeOfSlice,
+      LongAdder[] cpu, long[] wall, long errors) {
     int m = modes.size();
     double[][] rate = new double[m][rounds];
     double[][] cpuPerOp = new double[m][rounds];
@@ -132,7 +156,7 @@ public final class OverheadSlices {
       int mode = modeOfSlice[s];
       long n = ops[s].sum();
       rate[mode][r] = n * 1e9 / wall[s];
-      cpuPerOp[mode][r] = n == 0 ? 0 : cpu[s] / 1000.0 / n;
+      cpuPerOp[mode][r] = n == 0 ? 0 : cpu[s].sum() / 1000.0 / n;
     }
     System.out.printf("%d rounds of %d one-second slices, %d threads, %d errors%n%n", rounds, m, threads, errors);
     System.out.println("| mode | ops/s (median) | ops/s (p10-p90) | ratio to raw (median of rounds) | ratio p10-p90"
@@ -153,6 +177,13 @@ public final class OverheadSlices {
     double[] v = values.clone();
     Arrays.sort(v);
     return v[Math.min(v.length - 1, (int) Math.round(p / 100.0 * (v.length - 1)))];
+  }
+
+  private static int update(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("UPDATE accounts SET balance = balance + 1 WHERE id = ?")) {
+      ps.setLong(1, ThreadLocalRandom.current().nextLong(1, BenchServers.ROWS + 1));
+      return ps.executeUpdate();
+    }
   }
 
   private static void select(DataSource ds) throws SQLException {

@@ -139,8 +139,8 @@ public final class PgoptDataSource implements DataSource, AutoCloseable {
    * error (connection loss before commit, serialization failure, deadlock), so it must have no effects outside the
    * database. A connection lost during COMMIT is never retried: it raises {@link CommitOutcomeUnknownException}.
    *
-   * @return the callback's result and the commit's WAL position, for reads elsewhere that must see this write (one
-   *     more round trip on the same connection after COMMIT)
+   * @return the callback's result and the commit's WAL position, for reads elsewhere that must see this write (read
+   *     in the same round trip as COMMIT)
    */
   public <T> Committed<T> tx(String label, SqlFunction<T> work) throws SQLException {
     return txRetrier.call(() -> {
@@ -165,8 +165,7 @@ public final class PgoptDataSource implements DataSource, AutoCloseable {
           }
         }
         result = work.apply(c);
-        commit(c);
-        committedAt[0] = c.commitPosition();
+        committedAt[0] = commit(c);
       } else {
         result = work.apply(c);
       }
@@ -188,9 +187,9 @@ public final class PgoptDataSource implements DataSource, AutoCloseable {
     }
   }
 
-  private static void commit(RoutedConnection c) throws SQLException {
+  private static ConsistencyToken commit(RoutedConnection c) throws SQLException {
     try {
-      c.commit();
+      return c.commitReadingPosition();
     } catch (SQLException e) {
       if (TransientErrors.isConnectionLoss(e)) {
         throw new CommitOutcomeUnknownException("the connection to " + c.node() + " broke during COMMIT: the"

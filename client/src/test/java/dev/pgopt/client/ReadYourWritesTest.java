@@ -1,6 +1,7 @@
 package dev.pgopt.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pgopt.testkit.PostgresExtension;
 import dev.pgopt.testkit.TestCluster;
@@ -127,6 +128,51 @@ class ReadYourWritesTest {
         assertThat(rs.getLong(1)).isEqualTo(1);
         assertThat(rs.getBoolean(2)).isTrue();
       }
+    }
+  }
+
+  @Test
+  void txReturnsItsPositionAndReadsWithItSeeTheWrite(TestCluster primary, TestDatabase db) throws Exception {
+    db.execute("CREATE TABLE committed (id int PRIMARY KEY)");
+    try (TestCluster replica = primary.startReplica();
+        PgoptDataSource ds = PgoptDataSource.builder().primary(db.url()).replica("r", replica.url(db.name()))
+            .readYourWritesWait(Duration.ofSeconds(2)).build()) {
+      replica.execute(db.name(), "SELECT pg_wal_replay_pause()");
+      Committed<Integer> done = ds.tx("insert", c -> c.createStatement().executeUpdate("INSERT INTO committed VALUES (1)"));
+      assertThat(done.value()).isEqualTo(1);
+      assertThat(done.token().requiresPrimary()).isFalse();
+      assertThat(done.token().lsn()).isPositive();
+      SqlFunction<long[]> countAndRecovery = c -> {
+        try (Statement st = c.createStatement();
+            ResultSet rs = st.executeQuery("SELECT count(*), pg_is_in_recovery()::int FROM committed")) {
+          rs.next();
+          return new long[] {rs.getLong(1), rs.getLong(2)};
+        }
+      };
+      assertThat(ds.read(done.token(), "check", countAndRecovery)).containsExactly(1, 0); // the primary: replay paused
+      replica.execute(db.name(), "SELECT pg_wal_replay_resume()");
+      assertThat(ds.read(done.token(), "check", countAndRecovery)).containsExactly(1, 1); // the replica, caught up
+      assertThat(ds.tx("nothing", c -> 7).token()).isEqualTo(ConsistencyToken.ofLsn(0));
+    }
+  }
+
+  @Test
+  void aCommitThatFailsFailsTheTransactionAndLeavesNothing(TestDatabase db) throws Exception {
+    db.execute("CREATE TABLE deferred (id int, CONSTRAINT one UNIQUE (id) DEFERRABLE INITIALLY DEFERRED)");
+    try (PgoptDataSource ds = PgoptDataSource.builder().primary(db.url()).build()) {
+      // the duplicate is only detected at COMMIT, which goes out with the position query
+      assertThatThrownBy(() -> ds.tx("dup", c -> c.createStatement().executeUpdate("INSERT INTO deferred VALUES (1), (1)")))
+          .isInstanceOf(java.sql.SQLException.class).isNotInstanceOf(CommitOutcomeUnknownException.class)
+          .satisfies(e -> assertThat(((java.sql.SQLException) e).getSQLState()).isEqualTo("23505"));
+      long rows = ds.read("count", c -> {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM deferred")) {
+          rs.next();
+          return rs.getLong(1);
+        }
+      });
+      assertThat(rows).isZero();
+      assertThat(ds.tx("after", c -> c.createStatement().executeUpdate("INSERT INTO deferred VALUES (2)")).value())
+          .isEqualTo(1);
     }
   }
 }

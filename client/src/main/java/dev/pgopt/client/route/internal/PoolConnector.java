@@ -21,7 +21,9 @@ public final class PoolConnector implements DataSource {
     Connection open() throws SQLException;
   }
 
-  private static final long HOLD_NANOS = TimeUnit.SECONDS.toNanos(10);
+  // Long: HikariCP doubles its back-off after every failed attempt, so each release of a held attempt costs a step.
+  // Closing the pool interrupts a held attempt.
+  private static final long HOLD_NANOS = TimeUnit.MINUTES.toNanos(10);
 
   private final Opener opener;
   private final Object lock = new Object();

@@ -32,6 +32,7 @@ import java.util.concurrent.Executor;
  */
 public final class RoutedConnection implements Connection {
   private static final String INSERT_LSN = "SELECT " + WalPosition.INSERT;
+  private static final String COMMIT_THEN_POSITION = "COMMIT; " + INSERT_LSN;
 
   private final Router router;
   private final StatementWrapper wrapper;
@@ -126,15 +127,26 @@ public final class RoutedConnection implements Connection {
   }
 
   /**
-   * The primary's WAL position after this connection's last commit, read now if no session recorded it: a replica
-   * that has replayed it has the write. Position 0 when nothing was sent; {@code primary} when it could not be read.
+   * Commits and reads the primary's WAL position after the commit in the same round trip (COMMIT and the SELECT go
+   * out together; the SELECT runs only if COMMIT succeeded). A replica that has replayed the position has the write.
+   * Position 0 when nothing was sent. Throws what COMMIT throws.
    */
-  public ConsistencyToken commitPosition() {
+  public ConsistencyToken commitReadingPosition() throws SQLException {
     if (physical == null) {
       return ConsistencyToken.ofLsn(0);
     }
-    if (committedAt == null) {
-      committedAt = readCommitPosition();
+    try (Statement s = physical.createStatement()) {
+      s.execute(COMMIT_THEN_POSITION);
+      if (!s.getMoreResults()) {
+        throw new SQLException("the server sent no WAL position after COMMIT", "08006");
+      }
+      try (ResultSet rs = s.getResultSet()) {
+        rs.next();
+        committedAt = ConsistencyToken.ofLsn(rs.getLong(1));
+      }
+    }
+    if (recordsWrites()) {
+      session.advance(committedAt);
     }
     return committedAt;
   }
