@@ -1,17 +1,29 @@
 package dev.pgopt.client.internal;
 
 /**
- * The primary's WAL insert position as SQL, comparable with a replica's replay position. When the last record ends
- * exactly at a page boundary, {@code pg_current_wal_insert_lsn()} points past the next page's header (24 bytes, 40 at
- * a segment start), where no replica's replay position will ever be while the primary is idle. No record ends inside
- * a page header, so the boundary itself is the same point in the history: without this, an idle primary's replica
- * looks behind for ever and read-your-writes tokens never match it.
+ * The primary's WAL insert position, comparable with a replica's replay position. When the last record ends exactly
+ * at a page boundary, {@code pg_current_wal_insert_lsn()} points past the next page's header (24 bytes, 40 for a long
+ * header), where no replica's replay position will ever be while the primary is idle. Without a correction, an idle
+ * primary's replica looks behind for ever and read-your-writes tokens never match it.
+ *
+ * <p>Why moving back to the boundary is safe: replay positions are ends of records. No record ends inside a page
+ * header, and a record that crosses a boundary ends past the header plus at least one byte of its data, so when the
+ * insert position is 24 or 40 bytes into a page, no record ends between the boundary and it: a replica at the boundary
+ * or later has everything before the insert position. The page size is the server's ({@code wal_block_size}).
  */
 public final class WalPosition {
-  /** A scalar expression for the insert position as a bigint. */
-  public static final String INSERT = "(SELECT CASE WHEN p % b = 24 THEN p - 24 WHEN p % s = 40 THEN p - 40 ELSE p END"
-      + " FROM (SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint AS p,"
-      + " current_setting('wal_block_size')::bigint AS b, pg_size_bytes(current_setting('wal_segment_size')) AS s) w)";
+  /** Two columns: the insert position as a bigint, and the server's WAL page size. */
+  public static final String INSERT_COLUMNS = "(pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint,"
+      + " current_setting('wal_block_size')::int";
 
   private WalPosition() {}
+
+  /** The position to compare replicas against, for an insert position read with its server's page size. */
+  public static long comparable(long insert, int blockSize) {
+    if (blockSize <= 0) {
+      return insert;
+    }
+    long offset = insert % blockSize;
+    return offset == 24 || offset == 40 ? insert - offset : insert;
+  }
 }

@@ -79,9 +79,9 @@ public final class DatabaseInvalidationListener implements AutoCloseable {
    */
   private static long positionAfter(Connection c) {
     try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT " + WalPosition.INSERT)) {
+        ResultSet rs = s.executeQuery("SELECT " + WalPosition.INSERT_COLUMNS)) {
       rs.next();
-      return rs.getLong(1);
+      return WalPosition.comparable(rs.getLong(1), rs.getInt(2));
     } catch (SQLException e) {
       return 0; // the listener reconnects; the invalidation still happens, as one of unknown position
     }

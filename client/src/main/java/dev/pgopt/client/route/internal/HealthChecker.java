@@ -25,7 +25,7 @@ import java.util.function.LongSupplier;
 public final class HealthChecker implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("dev.pgopt.client.health");
   private static final String PRIMARY_PROBE = "SELECT pg_is_in_recovery(), CASE WHEN pg_is_in_recovery() THEN NULL"
-      + " ELSE " + WalPosition.INSERT + " END";
+      + " ELSE (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint END, current_setting('wal_block_size')::int";
   private static final String REPLICA_PROBE = "SELECT pg_is_in_recovery(),"
       + " (coalesce(pg_last_wal_replay_lsn(), '0/0'::pg_lsn) - '0/0'::pg_lsn)::bigint";
   private static final double EWMA_WEIGHT = 0.3;
@@ -122,6 +122,8 @@ public final class HealthChecker implements AutoCloseable {
         lsn = rs.getLong(2);
         if (rs.wasNull()) {
           lsn = -1;
+        } else if (node.role() == Role.PRIMARY) {
+          lsn = WalPosition.comparable(lsn, rs.getInt(3));
         }
       }
       long now = nanoTime.getAsLong();

@@ -31,7 +31,7 @@ import java.util.concurrent.Executor;
  * consistency session, a write's commit records the primary's WAL position in the session.
  */
 public final class RoutedConnection implements Connection {
-  private static final String INSERT_LSN = "SELECT " + WalPosition.INSERT;
+  private static final String INSERT_LSN = "SELECT " + WalPosition.INSERT_COLUMNS;
   private static final String COMMIT_THEN_POSITION = "COMMIT; " + INSERT_LSN;
 
   private final Router router;
@@ -120,7 +120,7 @@ public final class RoutedConnection implements Connection {
   private ConsistencyToken readCommitPosition() {
     try (Statement s = physical.createStatement(); ResultSet rs = s.executeQuery(INSERT_LSN)) {
       rs.next();
-      return ConsistencyToken.ofLsn(rs.getLong(1));
+      return ConsistencyToken.ofLsn(WalPosition.comparable(rs.getLong(1), rs.getInt(2)));
     } catch (SQLException e) {
       return ConsistencyToken.primaryOnly();
     }
@@ -135,14 +135,15 @@ public final class RoutedConnection implements Connection {
     if (physical == null) {
       return ConsistencyToken.ofLsn(0);
     }
-    try (Statement s = physical.createStatement()) {
-      s.execute(COMMIT_THEN_POSITION);
+    // prepared, so pgjdbc plans it once per connection
+    try (PreparedStatement s = physical.prepareStatement(COMMIT_THEN_POSITION)) {
+      s.execute();
       if (!s.getMoreResults()) {
         throw new SQLException("the server sent no WAL position after COMMIT", "08006");
       }
       try (ResultSet rs = s.getResultSet()) {
         rs.next();
-        committedAt = ConsistencyToken.ofLsn(rs.getLong(1));
+        committedAt = ConsistencyToken.ofLsn(WalPosition.comparable(rs.getLong(1), rs.getInt(2)));
       }
     }
     if (recordsWrites()) {
