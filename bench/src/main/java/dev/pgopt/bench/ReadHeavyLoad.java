@@ -1,5 +1,6 @@
 package dev.pgopt.bench;
 
+import dev.pgopt.client.Committed;
 import dev.pgopt.client.PgoptDataSource;
 import dev.pgopt.client.cache.CacheStats;
 import dev.pgopt.client.cache.CacheStrategies;
@@ -72,11 +73,13 @@ public final class ReadHeavyLoad {
           long bucket = Math.floorMod(id, BUCKETS);
           try {
             if (write) {
-              long balance = update(ds, id);
+              Committed<Long> done = update(ds, id);
+              long balance = done.value();
               if (cache != null) {
                 // The account left the report bucket of its old balance and joined the one of its new balance.
-                cache.invalidate("account:" + id);
-                cache.invalidateTags("balance:" + Math.floorMod(balance - 1, BUCKETS), "balance:" + Math.floorMod(balance, BUCKETS));
+                cache.invalidate(done.token(), "account:" + id);
+                cache.invalidateTags(done.token(), "balance:" + Math.floorMod(balance - 1, BUCKETS),
+                    "balance:" + Math.floorMod(balance, BUCKETS));
               }
             } else if (report) {
               if (cache != null) {
@@ -150,8 +153,8 @@ public final class ReadHeavyLoad {
     });
   }
 
-  /** Adds 1 to the balance; returns the new balance. */
-  private static long update(PgoptDataSource ds, long id) throws Exception {
+  /** Adds 1 to the balance; returns the new balance and the commit's position. */
+  private static Committed<Long> update(PgoptDataSource ds, long id) throws Exception {
     return ds.tx("accounts.touch", c -> {
       try (PreparedStatement ps = c.prepareStatement(
           "UPDATE accounts SET balance = balance + 1, updated_at = now() WHERE id = ? RETURNING balance")) {
@@ -161,6 +164,6 @@ public final class ReadHeavyLoad {
           return rs.getLong(1);
         }
       }
-    }).value();
+    });
   }
 }
