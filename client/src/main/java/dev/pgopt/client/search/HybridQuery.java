@@ -16,7 +16,9 @@ import java.util.Objects;
 /**
  * Hybrid search: the nearest rows by vector and the best rows by full text, each its own candidate list (both sides
  * search the whole table under the same filter), fused in the application. Unlike ranking text only inside the vector
- * candidates, a row that only full text finds still makes the result.
+ * candidates, a row that only full text finds still makes the result. The vector side raises {@code hnsw.ef_search} to the
+ * number of candidates and, with a filter, turns on pgvector's iterative scan, for its transaction only (the caller's
+ * when autocommit is off, else its own).
  *
  * <pre>{@code
  * List<HybridHit<Repo>> hits = HybridQuery.on("repositories", "id", "embedding", Distance.COSINE,
@@ -99,7 +101,13 @@ public final class HybridQuery<T> {
   }
 
   public List<HybridHit<T>> run(Connection c, float[] queryVector, String queryText) throws SQLException {
-    PGvector q = new PGvector(queryVector);
+    return AnnScan.inTransaction(c, () -> search(c, new PGvector(queryVector), queryText));
+  }
+
+  private List<HybridHit<T>> search(Connection c, PGvector q, String queryText) throws SQLException {
+    // the vector side asks for `candidates` rows: without this an HNSW scan returns at most ef_search (40), and
+    // under a selective filter almost none
+    AnnScan.prepare(c, candidates, filter != null);
     String where = filter == null ? "" : " AND (" + filter + ")";
     Map<Object, Double> vectorSide = side(c, "SELECT " + idColumn + ", (" + vectorColumn + " " + distance.operator()
         + " ?)::float8 FROM " + table + " WHERE " + vectorColumn + " IS NOT NULL" + where + " ORDER BY " + vectorColumn + " "

@@ -67,39 +67,11 @@ public final class KnnQuery<T> {
   }
 
   public KnnResult<T> run(Connection c, float[] query) throws SQLException {
-    boolean own = c.getAutoCommit();
-    if (own) {
-      c.setAutoCommit(false);
-    }
-    try {
-      KnnResult<T> r = search(c, new PGvector(query));
-      if (own) {
-        c.commit();
-      }
-      return r;
-    } catch (SQLException | RuntimeException e) {
-      if (own) {
-        c.rollback();
-      }
-      throw e;
-    } finally {
-      if (own) {
-        c.setAutoCommit(true);
-      }
-    }
+    return AnnScan.inTransaction(c, () -> search(c, new PGvector(query)));
   }
 
   private KnnResult<T> search(Connection c, PGvector q) throws SQLException {
-    try (Statement s = c.createStatement()) {
-      // pgvector's settings exist once its library is loaded. Both are no-ops for IVFFlat and exact scans;
-      // iterative scans exist from pgvector 0.8 on.
-      s.execute("SELECT '[1]'::vector IS NOT NULL");
-      s.execute("SELECT set_config('hnsw.ef_search', greatest(" + k + ", coalesce(nullif(current_setting('hnsw.ef_search', true), ''), '40')::int)::text, true)");
-      if (filter != null) {
-        s.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)"
-            + " WHERE current_setting('hnsw.iterative_scan', true) IS NOT NULL");
-      }
-    }
+    AnnScan.prepare(c, k, filter != null);
     List<Neighbor<T>> found = query(c, q);
     if (found.size() >= k) {
       return new KnnResult<>(found, true, false, null);

@@ -130,4 +130,30 @@ class VectorSearchTest {
       assertThat(vectorOnly.stream().map(HybridHit::row).toList()).containsExactlyElementsOf(exact(db, "true", 5));
     }
   }
+
+  @Test
+  void filteredHybridSearchGetsAllItsVectorCandidates(TestDatabase db) throws Exception {
+    try (Connection c = db.connect()) {
+      // in the caller's transaction, with the HNSW index forced (on a table this small the planner would rather
+      // filter and sort): 5 % of the rows match and 50 candidates are asked, where an ef_search = 40 scan without
+      // iterative scan finds about 2
+      c.setAutoCommit(false);
+      try (Statement s = c.createStatement()) {
+        s.execute("SET LOCAL enable_seqscan = off");
+      }
+      List<HybridHit<Long>> hits = HybridQuery.on("docs", "id", "embedding", Distance.L2, "to_tsvector('english', body)",
+              rs -> rs.getLong("id"))
+          .select("id").where("category < ?", 5).fusion(Fusion.weighted(1.0)).candidates(50).limit(50)
+          .run(c, QUERY, "nothing matches this text");
+      c.rollback();
+      assertThat(hits).hasSize(50);
+      List<Long> found = hits.stream().map(HybridHit::row).toList();
+      List<Long> truth = exact(db, "category < 5", 50);
+      assertThat(found.stream().filter(truth::contains).count()).as("recall of the vector side").isGreaterThanOrEqualTo(45);
+      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT current_setting('hnsw.ef_search')")) {
+        rs.next();
+        assertThat(rs.getString(1)).as("SET LOCAL only").isEqualTo("40");
+      }
+    }
+  }
 }
