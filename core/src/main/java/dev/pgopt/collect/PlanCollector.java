@@ -39,7 +39,7 @@ public final class PlanCollector {
   private static Explained explain(Connection c, PlanGuard guard, String sql, int serverVersionNum, boolean analyze,
                                    boolean ownSavepoint) throws SQLException {
     int params = SqlText.maxParameter(sql);
-    JsonNode tree = planJson(c, guard, sql, serverVersionNum, analyze, ownSavepoint);
+    JsonNode tree = planJson(c, guard, sql, serverVersionNum, analyze, ownSavepoint, 0);
     PlanNode root = PlanNode.parse(tree.get(0).get("Plan"));
     return new Explained(sql, params, params > 0, analyze, tree, root, tableFacts(c, root));
   }
@@ -60,35 +60,47 @@ public final class PlanCollector {
   public static Attempt attempt(Connection c, PlanGuard guard, String sql, int serverVersionNum, boolean withTableFacts)
       throws SQLException {
     try {
-      guard.admit(c, SqlText.typedPlaceholdersAsCasts(sql), false);
+      guard.admit(c, SqlText.forPlanning(sql, 0).sql(), false);
     } catch (StatementRefused refused) {
       return new Attempt(null, "refused: " + refused.getMessage());
     }
-    // a fixed name: pgjdbc numbers unnamed savepoints, and pg_stat_statements would keep an entry per number
-    java.sql.Savepoint sp = c.setSavepoint("pgopt_attempt");
-    try {
-      Explained e;
-      if (withTableFacts) {
-        e = explain(c, guard, sql, serverVersionNum, false, false);
-      } else {
-        PlanNode root = PlanNode.parse(planJson(c, guard, sql, serverVersionNum, false, false).get(0).get("Plan"));
-        e = new Explained(sql, SqlText.maxParameter(sql), SqlText.maxParameter(sql) > 0, false, null, root, Map.of());
+    String error = null;
+    // First with every parameter's type inferred; if that fails on a type the text leaves open (unknown % unknown,
+    // sum(text), generate_series(unknown, unknown)), again with more parameters declared numeric.
+    for (int typing = 0; typing <= 2; typing++) {
+      // a fixed name: pgjdbc numbers unnamed savepoints, and pg_stat_statements would keep an entry per number
+      java.sql.Savepoint sp = c.setSavepoint("pgopt_attempt");
+      try {
+        JsonNode tree = planJson(c, guard, sql, serverVersionNum, false, false, typing);
+        PlanNode root = PlanNode.parse(tree.get(0).get("Plan"));
+        int params = SqlText.maxParameter(sql);
+        Explained e = new Explained(sql, params, params > 0, false, withTableFacts ? tree : null, root,
+            withTableFacts ? tableFacts(c, root) : Map.of());
+        c.releaseSavepoint(sp);
+        return new Attempt(e, null);
+      } catch (SQLException ex) {
+        if (ex.getSQLState() != null && ex.getSQLState().startsWith("08")) {
+          throw ex;
+        }
+        c.rollback(sp);
+        deallocateLeftovers(c);
+        if ("57014".equals(ex.getSQLState())) {
+          throw ex;
+        }
+        String m = ex.getMessage() == null ? ex.toString() : ex.getMessage();
+        int nl = m.indexOf('\n');
+        error = (nl < 0 ? m : m.substring(0, nl)).replaceFirst("^ERROR: ", "");
+        if (!typeAmbiguity(ex.getSQLState()) || SqlText.maxParameter(sql) == 0) {
+          break;
+        }
       }
-      c.releaseSavepoint(sp);
-      return new Attempt(e, null);
-    } catch (SQLException ex) {
-      if (ex.getSQLState() != null && ex.getSQLState().startsWith("08")) {
-        throw ex;
-      }
-      c.rollback(sp);
-      deallocateLeftovers(c);
-      if ("57014".equals(ex.getSQLState())) {
-        throw ex;
-      }
-      String m = ex.getMessage() == null ? ex.toString() : ex.getMessage();
-      int nl = m.indexOf('\n');
-      return new Attempt(null, (nl < 0 ? m : m.substring(0, nl)).replaceFirst("^ERROR: ", ""));
     }
+    return new Attempt(null, error);
+  }
+
+  /** Errors that declaring parameter types may cure: undefined or ambiguous function/operator, indeterminate type. */
+  private static boolean typeAmbiguity(String sqlState) {
+    return "42883".equals(sqlState) || "42725".equals(sqlState) || "42P18".equals(sqlState) || "42804".equals(sqlState);
   }
 
   /** Whether EXPLAIN accepts the statement: queries and DML; utility commands (COPY, DDL, VACUUM, SET, ...) are not plans. */
@@ -100,7 +112,7 @@ public final class PlanCollector {
 
   /** Just the plan tree, for callers that plan the same statement many times (what-if evaluation). */
   public static PlanNode plan(Connection c, PlanGuard guard, String sql, int serverVersionNum) throws SQLException {
-    return PlanNode.parse(planJson(c, guard, sql, serverVersionNum, false, true).get(0).get("Plan"));
+    return PlanNode.parse(planJson(c, guard, sql, serverVersionNum, false, true, 0).get(0).get("Plan"));
   }
 
   /** Prepared statements of ours that a failure left behind (PREPARE outlives a rollback). */
@@ -118,10 +130,11 @@ public final class PlanCollector {
    *     of its own and cleans up after a failure, which spares the what-if search two round trips per plan
    */
   private static JsonNode planJson(Connection c, PlanGuard guard, String rawSql, int serverVersionNum, boolean analyze,
-                                   boolean ownSavepoint) throws SQLException {
+                                   boolean ownSavepoint, int typing) throws SQLException {
+    SqlText.Planning planning = SqlText.forPlanning(rawSql, typing);
     // the guard's verdict decides what is sent: exactly one statement, without its trailing semicolon
-    String sql = guard.admit(c, SqlText.typedPlaceholdersAsCasts(rawSql), analyze);
-    int params = SqlText.maxParameter(sql);
+    String sql = guard.admit(c, planning.sql(), analyze);
+    int params = planning.types().length;
     if (analyze && params > 0) {
       throw new IllegalArgumentException("--analyze runs the statement, and this one has placeholders ($1 to $" + params
           + "): give literal values instead");
@@ -129,7 +142,7 @@ public final class PlanCollector {
     String json;
     if (params == 0) {
       json = Sql.one(c, "EXPLAIN (" + (analyze ? "ANALYZE, BUFFERS, " : "") + "VERBOSE, FORMAT JSON) " + sql, rs -> rs.getString(1));
-    } else if (serverVersionNum >= 160000) {
+    } else if (serverVersionNum >= 160000 && !planning.declares()) {
       json = Sql.one(c, "EXPLAIN (GENERIC_PLAN, VERBOSE, FORMAT JSON) " + sql, rs -> rs.getString(1));
     } else {
       String name = PREPARED;
@@ -138,7 +151,11 @@ public final class PlanCollector {
       java.sql.Savepoint sp = ownSavepoint ? c.setSavepoint("pgopt_plan") : null;
       boolean prepared = false;
       try (Statement s = c.createStatement()) {
-        s.execute(Sql.OWN_MARK + "PREPARE " + name + " AS " + sql);
+        StringBuilder types = new StringBuilder();
+        for (String t : planning.types()) {
+          types.append(types.isEmpty() ? "" : ", ").append(t == null ? "unknown" : t);
+        }
+        s.execute(Sql.OWN_MARK + "PREPARE " + name + " (" + types + ") AS " + sql);
         prepared = true;
         s.execute(Sql.OWN_MARK + "SET LOCAL plan_cache_mode = force_generic_plan");
         String nulls = String.join(", ", java.util.Collections.nCopies(params, "NULL"));

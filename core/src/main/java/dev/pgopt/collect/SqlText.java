@@ -26,6 +26,84 @@ public final class SqlText {
 
   private static final java.util.regex.Pattern TYPED_PLACEHOLDER = java.util.regex.Pattern.compile(
       "(?i)\\b(interval|timestamptz|timestamp|date|time|numeric|bigint|integer|int|text|json|jsonb|uuid|inet)\\s+\\$(\\d+)");
+  // interval '90' day (3) to second: pg_stat_statements keeps the qualifier after the placeholder
+  private static final java.util.regex.Pattern INTERVAL_QUALIFIER = java.util.regex.Pattern.compile(
+      "(?i)\\binterval\\s+\\$(\\d+)(\\s+(year|month|day|hour|minute|second)(\\s*\\(\\s*\\d+\\s*\\))?"
+          + "(\\s+to\\s+(month|hour|minute|second)(\\s*\\(\\s*\\d+\\s*\\))?)?)?");
+  private static final Set<String> ARITHMETIC = Set.of("+", "-", "*", "/", "%", "^");
+
+  /**
+   * A statement as pgopt plans it: pg_stat_statements text made plannable, and the type to declare for each parameter
+   * (null: let PostgreSQL infer it).
+   *
+   * @param types by parameter number - 1; as long as the original text's highest parameter
+   */
+  public record Planning(String sql, String[] types) {
+    /** Whether any parameter needs a declared type (generic plans then go through PREPARE with a type list). */
+    public boolean declares() {
+      for (String t : types) {
+        if (t != null) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  /**
+   * Makes pg_stat_statements text plannable, as far as the text allows. It stores constants as {@code $n} even where
+   * PostgreSQL requires a literal: {@code extract($1 from d)} (the field; any field plans the same, so {@code epoch},
+   * valid for every type) and {@code interval $2 day} (a cast to interval means the same). A parameter that so
+   * disappears is declared {@code text}. {@code typing} 0 leaves every other type to inference; 1 declares parameters
+   * next to an arithmetic operator or after THEN/ELSE {@code numeric} ({@code $1 + $2 % $3} and {@code sum(CASE WHEN ..
+   * THEN $1 ELSE $2 END)} are otherwise ambiguous: unknown % unknown, sum(text)); 2 also declares every parameter
+   * without a cast {@code numeric} ({@code generate_series($1, $2)}). Each is a retry after the one before failed.
+   */
+  public static Planning forPlanning(String sql, int typing) {
+    int max = maxParameter(sql);
+    StringBuilder out = new StringBuilder(sql.length());
+    List<SqlLexer.Token> tokens = SqlLexer.lex(sql, true).tokens();
+    int copied = 0;
+    Set<Integer> dropped = new java.util.HashSet<>();
+    for (int i = 0; i + 2 < tokens.size(); i++) {
+      SqlLexer.Token f = tokens.get(i);
+      SqlLexer.Token p = tokens.get(i + 1);
+      SqlLexer.Token from = tokens.get(i + 2);
+      if (f.kind() == SqlLexer.Kind.IDENTIFIER && f.text().equals("extract") && p.kind() == SqlLexer.Kind.PARAMETER
+          && from.kind() == SqlLexer.Kind.IDENTIFIER && from.text().equals("from")
+          && sql.substring(f.end(), p.start()).strip().equals("(")) {
+        out.append(sql, copied, p.start()).append("epoch");
+        copied = p.end();
+        dropped.add(Integer.parseInt(p.text().substring(1)));
+      }
+    }
+    out.append(sql.substring(copied));
+    String text = INTERVAL_QUALIFIER.matcher(out.toString()).replaceAll("\\$$1::interval");
+    text = typedPlaceholdersAsCasts(text);
+    String[] types = new String[max];
+    for (int n : dropped) {
+      if (n >= 1 && n <= max) {
+        types[n - 1] = "text";
+      }
+    }
+    if (typing > 0) {
+      List<SqlLexer.Token> t = SqlLexer.lex(text, true).tokens();
+      for (int i = 0; i < t.size(); i++) {
+        if (t.get(i).kind() != SqlLexer.Kind.PARAMETER) {
+          continue;
+        }
+        int n = Integer.parseInt(t.get(i).text().substring(1));
+        boolean castAfter = text.startsWith("::", t.get(i).end());
+        boolean numeric = !castAfter && ((i > 0 && (ARITHMETIC.contains(t.get(i - 1).text())
+            || t.get(i - 1).text().equals("then") || t.get(i - 1).text().equals("else")))
+            || (i + 1 < t.size() && ARITHMETIC.contains(t.get(i + 1).text())));
+        if ((numeric || (typing > 1 && !castAfter)) && n >= 1 && n <= max && types[n - 1] == null) {
+          types[n - 1] = "numeric";
+        }
+      }
+    }
+    return new Planning(text, types);
+  }
 
   /**
    * pg_stat_statements turns typed literals ({@code interval '30 days'}) into {@code interval $2}, which does not

@@ -31,4 +31,18 @@ class SqlTextTest {
     assertThat(SqlText.startsAsQuery("/* SELECT */ UPDATE t SET a = 1")).isFalse();
     assertThat(SqlText.startsAsQuery("/* /* */ DELETE */ SELECT 1")).isTrue();
   }
+
+  @Test
+  void statementTextsBecomePlannable() {
+    SqlText.Planning p = SqlText.forPlanning("select extract($1 from d), x from t where d > date $2 - interval $3 day (3)", 0);
+    assertThat(p.sql()).isEqualTo("select extract(epoch from d), x from t where d > $2::date - $3::interval");
+    assertThat(p.types()).containsExactly("text", null, null);
+    SqlText.Planning typed = SqlText.forPlanning("select sum(case when a then $1 else $2 end) from t where k = $3 + $4 % $5"
+        + " and d = $6::date and s = $7", 1);
+    assertThat(typed.types()).containsExactly("numeric", "numeric", "numeric", "numeric", "numeric", null, null);
+    assertThat(SqlText.forPlanning("select '$1 extract($2 from x)' from t where a = $1", 0).types())
+        .containsExactly((String) null);
+    assertThat(SqlText.forPlanning("select * from generate_series($1, $2), t where t.d = $3::date", 2).types())
+        .containsExactly("numeric", "numeric", null);
+  }
 }

@@ -74,14 +74,14 @@ public final class IndexMissingRule implements Rule {
     Set<String> selectiveScans = new LinkedHashSet<>();
     Map<String, CandidateGenerator.FullTextColumn> fullText = new LinkedHashMap<>();
     Map<String, List<Workload>> fullTextStatements = new LinkedHashMap<>();
+    WorkloadCoverage coverage = new WorkloadCoverage(snap.entries());
     for (StatementEntry e : top) {
       PlanCollector.Attempt attempt = PlanCollector.attempt(ctx.connection(), ctx.guard(), e.query(), ctx.serverVersionNum(), true);
       if (!attempt.planned()) {
-        if (attempt.error().startsWith("refused")) {
-          ctx.notes().add("index.missing: queryid " + e.queryId() + " left out, " + attempt.error());
-        }
+        coverage.notPlanned(e, attempt.error());
         continue;
       }
+      coverage.planned(e);
       PlanCollector.Explained plan = attempt.plan();
       Set<String> tables = new LinkedHashSet<>();
       plan.root().walk(n -> {
@@ -99,6 +99,7 @@ public final class IndexMissingRule implements Rule {
       PlanInsights.of(plan.root(), plan.tables()).stream().filter(i -> i.rule().equals("seq_scan_selective_filter"))
           .forEach(i -> selectiveScans.add((String) i.numbers().get("table")));
     }
+    ctx.notes().add(coverage.describe());
     Map<String, Double> writesPerHour = writesPerHour(ctx, hours);
     List<Finding> out = new ArrayList<>();
     if (!candidates.isEmpty()) {
