@@ -100,7 +100,9 @@ public final class IndexMissingRule implements Rule {
           .forEach(i -> selectiveScans.add((String) i.numbers().get("table")));
     }
     ctx.notes().add(coverage.describe());
-    Map<String, Double> writesPerHour = writesPerHour(ctx, hours);
+    WindowWrites.Rates writes = WindowWrites.of(ctx.connection(), snap, hours);
+    ctx.notes().add(writes.note());
+    Map<String, Double> writesPerHour = writes.perHour();
     List<Finding> out = new ArrayList<>();
     if (!candidates.isEmpty()) {
       List<IndexCandidate> pool = new ArrayList<>(candidates.values()).subList(0, Math.min(MAX_CANDIDATES, candidates.size()));
@@ -294,14 +296,6 @@ public final class IndexMissingRule implements Rule {
     Instant since = snap.statsReset() != null ? snap.statsReset()
         : Sql.one(ctx.connection(), "SELECT pg_postmaster_start_time()", rs -> rs.getTimestamp(1).toInstant());
     return Math.max(1.0 / 60, Duration.between(since, snap.takenAt()).toSeconds() / 3600.0);
-  }
-
-  private static Map<String, Double> writesPerHour(AdviceContext ctx, double hours) throws SQLException {
-    Map<String, Double> out = new HashMap<>();
-    Sql.list(ctx.connection(), """
-        SELECT schemaname || '.' || relname, (n_tup_ins + n_tup_upd - n_tup_hot_upd + n_tup_del)::float8 FROM pg_stat_user_tables""",
-        rs -> out.put(rs.getString(1), rs.getDouble(2) / hours));
-    return out;
   }
 
   /**
