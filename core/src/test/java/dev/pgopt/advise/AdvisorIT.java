@@ -224,10 +224,30 @@ class AdvisorIT {
       List<Finding> f = of(advise(db), "table.vacuum");
       assertThat(f).singleElement().satisfies(x -> {
         assertThat(x.severity()).isEqualTo(Finding.Severity.CRITICAL);
-        assertThat(x.title()).contains("public.churn is 50").contains("held back by transaction pid " + pid);
+        assertThat(x.title()).contains("public.churn is 50").contains("held back by transaction pid " + pid)
+            .contains("autovacuum is disabled for it");
         assertThat(x.action().sql()).isEqualTo("VACUUM (VERBOSE, ANALYZE) public.churn;");
       });
       holder.rollback();
+    }
+  }
+
+  @Test
+  void aTableAutovacuumNeverVisitsIsReportedWithFewerDeadRows(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase(); Connection c = db.connect()) {
+      db.execute("CREATE TABLE quiet (id int, v int) WITH (autovacuum_enabled = false)",
+          "INSERT INTO quiet SELECT g, 0 FROM generate_series(1, 40000) g", "VACUUM ANALYZE quiet",
+          "DELETE FROM quiet WHERE id <= 2000",
+          "CREATE TABLE busy (id int, v int)", "INSERT INTO busy SELECT g, 0 FROM generate_series(1, 40000) g",
+          "VACUUM ANALYZE busy", "DELETE FROM busy WHERE id <= 2000");
+      Probe.waitUntil(() -> Probe.exists(c, "SELECT 1 FROM pg_stat_user_tables WHERE relname = 'quiet' AND n_dead_tup >= 2000"));
+      // 5 % dead: below the 20 % that autovacuum-driven tables need, but nothing will ever clean this one
+      assertThat(of(advise(db), "table.vacuum")).singleElement().satisfies(x -> {
+        assertThat(x.object().table()).isEqualTo("quiet");
+        assertThat(x.severity()).isEqualTo(Finding.Severity.INFO);
+        assertThat(x.title()).contains("autovacuum is disabled for it")
+            .contains("ALTER TABLE public.quiet RESET (autovacuum_enabled)");
+      });
     }
   }
 
@@ -246,10 +266,22 @@ class AdvisorIT {
       assertThat(of(a, "table.analyze")).singleElement().satisfies(x -> {
         assertThat(x.object().table()).isEqualTo("stale");
         assertThat(x.action().sql()).isEqualTo("ANALYZE public.stale;");
+        // never analyzed: the planner's count is far from the live rows, and nothing will analyze it
+        assertThat(x.title()).contains("the planner counts 0 rows in it, the table holds 5,000")
+            .contains("autovacuum is disabled for it");
       });
+      // analyzed a moment ago, then changed: autoanalyze is not coming, so no grace period
+      db.execute("ANALYZE stale", "INSERT INTO stale SELECT g FROM generate_series(1, 5000) g");
+      try (Connection c = db.connect()) {
+        Probe.waitUntil(() -> Probe.exists(c, "SELECT 1 FROM pg_stat_user_tables WHERE relname = 'stale' AND n_mod_since_analyze >= 5000"));
+      }
+      assertThat(of(advise(db), "table.analyze")).singleElement()
+          .satisfies(x -> assertThat(x.title()).contains("5,000 rows modified since it was last analyzed"));
       List<Finding> seq = of(a, "sequence.exhaustion");
       assertThat(seq).extracting(Finding::severity).containsExactlyInAnyOrder(Finding.Severity.CRITICAL, Finding.Severity.INFO);
       Finding tickets = seq.stream().filter(x -> x.severity() == Finding.Severity.CRITICAL).findFirst().orElseThrow();
+      assertThat(tickets.object().table()).isEqualTo("tickets");
+      assertThat(tickets.object().columns()).containsExactly("id");
       assertThat(tickets.action().sql()).contains("ALTER TABLE public.tickets ALTER COLUMN id TYPE bigint");
       assertThat(tickets.action().risk()).isEqualTo("high");
       assertThat(tickets.action().online()).isFalse();

@@ -42,16 +42,17 @@ public final class SequenceExhaustionRule implements Rule {
       evidence.put("column_type", s.columnType());
       String seq = Quoting.ident(s.schema()) + "." + Quoting.ident(s.name());
       String sql;
-      if (s.column() != null && !"bigint".equals(s.columnType())) {
-        String[] parts = s.column().split("\\.", 3);
-        sql = "ALTER TABLE " + Quoting.ident(parts[0]) + "." + Quoting.ident(parts[1]) + " ALTER COLUMN "
-            + Quoting.ident(parts[2]) + " TYPE bigint;\nALTER SEQUENCE " + seq + " AS bigint;";
+      SequencesCheck.Sequence.Owner owner = s.owner();
+      if (owner != null && !"bigint".equals(s.columnType())) {
+        sql = "ALTER TABLE " + Quoting.ident(owner.schema()) + "." + Quoting.ident(owner.table()) + " ALTER COLUMN "
+            + Quoting.ident(owner.column()) + " TYPE bigint;\nALTER SEQUENCE " + seq + " AS bigint;";
       } else {
         sql = "ALTER SEQUENCE " + seq + " AS bigint MAXVALUE 9223372036854775807;";
       }
       out.add(new Finding(id() + ":" + s.schema() + "." + s.name(), id(),
           used >= 90 ? Severity.CRITICAL : used >= 75 ? Severity.WARNING : Severity.INFO,
-          new DbObject(s.schema(), null, null, s.column() == null ? null : List.of(s.column())),
+          owner == null ? new DbObject(s.schema(), null, null, null)
+              : new DbObject(owner.schema(), owner.table(), null, List.of(owner.column())),
           "sequence " + seq + " has used " + Units.percent(used) + " of " + Units.count(s.effectiveLimit())
               + (s.column() != null ? " (it feeds " + s.columnType() + " " + s.column() + ")" : ""),
           evidence, Map.of(), Confidence.MEASURED,

@@ -38,16 +38,21 @@ public final class TableVacuumRule implements Rule {
   @Override
   public List<Finding> evaluate(AdviceContext ctx) throws SQLException {
     record Table(String schema, String table, String qualified, long live, long dead, Timestamp lastVacuum,
-                 Timestamp lastAutovacuum, long autovacuumCount) {}
+                 Timestamp lastAutovacuum, long autovacuumCount, boolean autovacuumOff) {}
+    // A table autovacuum never visits (autovacuum_enabled = false, or autovacuum off) is reported with any 1,000 dead
+    // rows: nothing will remove them.
     List<Table> tables = Sql.list(ctx.connection(), """
-        SELECT schemaname, relname, format('%I.%I', schemaname, relname), n_live_tup, n_dead_tup, last_vacuum,
-               last_autovacuum, autovacuum_count
-          FROM pg_stat_user_tables
-         WHERE n_dead_tup >= ? AND 100.0 * n_dead_tup / greatest(n_live_tup + n_dead_tup, 1) >= ?
-         ORDER BY n_dead_tup DESC""",
+        SELECT t.schemaname, t.relname, format('%I.%I', t.schemaname, t.relname), t.n_live_tup, t.n_dead_tup,
+               t.last_vacuum, t.last_autovacuum, t.autovacuum_count,
+               current_setting('autovacuum') = 'off' OR coalesce((SELECT option_value FROM pg_options_to_table(c.reloptions)
+                 WHERE option_name = 'autovacuum_enabled'), 'true') IN ('false', 'off', 'no', '0') AS autovacuum_off
+          FROM pg_stat_user_tables t JOIN pg_class c ON c.oid = t.relid
+         WHERE t.n_dead_tup >= ?
+         ORDER BY t.n_dead_tup DESC""",
         rs -> new Table(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getLong(5), rs.getTimestamp(6),
-            rs.getTimestamp(7), rs.getLong(8)),
-        MIN_DEAD, WARNING_PERCENT);
+            rs.getTimestamp(7), rs.getLong(8), rs.getBoolean(9)),
+        MIN_DEAD);
+    tables.removeIf(t -> !t.autovacuumOff() && 100.0 * t.dead() / Math.max(1, t.live() + t.dead()) < WARNING_PERCENT);
     if (tables.isEmpty()) {
       return List.of();
     }
@@ -63,11 +68,17 @@ public final class TableVacuumRule implements Rule {
       evidence.put("dead_percent", Math.round(pct * 10) / 10.0);
       evidence.put("last_vacuum", last == null ? null : last.toInstant().toString());
       evidence.put("autovacuum_count", t.autovacuumCount());
+      evidence.put("autovacuum_disabled", t.autovacuumOff());
       evidence.put("cleanup_held_back_by", holders.stream().map(h -> Map.of("kind", h.kind(), "name", h.name(),
           "xid_age", h.xidAge(), "detail", h.detail())).toList());
       String blocker = holders.isEmpty() ? "" : "; cleanup is held back by " + holders.get(0).kind() + " " + holders.get(0).name()
           + " (" + holders.get(0).detail() + ") — end it first, or VACUUM cannot remove these rows";
-      out.add(new Finding(id() + ":" + t.schema() + "." + t.table(), id(), pct >= CRITICAL_PERCENT ? Severity.CRITICAL : Severity.WARNING,
+      if (t.autovacuumOff()) {
+        blocker += "; autovacuum is disabled for it, so nothing removes dead rows but a manual VACUUM (ALTER TABLE "
+            + t.qualified() + " RESET (autovacuum_enabled) turns it back on)";
+      }
+      out.add(new Finding(id() + ":" + t.schema() + "." + t.table(), id(),
+          pct >= CRITICAL_PERCENT ? Severity.CRITICAL : pct >= WARNING_PERCENT ? Severity.WARNING : Severity.INFO,
           DbObject.table(t.schema(), t.table()),
           t.qualified() + " is " + Units.percent(pct) + " dead rows (" + Units.count(t.dead()) + "), last vacuum "
               + (last == null ? "never" : last.toInstant().toString()) + blocker,

@@ -82,13 +82,13 @@ class CheckEvaluationTest {
   @Test
   void aBigintSequenceFeedingAnIntegerColumnEndsAtTheColumnsLimit() {
     SequencesCheck.Sequence s = new SequencesCheck.Sequence("public", "orders_id_seq", 1, Long.MAX_VALUE, 1, false,
-        2_000_000_000L, true, "integer", "public.orders.id");
+        2_000_000_000L, true, "integer", "public.orders.id", new SequencesCheck.Sequence.Owner("public", "orders", "id"));
     assertThat(s.effectiveLimit()).isEqualTo(Integer.MAX_VALUE);
     CheckResult r = SequencesCheck.evaluate(List.of(s), defaults);
     assertThat(r.status()).isEqualTo(Status.CRITICAL);
     assertThat(r.fix()).contains("bigint");
-    SequencesCheck.Sequence cycling = new SequencesCheck.Sequence("public", "ring", 1, 100, 1, true, 99L, true, "bigint", null);
-    SequencesCheck.Sequence hidden = new SequencesCheck.Sequence("app", "secret_seq", 1, 100, 1, false, null, false, null, null);
+    SequencesCheck.Sequence cycling = new SequencesCheck.Sequence("public", "ring", 1, 100, 1, true, 99L, true, "bigint", null, null);
+    SequencesCheck.Sequence hidden = new SequencesCheck.Sequence("app", "secret_seq", 1, 100, 1, false, null, false, null, null, null);
     CheckResult r2 = SequencesCheck.evaluate(List.of(cycling, hidden), defaults);
     assertThat(r2.status()).isEqualTo(Status.OK);
     assertThat(r2.message()).contains("1 sequences not readable");
@@ -97,7 +97,8 @@ class CheckEvaluationTest {
 
   @Test
   void descendingSequencesCountTowardsTheirMinimum() {
-    SequencesCheck.Sequence down = new SequencesCheck.Sequence("public", "down", -32768, -1, -1, false, -30000L, true, "smallint", "public.t.id");
+    SequencesCheck.Sequence down = new SequencesCheck.Sequence("public", "down", -32768, -1, -1, false, -30000L, true, "smallint", "public.t.id",
+        new SequencesCheck.Sequence.Owner("public", "t", "id"));
     assertThat(down.effectiveLimit()).isEqualTo(-32768);
     assertThat(down.usedPercent()).isGreaterThan(90);
   }

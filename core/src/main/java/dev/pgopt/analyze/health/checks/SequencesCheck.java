@@ -25,8 +25,15 @@ public final class SequencesCheck implements HealthCheck {
   public static final String NAME = "sequences";
 
   /** {@code lastValue} is null when the sequence was never used or this role may not read it ({@code readable}). */
+  /**
+   * @param column the column it feeds as schema.table.column (for display), or null
+   * @param owner the same as names, or null
+   */
   public record Sequence(String schema, String name, long minValue, long maxValue, long increment, boolean cycle,
-                         Long lastValue, boolean readable, String columnType, String column) {
+                         Long lastValue, boolean readable, String columnType, String column, Owner owner) {
+    /** The column a sequence feeds. */
+    public record Owner(String schema, String table, String column) {}
+
 
     /** The value at which nextval (or the insert into the column) fails. */
     public long effectiveLimit() {
@@ -79,7 +86,8 @@ public final class SequencesCheck implements HealthCheck {
         SELECT s.schemaname, s.sequencename, s.min_value, s.max_value, s.increment_by, s.cycle, s.last_value,
                has_sequence_privilege(c.oid, 'SELECT') OR has_sequence_privilege(c.oid, 'USAGE') AS readable,
                format_type(a.atttypid, NULL) AS column_type,
-               tn.nspname || '.' || t.relname || '.' || a.attname AS column_name
+               tn.nspname || '.' || t.relname || '.' || a.attname AS column_name,
+               tn.nspname AS owner_schema, t.relname AS owner_table, a.attname AS owner_column
           FROM pg_sequences s
           JOIN pg_namespace n ON n.nspname = s.schemaname
           JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.sequencename
@@ -90,7 +98,8 @@ public final class SequencesCheck implements HealthCheck {
           LEFT JOIN pg_namespace tn ON tn.oid = t.relnamespace""",
         rs -> new Sequence(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
             rs.getBoolean(6), Sql.nullableLong(rs, "last_value"), rs.getBoolean("readable"), rs.getString("column_type"),
-            rs.getString("column_name")));
+            rs.getString("column_name"), rs.getString("owner_column") == null ? null
+                : new Sequence.Owner(rs.getString("owner_schema"), rs.getString("owner_table"), rs.getString("owner_column"))));
   }
 
   public static CheckResult evaluate(List<Sequence> seqs, Thresholds t) {
