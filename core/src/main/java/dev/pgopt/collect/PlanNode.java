@@ -14,7 +14,7 @@ public record PlanNode(String nodeType, String schema, String relation, String a
                        Double rowsRemovedByFilter,
                        List<String> sortKey, String sortSpaceType, Double sortSpaceUsedKb, Integer hashBatches,
                        Integer originalHashBatches, Double lossyHeapBlocks, Double exactHeapBlocks, String parentRelationship,
-                       List<PlanNode> children) {
+                       String joinCondition, List<PlanNode> children) {
 
   public static PlanNode parse(JsonNode n) {
     List<PlanNode> children = new ArrayList<>();
@@ -30,7 +30,8 @@ public record PlanNode(String nodeType, String schema, String relation, String a
         number(n, "Actual Loops"), text(n, "Filter"), text(n, "Join Filter"), text(n, "Index Cond") != null ? text(n, "Index Cond") : text(n, "Recheck Cond"),
         number(n, "Rows Removed by Filter"), sortKey, text(n, "Sort Space Type"),
         number(n, "Sort Space Used"), integer(n, "Hash Batches"), integer(n, "Original Hash Batches"),
-        number(n, "Lossy Heap Blocks"), number(n, "Exact Heap Blocks"), text(n, "Parent Relationship"), children);
+        number(n, "Lossy Heap Blocks"), number(n, "Exact Heap Blocks"), text(n, "Parent Relationship"),
+        text(n, "Hash Cond") != null ? text(n, "Hash Cond") : text(n, "Merge Cond"), children);
   }
 
   private static String text(JsonNode n, String field) {

@@ -83,6 +83,10 @@ public final class CandidateGenerator {
     if (n.relation() != null && (n.filter() != null || n.indexCondition() != null || !sortAbove.isEmpty())) {
       scan(n, sortAbove, tables, out);
     }
+    String join = n.joinCondition() != null ? n.joinCondition() : n.nodeType().equals("Nested Loop") ? n.joinFilter() : null;
+    if (join != null) {
+      joinColumns(n, join, tables, out);
+    }
     for (PlanNode c : n.children()) {
       List<String> pass = n.nodeType().equals("Sort") ? n.sortKey()
           : n.nodeType().equals("Gather") || n.nodeType().equals("Gather Merge") || n.nodeType().equals("Result")
@@ -173,6 +177,39 @@ public final class CandidateGenerator {
           && c.coveredBy(ix.columns().stream().map(CandidateGenerator::unquote).toList()));
       if (!covered) {
         out.putIfAbsent(c.key(), c);
+      }
+    }
+  }
+
+  private static final Pattern JOIN_PAIR = Pattern.compile(IDENT + "\\." + IDENT + "\\)?(?:::[a-z ]+)?\\s*=\\s*\\(?"
+      + IDENT + "\\." + IDENT);
+
+  /**
+   * Join columns: an index on either side of an equality join lets the planner run it as a nested loop whose inner side
+   * is an index scan per outer row (the what-if plans decide whether that is cheaper). Only for large tables, and only
+   * where no btree already leads with the column.
+   */
+  private static void joinColumns(PlanNode join, String condition, Map<String, TableFacts> tables, Map<String, IndexCandidate> out) {
+    Map<String, PlanNode> scans = new LinkedHashMap<>();
+    join.walk(x -> {
+      if (x.relation() != null) {
+        scans.putIfAbsent(x.alias() != null ? x.alias() : x.relation(), x);
+      }
+    });
+    Matcher m = JOIN_PAIR.matcher(condition);
+    while (m.find()) {
+      for (int side = 0; side < 2; side++) {
+        PlanNode scan = scans.get(unquote(m.group(1 + 2 * side)));
+        TableFacts t = scan == null ? null : tables.get(TableFacts.key(scan.schema(), scan.relation()));
+        if (t == null || t.rows() < MIN_TABLE_ROWS) {
+          continue;
+        }
+        IndexCandidate c = new IndexCandidate(t.schema(), t.table(), List.of(unquote(m.group(2 + 2 * side))), List.of(false));
+        boolean covered = t.indexes().stream().anyMatch(ix -> ix.method().equals("btree")
+            && c.coveredBy(ix.columns().stream().map(CandidateGenerator::unquote).toList()));
+        if (!covered) {
+          out.putIfAbsent(c.key(), c);
+        }
       }
     }
   }
