@@ -197,6 +197,23 @@ public record VectorInventory(String database, String pgvectorVersion, List<Stri
     PlanCollector.Attempt attempt = PlanCollector.plannable(query) ? PlanCollector.attempt(c, guard, query, serverVersionNum, false)
         : new PlanCollector.Attempt(null, "not a plannable statement");
     if (!attempt.planned()) {
+      // Without a plan, what the text and the catalog say still holds: a searched column with no ANN index on any
+      // table the statement names, or indexes that serve another operator.
+      String searched = column;
+      String text = query.toLowerCase(java.util.Locale.ROOT);
+      List<VectorIndex> named = indexes.stream().filter(i -> searched != null && searched.equals(i.column())
+          && text.matches("(?s).*\\b" + java.util.regex.Pattern.quote(i.table().toLowerCase(java.util.Locale.ROOT)) + "\\b.*"))
+          .toList();
+      DistanceOperator searchOp = op;
+      if (column != null && named.isEmpty()) {
+        problems.add("no HNSW or IVFFlat index on " + column + ": every search reads the whole table (from the"
+            + " statement's text; it could not be planned: " + attempt.error() + ")");
+      } else if (op != null && !named.isEmpty() && named.stream().noneMatch(i -> i.serves() == searchOp)) {
+        VectorIndex i = named.get(0);
+        problems.add("operator/opclass mismatch: the query uses " + op.symbol() + " but index " + i.name() + " is "
+            + i.opclass() + " (serves " + (i.serves() == null ? "another operator" : i.serves().symbol()) + ")"
+            + " (from the statement's text; it could not be planned)");
+      }
       return new VectorStatement(id, query, calls, mean, rowsPerCall, op, column, null, problems, attempt.error());
     }
     PlanNode[] annScan = new PlanNode[1];

@@ -95,6 +95,32 @@ class VectorRulesTest {
   }
 
   @Test
+  void statementsThatCannotBePlannedStillGetIndexAndOperatorFindings(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      db.execute("CREATE TABLE notes (id int, e vector(3))",
+          "INSERT INTO notes SELECT g, ARRAY[g, 1, 1]::vector FROM generate_series(1, 1000) g",
+          "CREATE TABLE cards (id int, e vector(3))",
+          "INSERT INTO cards SELECT g, ARRAY[g, 2, 2]::vector FROM generate_series(1, 1000) g",
+          "CREATE INDEX cards_hnsw ON cards USING hnsw (e vector_cosine_ops)",
+          // planning would run this user function, so pgopt does not plan the statements that call it
+          "CREATE FUNCTION embed_of(n int) RETURNS vector LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN RETURN ARRAY[n, 1, 1]::vector; END $$",
+          "ANALYZE");
+      try (Connection c = db.connect(); Statement s = c.createStatement()) {
+        s.execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)");
+        for (int i = 0; i < 3; i++) {
+          s.executeQuery("SELECT id FROM notes ORDER BY e <-> embed_of(7) LIMIT 5").close();
+          s.executeQuery("SELECT id FROM cards ORDER BY e <-> embed_of(7) LIMIT 5").close();
+        }
+      }
+      List<Finding> all = run(db, new VectorRules().rules());
+      assertThat(only(all, "vector.no_ann_index").object().table()).isEqualTo("notes");
+      Finding mismatch = only(all, "vector.opclass_mismatch");
+      assertThat(mismatch.object().table()).isEqualTo("cards");
+      assertThat(mismatch.action().sql()).contains("USING hnsw (e vector_l2_ops)");
+    }
+  }
+
+  @Test
   void theAdvisorPicksThemUpThroughItsPluginPoint() {
     assertThat(Advisor.standardRules(50, null).stream().map(Rule::id)).contains("vector.no_ann_index", "vector.ivfflat_params");
   }
