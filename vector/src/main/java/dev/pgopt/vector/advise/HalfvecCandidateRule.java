@@ -39,12 +39,24 @@ final class HalfvecCandidateRule extends InventoryRule {
     return "vector.halfvec_candidate";
   }
 
+  /** {@code <col>_vector_old} beside a halfvec {@code <col>}: what {@code vector migrate-halfvec} keeps after the swap. */
+  static boolean leftOverByMigration(VectorInventory inv, VectorColumn c) {
+    if (!c.column().endsWith("_vector_old")) {
+      return false;
+    }
+    String migrated = c.column().substring(0, c.column().length() - "_vector_old".length());
+    return inv.column(c.schema(), c.table(), migrated).filter(m -> m.type().equals("halfvec")).isPresent();
+  }
+
   @Override
   List<Finding> evaluate(VectorInventory inv) {
     List<Finding> out = new ArrayList<>();
     for (VectorColumn c : inv.columns()) {
       if (!c.type().equals("vector") || c.dimensions() == null || c.dimensions() > 4000) {
         continue;
+      }
+      if (leftOverByMigration(inv, c)) {
+        continue; // pgopt's own copy of the original, kept by migrate-halfvec until the user drops it
       }
       long columnBytes = c.estimatedColumnBytes() == null ? 0 : c.estimatedColumnBytes();
       List<VectorIndex> indexes = inv.indexes().stream()

@@ -121,6 +121,18 @@ class VectorRulesTest {
   }
 
   @Test
+  void theColumnAMigrationKeptIsNotACandidateAgain(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      // what migrate-halfvec leaves: the column is halfvec now, the original kept as <col>_vector_old
+      db.execute("CREATE TABLE migrated (id int, e halfvec(4), e_vector_old vector(4), other vector(4))",
+          "INSERT INTO migrated SELECT g, ARRAY[g, 1, 1, 1]::halfvec, ARRAY[g, 1, 1, 1]::vector, ARRAY[g, 2, 2, 2]::vector"
+              + " FROM generate_series(1, 1000) g", "ANALYZE");
+      List<Finding> all = run(db, List.of(new HalfvecCandidateRule(new SharedInventory(), 1)));
+      assertThat(all).extracting(f -> f.object().columns().get(0)).containsExactly("other");
+    }
+  }
+
+  @Test
   void theAdvisorPicksThemUpThroughItsPluginPoint() {
     assertThat(Advisor.standardRules(50, null).stream().map(Rule::id)).contains("vector.no_ann_index", "vector.ivfflat_params");
   }
