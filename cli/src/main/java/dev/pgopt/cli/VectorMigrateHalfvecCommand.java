@@ -43,8 +43,13 @@ public final class VectorMigrateHalfvecCommand implements Callable<Integer> {
   @Mixin
   VectorColumnOptions target = new VectorColumnOptions();
 
-  @Option(names = "--batch", defaultValue = "5000", description = "Rows per backfill transaction (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--batch", defaultValue = "5000", description = "At most this many rows per backfill transaction"
+      + " (default: ${DEFAULT-VALUE}).")
   int batch;
+
+  @Option(names = "--batch-ms", defaultValue = "200", description = "Size batches so each holds its rows' locks about"
+      + " this long (default: ${DEFAULT-VALUE}); an indexed table gets smaller batches.")
+  int batchMillis;
 
   @Option(names = "--max-batches", defaultValue = "0", description = "Stop after this many batches, to spread the"
       + " backfill over several runs (default: all).")
@@ -63,8 +68,8 @@ public final class VectorMigrateHalfvecCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (batch < 1 || maxBatches < 0) {
-      throw new CliFailure(ExitCode.USAGE, "--batch must be at least 1 and --max-batches not negative");
+    if (batch < 1 || maxBatches < 0 || batchMillis < 1) {
+      throw new CliFailure(ExitCode.USAGE, "--batch and --batch-ms must be at least 1 and --max-batches not negative");
     }
     String schema = this.target.schema();
     String tableName = this.target.tableName();
@@ -93,7 +98,7 @@ public final class VectorMigrateHalfvecCommand implements Callable<Integer> {
       }
       migration.prepare(s);
       s = state(migration, schema, tableName);
-      migration.backfill(s, batch, maxBatches);
+      migration.backfill(s, batch, java.time.Duration.ofMillis(batchMillis), maxBatches);
       s = state(migration, schema, tableName);
       if (s.remaining() > 0) {
         ctx.out().printf("%nPaused after %d batches: %,d rows still to backfill (new writes are kept in step by the"
@@ -145,7 +150,8 @@ public final class VectorMigrateHalfvecCommand implements Callable<Integer> {
     ctx.out().println("  1. values checked against fp16's range: all fit");
     ctx.out().println("  2. ALTER TABLE " + t + " ADD COLUMN " + s.newColumn() + " halfvec(" + n + "); trigger "
         + HalfvecMigration.triggerName(s.column().table(), s.column().column()) + " fills it on every insert and update");
-    ctx.out().println("  3. backfill in batches of " + batch + " rows by " + s.primaryKey() + ", each committed");
+    ctx.out().println("  3. backfill in batches of at most " + batch + " rows by " + s.primaryKey() + ", each committed,"
+        + " sized to take about " + batchMillis + " ms");
     for (VectorIndex i : s.oldIndexes()) {
       ctx.out().println("  4. CREATE INDEX CONCURRENTLY " + i.name() + "_half ON " + t + " USING " + i.method() + " ("
           + s.newColumn() + " " + i.opclass().replace("vector_", "halfvec_") + ") -- then compare recall with " + i.name());

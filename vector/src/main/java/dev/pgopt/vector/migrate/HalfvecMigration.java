@@ -10,6 +10,7 @@ import dev.pgopt.vector.VectorRequestException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.sql.Statement;
 import java.util.List;
 import java.util.function.Consumer;
@@ -106,8 +107,11 @@ public final class HalfvecMigration {
     }
   }
 
-  /** Step 3: backfills up to {@code maxBatches} batches (0: all), each committed. Returns rows done. */
-  public long backfill(State s, int batchSize, int maxBatches) throws SQLException {
+  /**
+   * Step 3: backfills up to {@code maxBatches} batches (0: all), each committed, of at most {@code maxBatchRows} rows,
+   * sized so each takes about {@code target} (see {@link BatchSizer}). Returns rows done.
+   */
+  public long backfill(State s, int maxBatchRows, Duration target, int maxBatches) throws SQLException {
     String t = qualified(s.column());
     String pk = Quoting.ident(s.primaryKey());
     String sql = "UPDATE " + t + " SET " + Quoting.ident(s.newColumn()) + " = " + Quoting.ident(s.column().column())
@@ -116,16 +120,21 @@ public final class HalfvecMigration {
     boolean auto = c.getAutoCommit();
     c.setAutoCommit(false);
     long done = 0;
+    BatchSizer sizer = new BatchSizer(maxBatchRows, target);
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       for (int batch = 0; maxBatches == 0 || batch < maxBatches; batch++) {
-        ps.setInt(1, batchSize);
+        int rows = sizer.next();
+        ps.setInt(1, rows);
+        long start = System.nanoTime();
         int n = ps.executeUpdate();
         c.commit();
+        long nanos = System.nanoTime() - start;
         if (n == 0) {
           break;
         }
+        sizer.took(n, nanos);
         done += n;
-        log.accept(String.format("  backfilled %,d rows", done));
+        log.accept(String.format("  backfilled %,d rows (batch of %,d in %d ms)", done, n, nanos / 1_000_000));
       }
     } finally {
       c.setAutoCommit(auto);
