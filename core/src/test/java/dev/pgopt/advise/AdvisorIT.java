@@ -554,6 +554,37 @@ class AdvisorIT {
   }
 
   @Test
+  void patternMatchesABtreeCannotServeGetATrigramIndex(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      db.execute("CREATE TABLE people (id int PRIMARY KEY, name text)",
+          "INSERT INTO people SELECT g, 'person ' || md5(g::text) FROM generate_series(1, 30000) g", "ANALYZE");
+      try (Connection c = db.connect()) {
+        c.createStatement().execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
+            + " WHERE datname = current_database()), 0)");
+        try (var ps = c.prepareStatement("SELECT id FROM people WHERE name ILIKE ?")) {
+          for (int i = 0; i < 20; i++) {
+            ps.setString(1, "%ab" + i + "%");
+            ps.executeQuery().close();
+          }
+        }
+      }
+      List<Finding> missing = of(advise(db), "index.missing");
+      Finding trgm = missing.stream().filter(f -> f.id().endsWith("using gin_trgm_ops")).findFirst().orElseThrow();
+      assertThat(trgm.confidence()).isEqualTo(Finding.Confidence.HEURISTIC);
+      assertThat(trgm.action().sql()).isEqualTo("CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
+          + "CREATE INDEX CONCURRENTLY people_name_trgm_idx ON public.people USING gin (name gin_trgm_ops);");
+      assertThat(missing).noneMatch(f -> f.action().sql().contains("(name)")); // no B-tree for it
+      for (String sql : trgm.action().sql().split(";\n")) {
+        db.execute(sql.replace(";", ""));
+      }
+      try (Connection c = db.connect()) {
+        assertThat(Probe.text(c, "EXPLAIN (FORMAT JSON) SELECT id FROM people WHERE name ILIKE '%ab12%'"))
+            .contains("people_name_trgm_idx");
+      }
+    }
+  }
+
+  @Test
   void softDeletedRowsGetAPartialIndex(TestCluster cluster) throws Exception {
     try (TestDatabase db = cluster.createDatabase()) {
       db.execute("CREATE TABLE \"Notes\" (id int, owner int, deleted_at timestamptz, body text)",

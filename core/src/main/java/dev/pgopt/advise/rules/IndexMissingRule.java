@@ -74,6 +74,8 @@ public final class IndexMissingRule implements Rule {
     Set<String> selectiveScans = new LinkedHashSet<>();
     Map<String, CandidateGenerator.FullTextColumn> fullText = new LinkedHashMap<>();
     Map<String, List<Workload>> fullTextStatements = new LinkedHashMap<>();
+    Map<String, CandidateGenerator.FullTextColumn> patterns = new LinkedHashMap<>();
+    Map<String, List<Workload>> patternStatements = new LinkedHashMap<>();
     WorkloadCoverage coverage = new WorkloadCoverage(snap.entries());
     for (StatementEntry e : top) {
       PlanCollector.Attempt attempt = PlanCollector.attempt(ctx.connection(), ctx.guard(), e.query(), ctx.serverVersionNum(), true);
@@ -91,6 +93,10 @@ public final class IndexMissingRule implements Rule {
       });
       Workload w = new Workload(e.queryId(), e.query(), e.counters().calls() / hours, e.counters().meanExecMs(), tables);
       workload.add(w);
+      for (CandidateGenerator.FullTextColumn f : CandidateGenerator.patternMatches(plan.root(), plan.tables())) {
+        patterns.putIfAbsent(f.key(), f);
+        patternStatements.computeIfAbsent(f.key(), k -> new ArrayList<>()).add(w);
+      }
       for (CandidateGenerator.FullTextColumn f : CandidateGenerator.fullText(plan.root(), plan.tables())) {
         fullText.putIfAbsent(f.key(), f);
         fullTextStatements.computeIfAbsent(f.key(), k -> new ArrayList<>()).add(w);
@@ -122,15 +128,31 @@ public final class IndexMissingRule implements Rule {
       }
     }
     for (CandidateGenerator.FullTextColumn f : fullText.values()) {
-      out.add(fullTextFinding(f, fullTextStatements.get(f.key()), writesPerHour));
+      out.add(ginFinding(f, fullTextStatements.get(f.key()), writesPerHour, false));
+    }
+    if (!patterns.isEmpty()) {
+      boolean trgm = Sql.one(ctx.connection(), "SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm')",
+          rs -> rs.getBoolean(1));
+      if (trgm) {
+        for (CandidateGenerator.FullTextColumn f : patterns.values()) {
+          out.add(ginFinding(f, patternStatements.get(f.key()), writesPerHour, true));
+        }
+      } else {
+        ctx.notes().add("index.missing: " + patterns.size() + " columns are matched with ILIKE or a leading-wildcard LIKE"
+            + " on whole-table scans; a trigram index would serve them, but pg_trgm is not available on this server");
+      }
     }
     return out;
   }
 
-  /** A GIN index for full-text matches that read a table whole: heuristic, as HypoPG cannot simulate GIN. */
-  private Finding fullTextFinding(CandidateGenerator.FullTextColumn f, List<Workload> statements, Map<String, Double> writesPerHour) {
+  /**
+   * A GIN index for full-text matches ({@code trigram} false) or ILIKE / leading-wildcard LIKE ({@code trigram}: pg_trgm's
+   * gin_trgm_ops) that read a table whole: heuristic, as HypoPG cannot simulate GIN.
+   */
+  private Finding ginFinding(CandidateGenerator.FullTextColumn f, List<Workload> statements, Map<String, Double> writesPerHour,
+      boolean trigram) {
     String table = dev.pgopt.advise.whatif.Quoting.ident(f.schema()) + "." + dev.pgopt.advise.whatif.Quoting.ident(f.table());
-    String name = dev.pgopt.advise.whatif.Quoting.indexName(f.table(), List.of(f.column(), "gin"));
+    String name = dev.pgopt.advise.whatif.Quoting.indexName(f.table(), List.of(f.column(), trigram ? "trgm" : "gin"));
     double msPerHour = statements.stream().mapToDouble(w -> w.callsPerHour() * w.meanMs()).sum();
     List<Map<String, Object>> helped = statements.stream().map(w -> {
       Map<String, Object> m = new LinkedHashMap<>();
@@ -142,16 +164,21 @@ public final class IndexMissingRule implements Rule {
     }).toList();
     Map<String, Object> evidence = new LinkedHashMap<>();
     evidence.put("statements", helped);
-    evidence.put("why_heuristic", "HypoPG cannot simulate GIN indexes; the statements scan the whole table to match " + f.column() + " with @@");
-    return new Finding(id() + ":" + f.key() + " using gin", id(), msPerHour >= 1000 ? Severity.WARNING : Severity.INFO,
+    evidence.put("why_heuristic", "HypoPG cannot simulate GIN indexes; the statements scan the whole table to match " + f.column()
+        + (trigram ? " with ILIKE or a LIKE pattern that starts with a wildcard, which a B-tree cannot serve" : " with @@"));
+    String column = dev.pgopt.advise.whatif.Quoting.ident(f.column());
+    return new Finding(id() + ":" + f.key() + (trigram ? " using gin_trgm_ops" : " using gin"), id(),
+        msPerHour >= 1000 ? Severity.WARNING : Severity.INFO,
         new DbObject(f.schema(), f.table(), name, List.of(f.column())),
-        "GIN index on " + table + " (" + dev.pgopt.advise.whatif.Quoting.ident(f.column()) + ") for full-text matches that read the whole table: "
+        (trigram ? "trigram GIN index on " + table + " (" + column + ") for ILIKE / '%...' LIKE matches"
+            : "GIN index on " + table + " (" + column + ") for full-text matches") + " that read the whole table: "
             + statements.size() + " statements spend about " + Units.seconds(msPerHour / 1000) + " per hour",
         evidence, Map.of("current_ms_per_hour", Math.round(msPerHour), "write_overhead",
             Map.of("writes_per_hour", Math.round(writesPerHour.getOrDefault(f.schema() + "." + f.table(), 0.0)))),
         Confidence.HEURISTIC,
-        new Action("CREATE INDEX CONCURRENTLY " + dev.pgopt.advise.whatif.Quoting.ident(name) + " ON " + table + " USING gin ("
-            + dev.pgopt.advise.whatif.Quoting.ident(f.column()) + ");",
+        new Action((trigram ? "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n" : "") + "CREATE INDEX CONCURRENTLY "
+            + dev.pgopt.advise.whatif.Quoting.ident(name) + " ON " + table + " USING gin (" + column
+            + (trigram ? " gin_trgm_ops" : "") + ");",
             "DROP INDEX CONCURRENTLY " + dev.pgopt.advise.whatif.Quoting.ident(f.schema()) + "." + dev.pgopt.advise.whatif.Quoting.ident(name) + ";",
             true, "SHARE UPDATE EXCLUSIVE", "low"));
   }

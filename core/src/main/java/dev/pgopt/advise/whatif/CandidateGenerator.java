@@ -79,6 +79,36 @@ public final class CandidateGenerator {
     return out;
   }
 
+  /**
+   * Text columns a large table is scanned whole to match with ILIKE or a LIKE pattern that starts with a wildcard (or
+   * a pattern only known at run time): a B-tree cannot serve those, a trigram GIN index (pg_trgm) can. HypoPG cannot
+   * simulate GIN indexes, so these come from the plan alone.
+   */
+  public static List<FullTextColumn> patternMatches(PlanNode root, Map<String, TableFacts> tables) {
+    List<FullTextColumn> out = new ArrayList<>();
+    Pattern match = Pattern.compile(IDENT + "\\." + IDENT + "\\s*(~~\\*|~~ '%|~~ \\$\\d)");
+    root.walk(n -> {
+      if (!n.nodeType().equals("Seq Scan") || n.filter() == null || n.relation() == null) {
+        return;
+      }
+      TableFacts t = tables.get(TableFacts.key(n.schema(), n.relation()));
+      if (t == null || t.rows() < MIN_TABLE_ROWS) {
+        return;
+      }
+      Matcher m = match.matcher(n.filter());
+      while (m.find()) {
+        String col = unquote(m.group(2));
+        boolean indexed = t.indexes().stream().anyMatch(ix -> (ix.method().equals("gin") || ix.method().equals("gist"))
+            && !ix.columns().isEmpty() && unquote(ix.columns().get(0)).equals(col));
+        FullTextColumn f = new FullTextColumn(t.schema(), t.table(), col);
+        if (!indexed && !out.contains(f)) {
+          out.add(f);
+        }
+      }
+    });
+    return out;
+  }
+
   private static void walk(PlanNode n, List<String> sortAbove, Map<String, TableFacts> tables, Map<String, IndexCandidate> out) {
     if (n.relation() != null && (n.filter() != null || n.indexCondition() != null || !sortAbove.isEmpty())) {
       scan(n, sortAbove, tables, out);

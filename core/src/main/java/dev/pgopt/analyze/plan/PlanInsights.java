@@ -72,6 +72,10 @@ public final class PlanInsights {
     }
   }
 
+  /** ILIKE, or LIKE with a leading wildcard or an unknown pattern ($n), as EXPLAIN VERBOSE prints them. */
+  private static final java.util.regex.Pattern PATTERN_MATCH =
+      java.util.regex.Pattern.compile("~~\\*|!~~\\*|~~ '%|~~ \\$\\d");
+
   static Optional<PlanInsight> seqScan(PlanNode n, Map<String, TableFacts> tables) {
     if (!n.nodeType().equals("Seq Scan") || n.filter() == null) {
       return Optional.empty();
@@ -96,9 +100,12 @@ public final class PlanInsights {
     if (n.actualLoops() != null && n.actualLoops() > 1) {
       numbers.put("loops", n.actualLoops());
     }
+    boolean pattern = PATTERN_MATCH.matcher(n.filter()).find();
     return Optional.of(new PlanInsight("seq_scan_selective_filter", n.describe(), "reads all " + count(tableRows)
         + " rows to return " + count(perLoopOut) + estimated(n) + " (" + percent(share) + ") with filter " + n.filter(), numbers,
-        "an index on the filtered columns lets PostgreSQL read only the matching rows"));
+        pattern ? "a B-tree cannot serve ILIKE or a LIKE pattern that starts with a wildcard: a trigram index can"
+            + " (CREATE EXTENSION pg_trgm; CREATE INDEX CONCURRENTLY ... USING gin (column gin_trgm_ops))"
+            : "an index on the filtered columns lets PostgreSQL read only the matching rows"));
   }
 
   static Optional<PlanInsight> spill(PlanNode n) {
