@@ -3,7 +3,6 @@ package dev.pgopt.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgopt.client.route.NodeState;
-import dev.pgopt.client.route.NodeStatus;
 import dev.pgopt.client.route.NodeTransition;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import dev.pgopt.local.ServiceUser;

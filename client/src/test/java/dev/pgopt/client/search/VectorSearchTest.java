@@ -6,7 +6,6 @@ import dev.pgopt.client.bulk.VectorCopy;
 import dev.pgopt.testkit.PostgresExtension;
 import dev.pgopt.testkit.TestDatabase;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
