@@ -37,7 +37,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(PostgresExtension.class)
 class CacheConsistencyTest {
-  private static final Duration HEARD = Duration.ofMillis(500);
+  private static final Duration HEARD = Duration.ofSeconds(1);
   private static final int KEYS = 6;
   private static final int ROUNDS = 1500;
   private static final CacheStrategy ITEM = CacheStrategy.of("item", Duration.ofMinutes(5));
