@@ -3,7 +3,10 @@ package dev.pgopt.advise.whatif;
 import dev.pgopt.connect.Sql;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -27,7 +30,16 @@ public final class BtreeSize {
   private static final int MAX_POSTING_TUPLE = 2704 / 2;
   private static final Pattern NULL_PREDICATE = Pattern.compile("(?i)^\\s*(\"[^\"]+\"|[a-z_][a-z0-9_$]*)\\s+IS\\s+(NOT\\s+)?NULL\\s*$");
 
-  private BtreeSize() {}
+  private final Connection connection;
+  /** Per table: its statistics, read once per advise run (many candidates share a table). */
+  private final Map<String, TableStats> byTable = new HashMap<>();
+
+  private record TableStats(double reltuples, Map<String, Column> columns) {}
+
+  /** Reads statistics through {@code connection}, once per table. */
+  public BtreeSize(Connection connection) {
+    this.connection = connection;
+  }
 
   /**
    * Statistics of one key column.
@@ -38,31 +50,26 @@ public final class BtreeSize {
 
   /** The estimate in bytes, or -1 when the statistics it needs are missing (never analyzed, or an expression). */
   public static long estimate(Connection c, IndexCandidate candidate) throws SQLException {
-    List<Double> found0 = Sql.list(c, "SELECT greatest(reltuples, -1)::float8 FROM pg_class WHERE oid = to_regclass(?)",
-        rs -> rs.getDouble(1), candidate.qualifiedTable());
-    if (found0.isEmpty() || found0.get(0) < 0) {
+    return new BtreeSize(c).estimate(candidate);
+  }
+
+  /** The estimate in bytes, or -1 when the statistics it needs are missing (never analyzed, or an expression). */
+  public long estimate(IndexCandidate candidate) throws SQLException {
+    TableStats stats = byTable.get(candidate.qualifiedTable());
+    if (stats == null) {
+      stats = read(candidate.qualifiedTable());
+      byTable.put(candidate.qualifiedTable(), stats);
+    }
+    if (stats.reltuples() < 0) {
       return -1;
     }
-    double reltuples = found0.get(0);
-    List<Column> columns = new java.util.ArrayList<>();
+    List<Column> columns = new ArrayList<>();
     for (String name : candidate.columns()) {
-      List<Column> found = Sql.list(c, """
-          SELECT s.avg_width::float8, s.n_distinct::float8, s.null_frac::float8, s.most_common_freqs::float8[],
-                 EXISTS (SELECT 1 FROM pg_opclass oc JOIN pg_amproc p ON p.amprocfamily = oc.opcfamily
-                          WHERE oc.opcmethod = (SELECT oid FROM pg_am WHERE amname = 'btree') AND oc.opcdefault
-                            AND oc.opcintype = a.atttypid AND p.amprocnum = 4)
-                   AND coalesce((SELECT collisdeterministic FROM pg_collation WHERE oid = a.attcollation), true)
-            FROM pg_attribute a
-            JOIN pg_class t ON t.oid = a.attrelid
-            JOIN pg_namespace n ON n.oid = t.relnamespace
-            JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = t.relname AND s.attname = a.attname
-           WHERE a.attrelid = to_regclass(?) AND a.attname = ? AND NOT s.inherited""",
-          rs -> new Column(rs.getDouble(1), rs.getDouble(2), rs.getDouble(3), rs.getBoolean(5), freqs(rs.getArray(4))),
-          candidate.qualifiedTable(), name);
-      if (found.isEmpty()) {
+      Column col = stats.columns().get(name);
+      if (col == null) {
         return -1;
       }
-      columns.add(found.get(0));
+      columns.add(col);
     }
     double share = 1;
     if (candidate.predicate() != null) {
@@ -70,18 +77,47 @@ public final class BtreeSize {
       if (!m.matches()) {
         return -1;
       }
-      String column = m.group(1).startsWith("\"") ? m.group(1).substring(1, m.group(1).length() - 1).replace("\"\"", "\"")
+      String name = m.group(1).startsWith("\"") ? m.group(1).substring(1, m.group(1).length() - 1).replace("\"\"", "\"")
           : m.group(1).toLowerCase(java.util.Locale.ROOT);
-      List<Double> nullFrac = Sql.list(c, """
-          SELECT s.null_frac::float8 FROM pg_stats s
-           WHERE s.schemaname = ? AND s.tablename = ? AND s.attname = ? AND NOT s.inherited""",
-          rs -> rs.getDouble(1), candidate.schema(), candidate.table(), column);
-      if (nullFrac.isEmpty()) {
+      Column col = stats.columns().get(name);
+      if (col == null) {
         return -1;
       }
-      share = m.group(2) == null ? nullFrac.get(0) : 1 - nullFrac.get(0);
+      share = m.group(2) == null ? col.nullFrac() : 1 - col.nullFrac();
     }
-    return bytes(reltuples, share, columns);
+    return bytes(stats.reltuples(), share, columns);
+  }
+
+  private TableStats read(String qualifiedTable) throws SQLException {
+    record Row(double reltuples, String column, Column stats) {}
+    List<Row> rows = Sql.list(connection, """
+        SELECT greatest(t.reltuples, -1)::float8, a.attname, s.avg_width::float8, s.n_distinct::float8,
+               s.null_frac::float8, s.most_common_freqs::float8[],
+               EXISTS (SELECT 1 FROM pg_opclass oc JOIN pg_amproc p ON p.amprocfamily = oc.opcfamily
+                        WHERE oc.opcmethod = (SELECT oid FROM pg_am WHERE amname = 'btree') AND oc.opcdefault
+                          AND oc.opcintype = a.atttypid AND p.amprocnum = 4)
+                 AND coalesce((SELECT collisdeterministic FROM pg_collation WHERE oid = a.attcollation), true),
+               s.attname IS NOT NULL
+          FROM pg_class t
+          JOIN pg_namespace n ON n.oid = t.relnamespace
+          JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
+          LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = t.relname AND s.attname = a.attname
+                              AND NOT s.inherited
+         WHERE t.oid = to_regclass(?)""",
+        rs -> new Row(rs.getDouble(1), rs.getString(2), rs.getBoolean(8)
+            ? new Column(rs.getDouble(3), rs.getDouble(4), rs.getDouble(5), rs.getBoolean(7), freqs(rs.getArray(6)))
+            : null),
+        qualifiedTable);
+    if (rows.isEmpty()) {
+      return new TableStats(-1, Map.of());
+    }
+    Map<String, Column> columns = new HashMap<>();
+    for (Row r : rows) {
+      if (r.stats() != null) {
+        columns.put(r.column(), r.stats());
+      }
+    }
+    return new TableStats(rows.get(0).reltuples(), columns);
   }
 
   private static double[] freqs(java.sql.Array a) throws SQLException {

@@ -28,6 +28,7 @@ public final class WhatIfPlanner {
   public record Result(double cost, Set<String> usedCandidates) {}
 
   private final Connection connection;
+  private final BtreeSize btreeSizes;
   private final PlanGuard guard;
   private final int serverVersionNum;
   private final Map<String, Result> cache = new HashMap<>();
@@ -36,6 +37,7 @@ public final class WhatIfPlanner {
 
   public WhatIfPlanner(Connection connection, PlanGuard guard, int serverVersionNum) {
     this.connection = connection;
+    this.btreeSizes = new BtreeSize(connection);
     this.guard = guard;
     this.serverVersionNum = serverVersionNum;
   }
@@ -80,7 +82,7 @@ public final class WhatIfPlanner {
     if (known != null) {
       return known;
     }
-    long estimated = BtreeSize.estimate(connection, c);
+    long estimated = btreeSizes.estimate(c);
     if (estimated > 0) {
       sizes.put(c.key(), estimated);
       return estimated;
