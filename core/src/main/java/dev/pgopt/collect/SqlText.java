@@ -33,6 +33,26 @@ public final class SqlText {
   private static final Set<String> ARITHMETIC = Set.of("+", "-", "*", "/", "%", "^");
 
   /**
+   * The statement with {@code LIMIT $n} replaced by {@code LIMIT rows}: a generic plan does not know the LIMIT and
+   * costs as if a tenth of the rows were wanted, which hides what an index that returns rows in ORDER BY order saves
+   * for {@code WHERE k = $1 ORDER BY t DESC LIMIT 50}. The other parameters stay; the replaced one is declared unused.
+   */
+  public static String withTypicalLimit(String sql, long rows) {
+    List<SqlLexer.Token> tokens = SqlLexer.lex(sql, true).tokens();
+    StringBuilder out = new StringBuilder(sql.length());
+    int copied = 0;
+    for (int i = 0; i + 1 < tokens.size(); i++) {
+      if (tokens.get(i).kind() == SqlLexer.Kind.IDENTIFIER && tokens.get(i).text().equals("limit")
+          && tokens.get(i + 1).kind() == SqlLexer.Kind.PARAMETER
+          && sql.substring(tokens.get(i).end(), tokens.get(i + 1).start()).isBlank()) {
+        out.append(sql, copied, tokens.get(i + 1).start()).append(rows);
+        copied = tokens.get(i + 1).end();
+      }
+    }
+    return out.append(sql.substring(copied)).toString();
+  }
+
+  /**
    * A statement as pgopt plans it: pg_stat_statements text made plannable, and the type to declare for each parameter
    * (null: let PostgreSQL infer it).
    *
@@ -83,6 +103,21 @@ public final class SqlText {
     String[] types = new String[max];
     for (int n : dropped) {
       if (n >= 1 && n <= max) {
+        types[n - 1] = "text";
+      }
+    }
+    // a parameter the text no longer mentions (rewritten above, or by withTypicalLimit) needs a declared type
+    boolean[] present = new boolean[max + 1];
+    for (SqlLexer.Token tk : SqlLexer.lex(text, true).tokens()) {
+      if (tk.kind() == SqlLexer.Kind.PARAMETER) {
+        int n = Integer.parseInt(tk.text().substring(1, Math.min(tk.text().length(), 6)));
+        if (n <= max) {
+          present[n] = true;
+        }
+      }
+    }
+    for (int n = 1; n <= max; n++) {
+      if (!present[n] && types[n - 1] == null) {
         types[n - 1] = "text";
       }
     }

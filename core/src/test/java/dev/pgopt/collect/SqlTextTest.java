@@ -45,4 +45,13 @@ class SqlTextTest {
     assertThat(SqlText.forPlanning("select * from generate_series($1, $2), t where t.d = $3::date", 2).types())
         .containsExactly("numeric", "numeric", null);
   }
+
+  @Test
+  void aTypicalLimitReplacesTheLimitParameter() {
+    assertThat(SqlText.withTypicalLimit("SELECT * FROM t WHERE a = $1 ORDER BY b DESC LIMIT $2", 50))
+        .isEqualTo("SELECT * FROM t WHERE a = $1 ORDER BY b DESC LIMIT 50");
+    assertThat(SqlText.withTypicalLimit("SELECT 'LIMIT $2' FROM t LIMIT 5", 50)).isEqualTo("SELECT 'LIMIT $2' FROM t LIMIT 5");
+    assertThat(SqlText.forPlanning(SqlText.withTypicalLimit("SELECT * FROM t WHERE a = $1 LIMIT $2 OFFSET $3", 50), 0).types())
+        .containsExactly(null, "text", null);
+  }
 }

@@ -91,7 +91,8 @@ public final class IndexMissingRule implements Rule {
           tables.add(n.schema() + "." + n.relation());
         }
       });
-      Workload w = new Workload(e.queryId(), e.query(), e.counters().calls() / hours, e.counters().meanExecMs(), tables);
+      Workload w = new Workload(e.queryId(), e.query(), e.counters().calls() / hours, e.counters().meanExecMs(), tables,
+          Math.max(1, Math.min(10_000, Math.round((double) e.counters().rows() / e.counters().calls()))));
       workload.add(w);
       for (CandidateGenerator.FullTextColumn f : CandidateGenerator.patternMatches(plan.root(), plan.tables())) {
         patterns.putIfAbsent(f.key(), f);
@@ -246,6 +247,35 @@ public final class IndexMissingRule implements Rule {
       chosen.add(best);
       used += planner.size(best);
     }
+    // exchange: per byte, a small index on a table often wins the first round, and the larger one that does the whole
+    // job (equality then ORDER BY, for a LIMIT) no longer fits beside it; swap one chosen index for another candidate
+    // on the same table whenever that buys more within the budget
+    for (int round = 0; round < 3; round++) {
+      boolean swappedAny = false;
+      for (IndexCandidate c : new ArrayList<>(chosen)) {
+        double current = tableNet(planner, plannable, base, chosen, c, writesPerHour);
+        for (IndexCandidate d : pool) {
+          if (chosen.contains(d) || !d.schema().equals(c.schema()) || !d.table().equals(c.table())) {
+            continue;
+          }
+          long bytes = used - planner.size(c) + planner.size(d);
+          if (bytes > budgetBytes) {
+            continue;
+          }
+          List<IndexCandidate> swapped = new ArrayList<>(chosen);
+          swapped.set(swapped.indexOf(c), d);
+          if (tableNet(planner, plannable, base, swapped, c, writesPerHour) > current * 1.01 + 1e-9) {
+            chosen = swapped;
+            used = bytes;
+            swappedAny = true;
+            break;
+          }
+        }
+      }
+      if (!swappedAny) {
+        break;
+      }
+    }
     // pruning: an index a later pick made unnecessary no longer pays for its writes
     for (IndexCandidate c : new ArrayList<>(chosen)) {
       List<IndexCandidate> without = new ArrayList<>(chosen);
@@ -316,6 +346,24 @@ public final class IndexMissingRule implements Rule {
     double b = base.get(w.queryId());
     double cut = b <= 0 ? 0 : 1 - cost / b;
     return cut < MIN_IMPROVEMENT ? 0 : w.callsPerHour() * w.meanMs() * cut;
+  }
+
+  /** Time saved per hour on {@code like}'s table with {@code set}, minus the writes its indexes there cost. */
+  private static double tableNet(WhatIfPlanner planner, List<Workload> workload, Map<Long, Double> base,
+      List<IndexCandidate> set, IndexCandidate like, Map<String, Double> writesPerHour) throws SQLException {
+    String table = like.schema() + "." + like.table();
+    double total = 0;
+    for (Workload w : workload) {
+      if (w.tables().contains(table)) {
+        total += saved(w, planner.cost(w, set).cost(), base);
+      }
+    }
+    for (IndexCandidate i : set) {
+      if ((i.schema() + "." + i.table()).equals(table)) {
+        total -= writeMs(i, writesPerHour);
+      }
+    }
+    return total;
   }
 
   private static double marginal(WhatIfPlanner planner, List<Workload> workload, Map<Long, Double> base,

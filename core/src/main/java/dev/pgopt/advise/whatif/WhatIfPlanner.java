@@ -22,7 +22,18 @@ import java.util.stream.Collectors;
  */
 public final class WhatIfPlanner {
   /** A statement to plan: its text, the tables it reads, and how often and how long it runs. */
-  public record Workload(long queryId, String sql, double callsPerHour, double meanMs, Set<String> tables) {}
+  /** @param rowsPerCall rows a call returns on average (pg_stat_statements), the typical LIMIT; 0 when unknown */
+  public record Workload(long queryId, String sql, double callsPerHour, double meanMs, Set<String> tables,
+                         long rowsPerCall) {
+    public Workload(long queryId, String sql, double callsPerHour, double meanMs, Set<String> tables) {
+      this(queryId, sql, callsPerHour, meanMs, tables, 0);
+    }
+
+    /** The text the what-if plans cost: with the typical LIMIT where the statement has a {@code LIMIT $n}. */
+    String planned() {
+      return rowsPerCall > 0 ? dev.pgopt.collect.SqlText.withTypicalLimit(sql, rowsPerCall) : sql;
+    }
+  }
 
   /** Cost of a statement's plan and the candidate keys the plan uses. */
   public record Result(double cost, Set<String> usedCandidates) {}
@@ -60,7 +71,7 @@ public final class WhatIfPlanner {
       return cached;
     }
     Map<Long, String> byOid = create(relevant);
-    PlanCollector.Attempt attempt = PlanCollector.attempt(connection, guard, w.sql(), serverVersionNum, false);
+    PlanCollector.Attempt attempt = PlanCollector.attempt(connection, guard, w.planned(), serverVersionNum, false);
     if (!attempt.planned()) {
       throw new SQLException(attempt.error());
     }
