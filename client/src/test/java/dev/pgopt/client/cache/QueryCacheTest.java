@@ -381,6 +381,30 @@ class QueryCacheTest {
   }
 
   @Test
+  void hostileKeysAndTagsAreJustNames(LocalRedis redis) throws Exception {
+    // quotes, Lua pattern characters, commas (the stamp separator), spaces, unicode, a 512-character name
+    String key = "user:1' OR 1=1 --,%[]().*+-?^$ \u00e9\u4e2d" + "k".repeat(470);
+    String tag = "t,%[^,]+.*$\" \u00e9";
+    CacheStrategy s = CacheStrategy.of("h", Duration.ofMinutes(5), tag);
+    AtomicInteger loads = new AtomicInteger();
+    try (QueryCache a = QueryCache.builder().redis(redis.uri()).namespace("hostile").build();
+        QueryCache b = QueryCache.builder().redis(redis.uri()).namespace("hostile").l1MaximumSize(0).build()) {
+      assertThat(a.get(key, s, Integer.class, loads::incrementAndGet)).isEqualTo(1);
+      awaitInRedis(redis, "hostile", key);
+      assertThat(b.get(key, s, Integer.class, loads::incrementAndGet)).as("from Redis").isEqualTo(1);
+      a.invalidateTags(tag);
+      assertThat(b.get(key, s, Integer.class, loads::incrementAndGet)).isEqualTo(2);
+      Probe.waitUntil(() -> a.get(key, s, Integer.class, loads::incrementAndGet) >= 2);
+      a.invalidate(key);
+      assertThat(a.get(key, s, Integer.class, loads::incrementAndGet)).isGreaterThan(2);
+      assertThatThrownBy(() -> a.get("x".repeat(513), s, Integer.class, () -> 1)).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> a.invalidateTags("line\nbreak")).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> a.get("k", CacheStrategy.of("bad", Duration.ofMinutes(1), "line\nbreak"), Integer.class,
+          () -> 1)).isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+
+  @Test
   void loaderFailuresReachTheCallerAndAreNotCached() {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     try (QueryCache cache = QueryCache.builder().meterRegistry(registry).build()) {
