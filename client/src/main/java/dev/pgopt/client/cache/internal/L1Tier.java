@@ -66,10 +66,6 @@ public final class L1Tier {
     cache.asMap().remove(key, entry);
   }
 
-  public void clear() {
-    cache.invalidateAll();
-  }
-
   public long evictions() {
     return evictions.sum();
   }

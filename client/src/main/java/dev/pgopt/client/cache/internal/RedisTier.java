@@ -173,11 +173,6 @@ public final class RedisTier implements AutoCloseable {
     }
   }
 
-  /** Whether Redis has answered since the start (it may be disconnected for a moment later; Lettuce reconnects). */
-  public boolean linked() {
-    return link != null;
-  }
-
   private void retry(Duration delay) {
     if (closed) {
       return;
