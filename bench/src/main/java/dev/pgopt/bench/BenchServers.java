@@ -77,6 +77,17 @@ public final class BenchServers implements AutoCloseable {
     return redis.uri();
   }
 
+  /** Raw HikariCP against this server, a fixed pool of {@code size}: the baseline the client is measured against. */
+  public com.zaxxer.hikari.HikariConfig hikariConfig(int size) {
+    com.zaxxer.hikari.HikariConfig hc = new com.zaxxer.hikari.HikariConfig();
+    hc.setJdbcUrl(jdbcUrl());
+    hc.setUsername(USER);
+    hc.setPassword(PASSWORD);
+    hc.setMaximumPoolSize(size);
+    hc.setMinimumIdle(size);
+    return hc;
+  }
+
   public Connection connect() throws SQLException {
     return DriverManager.getConnection(jdbcUrl(), USER, PASSWORD);
   }

@@ -1,6 +1,5 @@
 package dev.pgopt.bench;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.pgopt.client.PgoptDataSource;
 import java.lang.management.ManagementFactory;
@@ -44,13 +43,7 @@ public final class OverheadSlices {
     int threads = args.length > 1 ? Integer.parseInt(args[1]) : 4;
     boolean writes = args.length > 2 && args[2].equals("writes");
     try (BenchServers servers = BenchServers.start(false)) {
-      HikariConfig hc = new HikariConfig();
-      hc.setJdbcUrl(servers.jdbcUrl());
-      hc.setUsername(BenchServers.USER);
-      hc.setPassword(BenchServers.PASSWORD);
-      hc.setMaximumPoolSize(10);
-      hc.setMinimumIdle(10);
-      try (HikariDataSource hikari = new HikariDataSource(hc);
+      try (HikariDataSource hikari = new HikariDataSource(servers.hikariConfig(10));
           PgoptDataSource pgopt = PgoptDataSource.builder().primary(servers.url()).poolSize(10, 10).build()) {
         DataSource reader = pgopt.reader();
         List<Mode> modes = writes ? List.of(

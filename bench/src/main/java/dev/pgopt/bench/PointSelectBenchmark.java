@@ -46,12 +46,7 @@ public class PointSelectBenchmark {
   @Setup(Level.Trial)
   public void start() throws Exception {
     servers = BenchServers.start(false);
-    HikariConfig hc = new HikariConfig();
-    hc.setJdbcUrl(servers.jdbcUrl());
-    hc.setUsername(BenchServers.USER);
-    hc.setPassword(BenchServers.PASSWORD);
-    hc.setMaximumPoolSize(10);
-    hc.setMinimumIdle(10);
+    HikariConfig hc = servers.hikariConfig(10);
     hc.addDataSourceProperty("assumeMinServerVersion", "9.0");
     hikari = new HikariDataSource(hc);
     pgopt = PgoptDataSource.builder().primary(servers.url()).poolSize(10, 10).build();

@@ -67,13 +67,7 @@ public final class CandidateGenerator {
         if (t == null || t.rows() < MIN_TABLE_ROWS) {
           continue;
         }
-        String col = unquote(m.group(2));
-        boolean indexed = t.indexes().stream().anyMatch(ix -> (ix.method().equals("gin") || ix.method().equals("gist"))
-            && !ix.columns().isEmpty() && unquote(ix.columns().get(0)).equals(col));
-        FullTextColumn f = new FullTextColumn(t.schema(), t.table(), col);
-        if (!indexed && !out.contains(f)) {
-          out.add(f);
-        }
+        addUnlessGinIndexed(t, unquote(m.group(2)), out);
       }
     }
     return out;
@@ -97,16 +91,26 @@ public final class CandidateGenerator {
       }
       Matcher m = match.matcher(n.filter());
       while (m.find()) {
-        String col = unquote(m.group(2));
-        boolean indexed = t.indexes().stream().anyMatch(ix -> (ix.method().equals("gin") || ix.method().equals("gist"))
-            && !ix.columns().isEmpty() && unquote(ix.columns().get(0)).equals(col));
-        FullTextColumn f = new FullTextColumn(t.schema(), t.table(), col);
-        if (!indexed && !out.contains(f)) {
-          out.add(f);
-        }
+        addUnlessGinIndexed(t, unquote(m.group(2)), out);
       }
     });
     return out;
+  }
+
+  /** Adds {@code col} unless a GIN or GiST index already leads with it (or it is listed). */
+  private static void addUnlessGinIndexed(TableFacts t, String col, List<FullTextColumn> out) {
+    boolean indexed = t.indexes().stream().anyMatch(ix -> (ix.method().equals("gin") || ix.method().equals("gist"))
+        && !ix.columns().isEmpty() && unquote(ix.columns().get(0)).equals(col));
+    FullTextColumn f = new FullTextColumn(t.schema(), t.table(), col);
+    if (!indexed && !out.contains(f)) {
+      out.add(f);
+    }
+  }
+
+  /** Whether an existing B-tree already leads with all of the candidate's columns. */
+  private static boolean coveredByBtree(TableFacts t, IndexCandidate c) {
+    return t.indexes().stream().anyMatch(ix -> ix.method().equals("btree")
+        && c.coveredBy(ix.columns().stream().map(CandidateGenerator::unquote).toList()));
   }
 
   private static void walk(PlanNode n, List<String> sortAbove, Map<String, TableFacts> tables, Map<String, IndexCandidate> out) {
@@ -203,9 +207,7 @@ public final class CandidateGenerator {
     }
     for (int i = 0; i < columnSets.size(); i++) {
       IndexCandidate c = new IndexCandidate(t.schema(), t.table(), columnSets.get(i), descSets.get(i), i < full ? null : predicate);
-      boolean covered = t.indexes().stream().anyMatch(ix -> ix.method().equals("btree")
-          && c.coveredBy(ix.columns().stream().map(CandidateGenerator::unquote).toList()));
-      if (!covered) {
+      if (!coveredByBtree(t, c)) {
         out.putIfAbsent(c.key(), c);
       }
     }
@@ -235,9 +237,7 @@ public final class CandidateGenerator {
           continue;
         }
         IndexCandidate c = new IndexCandidate(t.schema(), t.table(), List.of(unquote(m.group(2 + 2 * side))), List.of(false));
-        boolean covered = t.indexes().stream().anyMatch(ix -> ix.method().equals("btree")
-            && c.coveredBy(ix.columns().stream().map(CandidateGenerator::unquote).toList()));
-        if (!covered) {
+        if (!coveredByBtree(t, c)) {
           out.putIfAbsent(c.key(), c);
         }
       }
