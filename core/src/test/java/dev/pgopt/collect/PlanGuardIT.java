@@ -137,6 +137,12 @@ class PlanGuardIT {
     assertThat(refusal(db, "SELECT * FROM over_view", false)).contains("public.evil()").contains("through over_view");
     assertThat(refusal(db, "SELECT * FROM indexed WHERE x + 1 = $1", false)).contains("public.evil_now()");
     assertThat(refusal(db, "SELECT 1 ### 2", false)).contains("public.evil_op()").contains("operator ###");
+    // schema-qualified names are the same functions, views and operators (a '.' once hid the name after it)
+    assertThat(refusal(db, "SELECT public.evil(1)", false)).contains("public.evil()");
+    assertThat(refusal(db, "SELECT t.x FROM t WHERE public . evil(t.x) = 1", false)).contains("public.evil()");
+    assertThat(refusal(db, "SELECT * FROM public.\"evil_view\" WHERE id = 3", false)).contains("public.evil()");
+    assertThat(refusal(db, "SELECT 1 OPERATOR(public.###) 2", false)).contains("public.evil_op()");
+    assertThat(refusal(db, "SELECT 1.5e3evil(1)", false)).contains("public.evil()");
     assertThat(refusal(db, "SELECT * FROM t WHERE x::text = table_to_xml('t', true, true, '')::text", false))
         .contains("table_to_xml").contains("runs SQL of its own");
     assertVictimAlive();
@@ -170,6 +176,8 @@ class PlanGuardIT {
         "SELECT * FROM dblink('dbname=postgres', 'SELECT 1') AS r(a int)",
         "SELECT set_config('work_mem', '1GB', false)",
         "SELECT pg_sleep(100)",
+        "SELECT pg_catalog.pg_sleep(100)",
+        "SELECT * FROM public.evil_view",
         "SELECT nextval('s')",
         "SELECT harmless(1)",
         "SELECT evil(1)",

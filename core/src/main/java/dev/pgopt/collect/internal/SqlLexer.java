@@ -129,18 +129,45 @@ public final class SqlLexer {
         }
         out.add(new Token(Kind.OPERATOR, sql.substring(i, j), i, j));
         i = j;
-      } else if (Character.isDigit(c) || c == '.') {
-        int j = i + 1;
-        // numbers, and identifier characters glued to them (1e5, 0x1F on newer servers) stay one token
-        while (j < n && (Character.isLetterOrDigit(sql.charAt(j)) || sql.charAt(j) == '.' || sql.charAt(j) == '_')) {
-          j++;
-        }
-        i = j;
+      } else if (Character.isDigit(c) || c == '.' && i + 1 < n && Character.isDigit(sql.charAt(i + 1))) {
+        i = numberEnd(sql, i);
       } else {
         i++;
       }
     }
     return new Result(out, null);
+  }
+
+  /**
+   * Past a number: digits, one decimal point, an exponent. Letters glued to it are left for the next token, so they are
+   * read as the identifier older servers see there ({@code 1e5x} is 1e5 AS x before PostgreSQL 15); a {@code .} that
+   * does not start a number separates a qualified name ({@code public.f}), and the name after it is a token of its own.
+   */
+  private static int numberEnd(String sql, int i) {
+    int n = sql.length();
+    int j = i;
+    while (j < n && (Character.isDigit(sql.charAt(j)) || sql.charAt(j) == '_')) {
+      j++;
+    }
+    if (j < n && sql.charAt(j) == '.' && !sql.startsWith("..", j)) {
+      j++;
+      while (j < n && (Character.isDigit(sql.charAt(j)) || sql.charAt(j) == '_')) {
+        j++;
+      }
+    }
+    if (j + 1 < n && (sql.charAt(j) == 'e' || sql.charAt(j) == 'E')) {
+      int k = j + 1;
+      if (sql.charAt(k) == '+' || sql.charAt(k) == '-') {
+        k++;
+      }
+      if (k < n && Character.isDigit(sql.charAt(k))) {
+        j = k;
+        while (j < n && Character.isDigit(sql.charAt(j))) {
+          j++;
+        }
+      }
+    }
+    return j;
   }
 
   private static boolean identifierStart(char c) {
