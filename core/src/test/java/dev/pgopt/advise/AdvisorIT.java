@@ -620,6 +620,36 @@ class AdvisorIT {
   }
 
   @Test
+  void hotKeysCountWhenAStatementReadsASkewedTable(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      // 5,000 tenants; tenant 0 owns 30 % of the rows and tenant 1 15 %: the average tenant has 22 rows, a hot one 60,000
+      db.execute("CREATE TABLE events (id int PRIMARY KEY, tenant int, created_at timestamptz, payload text)",
+          "INSERT INTO events SELECT g, CASE WHEN g % 20 < 6 THEN 0 WHEN g % 20 < 9 THEN 1 ELSE 2 + g % 4998 END,"
+              + " now() - g * interval '1 second', md5(g::text) FROM generate_series(1, 200000) g",
+          "ANALYZE");
+      try (Connection c = db.connect()) {
+        c.createStatement().execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
+            + " WHERE datname = current_database()), 0)");
+        try (var ps = c.prepareStatement("SELECT id, payload FROM events WHERE tenant = ? ORDER BY created_at DESC LIMIT 50")) {
+          for (int i = 0; i < 20; i++) {
+            ps.setInt(1, i % 3 == 0 ? 0 : 100 + i);
+            ps.executeQuery().close();
+          }
+        }
+      }
+      Advisor.Advice a = advise(db, List.of(new dev.pgopt.advise.rules.IndexMissingRule(500, new IndexBudget(64L << 20, null))));
+      // the generic plan costs the average tenant, whose 22 rows sort in no time, so an index on tenant alone looks as
+      // good; costed also with the most common tenants, the index that returns rows newest first is the one that pays
+      assertThat(of(a, "index.missing")).as(a.notes().toString()).singleElement().satisfies(f -> {
+        assertThat(f.object().columns()).containsExactly("tenant", "created_at");
+        assertThat(f.evidence().toString()).contains("most common values of tenant");
+      });
+      assertThat(a.notes()).anySatisfy(n -> assertThat(n).contains("costed also with the most common values"));
+      assertThat(String.join("\n", a.notes()) + a.findings()).doesNotContain("'0'");
+    }
+  }
+
+  @Test
   void softDeletedRowsGetAPartialIndex(TestCluster cluster) throws Exception {
     try (TestDatabase db = cluster.createDatabase()) {
       db.execute("CREATE TABLE \"Notes\" (id int, owner int, deleted_at timestamptz, body text)",

@@ -10,6 +10,7 @@ import dev.pgopt.advise.Rule;
 import dev.pgopt.advise.whatif.CandidateGenerator;
 import dev.pgopt.advise.whatif.IndexBudget;
 import dev.pgopt.advise.whatif.IndexCandidate;
+import dev.pgopt.advise.whatif.ValueSamples;
 import dev.pgopt.advise.whatif.WhatIfPlanner;
 import dev.pgopt.advise.whatif.WhatIfPlanner.Workload;
 import dev.pgopt.analyze.plan.PlanInsights;
@@ -92,7 +93,8 @@ public final class IndexMissingRule implements Rule {
         }
       });
       Workload w = new Workload(e.queryId(), e.query(), e.counters().calls() / hours, e.counters().meanExecMs(), tables,
-          Math.max(1, Math.min(10_000, Math.round((double) e.counters().rows() / e.counters().calls()))));
+          Math.max(1, Math.min(10_000, Math.round((double) e.counters().rows() / e.counters().calls()))),
+          ValueSamples.Plan.GENERIC);
       workload.add(w);
       for (CandidateGenerator.FullTextColumn f : CandidateGenerator.patternMatches(plan.root(), plan.tables())) {
         patterns.putIfAbsent(f.key(), f);
@@ -188,13 +190,28 @@ public final class IndexMissingRule implements Rule {
       Map<String, Double> writesPerHour, long budgetBytes) throws SQLException {
     Map<Long, Double> base = new HashMap<>();
     List<Workload> plannable = new ArrayList<>();
-    for (Workload w : workload) {
+    ValueSamples values = new ValueSamples(ctx.connection());
+    int sampled = 0;
+    for (Workload generic : workload) {
+      Workload w = generic.withValues(values.of(generic.sql(), generic.tables()));
       try {
         base.put(w.queryId(), planner.cost(w, List.of()).cost());
-        plannable.add(w);
       } catch (SQLException e) {
-        ctx.notes().add("index.missing: queryid " + w.queryId() + " skipped: " + e.getMessage().split("\n")[0]);
+        if (w.values().samples().isEmpty()) {
+          ctx.notes().add("index.missing: queryid " + w.queryId() + " skipped: " + e.getMessage().split("\n")[0]);
+          continue;
+        }
+        // a value that does not plan in the statement's text (a cast it does not survive): the generic plan alone
+        w = generic;
+        try {
+          base.put(w.queryId(), planner.cost(w, List.of()).cost());
+        } catch (SQLException again) {
+          ctx.notes().add("index.missing: queryid " + w.queryId() + " skipped: " + again.getMessage().split("\n")[0]);
+          continue;
+        }
       }
+      sampled += w.values().samples().isEmpty() ? 0 : 1;
+      plannable.add(w);
     }
     List<IndexCandidate> chosen = new ArrayList<>();
     long used = 0;
@@ -286,6 +303,11 @@ public final class IndexMissingRule implements Rule {
     }
     ctx.notes().add("index.missing: " + plannable.size() + " statements, " + pool.size() + " candidate indexes, "
         + planner.calls() + " what-if plans (HypoPG); budget " + Units.bytes(budgetBytes));
+    if (sampled > 0) {
+      ctx.notes().add("index.missing: " + sampled + " statements costed also with the most common values of a column they"
+          + " compare with = (pg_stats), weighted by their shares, so hot keys count: " + planner.sampleCalls()
+          + " of the what-if plans");
+    }
     List<Finding> out = new ArrayList<>();
     for (IndexCandidate c : chosen) {
       List<IndexCandidate> without = new ArrayList<>(chosen);
@@ -308,6 +330,7 @@ public final class IndexMissingRule implements Rule {
         s.put("mean_exec_ms", Math.round(w.meanMs() * 100) / 100.0);
         s.put("cost_before", Math.round(before * 100) / 100.0);
         s.put("cost_after", Math.round(after.cost() * 100) / 100.0);
+        s.put("costed_with", w.values().described());
         helped.add(s);
       }
       double savedMs = marginal(planner, plannable, base, chosen, without, c);

@@ -21,17 +21,22 @@ import java.util.stream.Collectors;
  * what-if plan, counted. Runs inside a read-only transaction: HypoPG writes no catalog.
  */
 public final class WhatIfPlanner {
-  /** A statement to plan: its text, the tables it reads, and how often and how long it runs. */
-  /** @param rowsPerCall rows a call returns on average (pg_stat_statements), the typical LIMIT; 0 when unknown */
+  /**
+   * A statement to plan: its text, the tables it reads, and how often and how long it runs.
+   *
+   * @param rowsPerCall rows a call returns on average (pg_stat_statements), the typical LIMIT; 0 when unknown
+   * @param values the variants with representative parameter values it is costed with besides the generic plan
+   */
   public record Workload(long queryId, String sql, double callsPerHour, double meanMs, Set<String> tables,
-                         long rowsPerCall) {
-    public Workload(long queryId, String sql, double callsPerHour, double meanMs, Set<String> tables) {
-      this(queryId, sql, callsPerHour, meanMs, tables, 0);
+                         long rowsPerCall, ValueSamples.Plan values) {
+    /** The same statement costed with {@code values}. */
+    public Workload withValues(ValueSamples.Plan values) {
+      return new Workload(queryId, sql, callsPerHour, meanMs, tables, rowsPerCall, values);
     }
 
     /** The text the what-if plans cost: with the typical LIMIT where the statement has a {@code LIMIT $n}. */
-    String planned() {
-      return rowsPerCall > 0 ? dev.pgopt.collect.SqlText.withTypicalLimit(sql, rowsPerCall) : sql;
+    String planned(String text) {
+      return rowsPerCall > 0 ? dev.pgopt.collect.SqlText.withTypicalLimit(text, rowsPerCall) : text;
     }
   }
 
@@ -45,6 +50,7 @@ public final class WhatIfPlanner {
   private final Map<String, Result> cache = new HashMap<>();
   private final Map<String, Long> sizes = new HashMap<>();
   private int calls;
+  private int sampleCalls;
 
   public WhatIfPlanner(Connection connection, PlanGuard guard, int serverVersionNum) {
     this.connection = connection;
@@ -62,26 +68,40 @@ public final class WhatIfPlanner {
     return calls;
   }
 
+  /** How many of them costed representative values rather than the generic plan. */
+  public int sampleCalls() {
+    return sampleCalls;
+  }
+
   public Result cost(Workload w, List<IndexCandidate> indexes) throws SQLException {
     List<IndexCandidate> relevant = indexes.stream().filter(i -> w.tables().contains(i.schema() + "." + i.table()))
         .sorted(Comparator.comparing(IndexCandidate::key)).toList();
-    String key = w.queryId() + "|" + relevant.stream().map(IndexCandidate::key).collect(Collectors.joining(";"));
+    String key = w.queryId() + (w.values().samples().isEmpty() ? "|" : "|values|") + relevant.stream().map(IndexCandidate::key).collect(Collectors.joining(";"));
     Result cached = cache.get(key);
     if (cached != null) {
       return cached;
     }
     Map<Long, String> byOid = create(relevant);
-    PlanCollector.Attempt attempt = PlanCollector.attempt(connection, guard, w.planned(), serverVersionNum, false);
+    Set<String> used = new HashSet<>();
+    double cost = w.values().genericWeight() * plan(w, w.sql(), byOid, used);
+    for (ValueSamples.Sample sample : w.values().samples()) {
+      cost += sample.weight() * plan(w, sample.sql(), byOid, used);
+      sampleCalls++;
+    }
+    Result r = new Result(cost, used);
+    cache.put(key, r);
+    return r;
+  }
+
+  private double plan(Workload w, String text, Map<Long, String> byOid, Set<String> used) throws SQLException {
+    PlanCollector.Attempt attempt = PlanCollector.attempt(connection, guard, w.planned(text), serverVersionNum, false);
     if (!attempt.planned()) {
       throw new SQLException(attempt.error());
     }
     calls++;
     PlanNode root = attempt.plan().root();
-    Set<String> used = new HashSet<>();
     root.walk(n -> used(n, byOid, used));
-    Result r = new Result(root.totalCost(), used);
-    cache.put(key, r);
-    return r;
+    return root.totalCost();
   }
 
   /**

@@ -1,0 +1,234 @@
+package dev.pgopt.advise.whatif;
+
+import dev.pgopt.collect.SqlText;
+import dev.pgopt.collect.internal.SqlLexer;
+import dev.pgopt.connect.Sql;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Representative values for a statement's parameters, so hot keys count. A generic plan costs every call as the
+ * average key: for {@code WHERE tenant = $1 ORDER BY created_at DESC LIMIT 50} on a table where one tenant owns a third
+ * of the rows, the average tenant's few rows sort in no time and an index on {@code tenant} alone looks as good as one
+ * that returns them in order, while the calls for the hot tenant sort 60,000 rows. So a statement that compares a
+ * parameter with {@code =} to a column whose most common values (pg_stats) are well above the column's average is also
+ * costed with its hot values among the {@value #MOST_COMMON} most common, each weighted by its share of the rows (calls
+ * are assumed to follow the rows: the tenant with a third of the data makes a third of the calls); the generic plan
+ * keeps the rest of the weight. Only the hottest column's parameter is replaced; the others stay generic. The values are data: findings name them by rank, never by value.
+ */
+public final class ValueSamples {
+  /** How many of a column's most common values are costed. */
+  static final int MOST_COMMON = 3;
+  /**
+   * A value is hot when it is this many times as frequent as the column's other values on average (where every value
+   * is a common one, a status column, 1.5 times the common values' mean). Columns without a hot value keep the generic
+   * plan alone, which costs them correctly and spares the plans.
+   */
+  static final double SKEW = 3.0;
+  /** Longer values are not inlined (pg_stats leaves out values over 1 kB anyway). */
+  private static final int MAX_VALUE_CHARS = 200;
+
+  /** A variant of the statement with one parameter replaced by a literal, and the share of calls it stands for. */
+  public record Sample(String sql, double weight) {}
+
+  /**
+   * @param samples the variants besides the generic plan, which keeps {@code 1 - sum of weights}
+   * @param described what was costed, for notes and evidence
+   */
+  public record Plan(List<Sample> samples, String described) {
+    public static final Plan GENERIC = new Plan(List.of(), "the generic plan");
+
+    public double genericWeight() {
+      return 1 - samples.stream().mapToDouble(Sample::weight).sum();
+    }
+  }
+
+  /** @param hot the share from which a value counts as hot */
+  private record Stats(List<String> values, double[] freqs, double hot) {}
+
+  /** A column of a table: whether it exists there, and its statistics when it is skewed (else null). */
+  private record Column(boolean exists, Stats skewed) {}
+
+  private final Connection connection;
+  private final Map<String, Column> columns = new HashMap<>();
+
+  public ValueSamples(Connection connection) {
+    this.connection = connection;
+  }
+
+  /** The samples for a statement that reads {@code tables} (schema.name), or {@link Plan#GENERIC}. */
+  public Plan of(String sql, Set<String> tables) throws SQLException {
+    if (!SqlText.startsAsQuery(sql) || SqlText.maxParameter(sql) == 0) {
+      return Plan.GENERIC;
+    }
+    List<SqlLexer.Token> t = SqlLexer.lex(sql, true).tokens();
+    String bestParameter = null;
+    String bestColumn = null;
+    Stats best = null;
+    for (int i = 0; i + 2 < t.size(); i++) {
+      SqlLexer.Token a = t.get(i);
+      SqlLexer.Token op = t.get(i + 1);
+      SqlLexer.Token b = t.get(i + 2);
+      if (op.kind() != SqlLexer.Kind.OPERATOR || !op.text().equals("=") || !blank(sql, a.end(), op.start())
+          || !blank(sql, op.end(), b.start())) {
+        continue;
+      }
+      SqlLexer.Token column;
+      SqlLexer.Token parameter;
+      String qualifiedBy = null;
+      if (a.kind() == SqlLexer.Kind.IDENTIFIER && b.kind() == SqlLexer.Kind.PARAMETER && !operatorAfter(t, i + 2)) {
+        column = a;
+        parameter = b;
+        if (i > 0 && t.get(i - 1).kind() == SqlLexer.Kind.IDENTIFIER && dotBetween(sql, t.get(i - 1), a)) {
+          qualifiedBy = t.get(i - 1).text();
+        }
+      } else if (a.kind() == SqlLexer.Kind.PARAMETER && b.kind() == SqlLexer.Kind.IDENTIFIER
+          && !(i > 0 && t.get(i - 1).kind() == SqlLexer.Kind.OPERATOR)) {
+        int last = i + 2;
+        if (i + 3 < t.size() && t.get(i + 3).kind() == SqlLexer.Kind.IDENTIFIER && dotBetween(sql, b, t.get(i + 3))) {
+          qualifiedBy = b.text();
+          last = i + 3;
+        }
+        if (operatorAfter(t, last)) {
+          continue;
+        }
+        column = t.get(last);
+        parameter = a;
+      } else {
+        continue;
+      }
+      Stats s = resolve(column.text(), qualifiedBy, tables);
+      if (s != null && (best == null || s.freqs()[0] > best.freqs()[0])) {
+        best = s;
+        bestParameter = parameter.text();
+        bestColumn = column.text();
+      }
+    }
+    if (best == null) {
+      return Plan.GENERIC;
+    }
+    List<Sample> samples = new ArrayList<>();
+    double share = 0;
+    for (int k = 0; k < Math.min(MOST_COMMON, best.values().size()); k++) {
+      String value = best.values().get(k);
+      if (best.freqs()[k] < best.hot()) {
+        break;
+      }
+      if (value == null || value.length() > MAX_VALUE_CHARS) {
+        continue;
+      }
+      samples.add(new Sample(replace(sql, bestParameter, literal(value)), best.freqs()[k]));
+      share += best.freqs()[k];
+    }
+    if (samples.isEmpty()) {
+      return Plan.GENERIC;
+    }
+    return new Plan(samples, String.format(Locale.ROOT, "the generic plan and %s of %s (%.1f %% of its rows, weighted by"
+        + " their shares)", samples.size() == 1 ? "the most common value" : "the " + samples.size() + " most common values",
+        bestColumn, share * 100));
+  }
+
+  private static boolean dotBetween(String sql, SqlLexer.Token qualifier, SqlLexer.Token name) {
+    return sql.substring(qualifier.end(), name.start()).strip().equals(".");
+  }
+
+  private static boolean blank(String sql, int from, int to) {
+    return sql.substring(from, to).isBlank();
+  }
+
+  /** {@code col = $1 + 1} compares with an expression, not with the parameter's value. */
+  private static boolean operatorAfter(List<SqlLexer.Token> t, int i) {
+    return i + 1 < t.size() && t.get(i + 1).kind() == SqlLexer.Kind.OPERATOR;
+  }
+
+  /** The column's statistics when it is skewed and belongs to exactly one of the tables (or to the one named). */
+  private Stats resolve(String column, String qualifiedBy, Set<String> tables) throws SQLException {
+    boolean named = qualifiedBy != null && tables.stream().anyMatch(x -> x.endsWith("." + qualifiedBy));
+    Stats found = null;
+    int matches = 0;
+    for (String table : tables) {
+      int dot = table.indexOf('.');
+      String schema = table.substring(0, dot);
+      String name = table.substring(dot + 1);
+      if (named && !name.equals(qualifiedBy)) {
+        continue;
+      }
+      Column c = columns.get(table + "." + column);
+      if (c == null) {
+        c = load(schema, name, column);
+        columns.put(table + "." + column, c);
+      }
+      if (c.exists()) {
+        matches++;
+        found = c.skewed();
+      }
+    }
+    return matches == 1 ? found : null;
+  }
+
+  private Column load(String schema, String table, String column) throws SQLException {
+    List<Column> rows = Sql.list(connection, "SELECT s.most_common_vals::text::text[] AS vals, s.most_common_freqs AS freqs,"
+        + " s.n_distinct, s.null_frac, c.reltuples, t.typcategory = 'A' AS array_type"
+        + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        + " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped"
+        + " JOIN pg_type t ON t.oid = a.atttypid"
+        + " LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = a.attname"
+        + " WHERE n.nspname = ? AND c.relname = ? AND a.attname = ? ORDER BY s.inherited DESC NULLS LAST LIMIT 1", rs -> {
+          Array vals = rs.getArray("vals");
+          Array freqs = rs.getArray("freqs");
+          if (vals == null || freqs == null || rs.getBoolean("array_type")) {
+            return new Column(true, null);
+          }
+          String[] v = (String[]) vals.getArray();
+          Float[] f = (Float[]) freqs.getArray();
+          double[] fr = new double[f.length];
+          double sum = 0;
+          for (int k = 0; k < f.length; k++) {
+            fr[k] = f[k];
+            sum += f[k];
+          }
+          double nDistinct = rs.getDouble("n_distinct");
+          double distinct = nDistinct >= 0 ? nDistinct : -nDistinct * Math.max(0, rs.getDouble("reltuples"));
+          double others = distinct - f.length;
+          double rest = 1 - rs.getDouble("null_frac") - sum;
+          // every value is a common one (a status column): compare the first with the common values' mean
+          double typical = others >= 1 && rest > 0 ? rest / others : sum / f.length;
+          double hot = (others >= 1 && rest > 0 ? SKEW : 1.5) * typical;
+          return new Column(true, f.length > 0 && fr[0] >= hot ? new Stats(List.of(v), fr, hot) : null);
+        }, schema, table, column);
+    return rows.isEmpty() ? new Column(false, null) : rows.get(0);
+  }
+
+  /**
+   * The value as a dollar-quoted literal: no escaping rule of the session (standard_conforming_strings) applies inside
+   * one, and the tag is chosen so that the value cannot end it early, whatever the data holds.
+   */
+  static String literal(String value) {
+    for (int n = 0; ; n++) {
+      String tag = n == 0 ? "$pgopt$" : "$pgopt" + n + "$";
+      if ((value + tag).indexOf(tag) == value.length()) {
+        return tag + value + tag;
+      }
+    }
+  }
+
+  /** Every occurrence of the parameter replaced (the server would have bound the same value to each). */
+  private static String replace(String sql, String parameter, String literal) {
+    StringBuilder out = new StringBuilder(sql.length() + literal.length());
+    int copied = 0;
+    for (SqlLexer.Token tk : SqlLexer.lex(sql, true).tokens()) {
+      if (tk.kind() == SqlLexer.Kind.PARAMETER && tk.text().equals(parameter)) {
+        out.append(sql, copied, tk.start()).append(literal);
+        copied = tk.end();
+      }
+    }
+    return out.append(sql.substring(copied)).toString();
+  }
+}

@@ -1,0 +1,99 @@
+package dev.pgopt.advise.whatif;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pgopt.collect.PlanCollector;
+import dev.pgopt.collect.PlanGuard;
+import dev.pgopt.testkit.PostgresExtension;
+import dev.pgopt.testkit.Probe;
+import dev.pgopt.testkit.TestDatabase;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Which statements get representative values, and that a value from the data reaches the planner as data only. */
+@ExtendWith(PostgresExtension.class)
+class ValueSamplesIT {
+  // values an attacker could have stored: they must end up as one literal, never as SQL
+  static final String HOSTILE = "x$pgopt$'); SELECT pg_sleep(100); --";
+  static final String HOSTILE_TOO = "$pgopt1$\\' $pgopt$";
+
+  @BeforeAll
+  static void data(TestDatabase db) throws Exception {
+    db.execute("CREATE TABLE events (id int, tenant int, even int, tag text, created_at timestamptz)",
+        "CREATE TABLE notes (id int, tenant int, body text)",
+        "CREATE TABLE statuses (id int, status text)");
+    try (Connection c = db.connect();
+         PreparedStatement ps = c.prepareStatement("INSERT INTO events SELECT g, CASE WHEN g % 20 < 6 THEN 0"
+             + " WHEN g % 20 < 9 THEN 1 ELSE 2 + g % 4998 END, g % 100,"
+             + " CASE WHEN g % 10 < 4 THEN ? WHEN g % 10 < 6 THEN ? ELSE 't' || g % 3000 END, now()"
+             + " FROM generate_series(1, 100000) g")) {
+      ps.setString(1, HOSTILE);
+      ps.setString(2, HOSTILE_TOO);
+      ps.execute();
+    }
+    db.execute("INSERT INTO notes SELECT g, g % 100, 'n' FROM generate_series(1, 10000) g",
+        "INSERT INTO statuses SELECT g, CASE WHEN g % 10 = 0 THEN 'deleted' ELSE 'active' END FROM generate_series(1, 10000) g",
+        "ANALYZE");
+  }
+
+  @Test
+  void aSkewedColumnComparedWithAParameterGetsItsMostCommonValues(TestDatabase db) throws Exception {
+    try (Connection c = db.connect()) {
+      ValueSamples values = new ValueSamples(c);
+      ValueSamples.Plan plan = values.of("SELECT * FROM events WHERE tenant = $1 ORDER BY created_at DESC LIMIT $2",
+          Set.of("public.events"));
+      // tenants 0 and 1 are hot; the third most common is as rare as the rest and not worth a plan
+      assertThat(plan.samples()).hasSize(2);
+      assertThat(plan.samples().get(0).sql()).contains("tenant = $pgopt$0$pgopt$").contains("LIMIT $2");
+      assertThat(plan.samples().get(0).weight()).isBetween(0.25, 0.35);
+      assertThat(plan.genericWeight()).isBetween(0.5, 0.6);
+      assertThat(plan.described()).contains("2 most common values of tenant").doesNotContain("$pgopt$");
+      // the same from the other side of =, qualified by the table's name
+      assertThat(values.of("SELECT * FROM events WHERE $1 = events.tenant", Set.of("public.events")).samples()).hasSize(2);
+      // a status column where one value is nine rows in ten
+      assertThat(values.of("SELECT * FROM statuses WHERE status = $1", Set.of("public.statuses")).samples())
+          .first().satisfies(s -> assertThat(s.weight()).isBetween(0.85, 0.95));
+    }
+  }
+
+  @Test
+  void evenColumnsAmbiguousNamesExpressionsAndWritesKeepTheGenericPlan(TestDatabase db) throws Exception {
+    try (Connection c = db.connect()) {
+      ValueSamples values = new ValueSamples(c);
+      assertThat(values.of("SELECT * FROM events WHERE even = $1", Set.of("public.events"))).isSameAs(ValueSamples.Plan.GENERIC);
+      // tenant is a column of both tables, and e is no table's name
+      assertThat(values.of("SELECT * FROM events e JOIN notes n ON n.id = e.id WHERE tenant = $1",
+          Set.of("public.events", "public.notes"))).isSameAs(ValueSamples.Plan.GENERIC);
+      assertThat(values.of("SELECT * FROM events WHERE tenant = $1 + 1", Set.of("public.events"))).isSameAs(ValueSamples.Plan.GENERIC);
+      assertThat(values.of("SELECT * FROM events WHERE abs(tenant) = $1", Set.of("public.events")).samples()).isEmpty();
+      assertThat(values.of("UPDATE events SET tag = $1 WHERE tenant = $2", Set.of("public.events"))).isSameAs(ValueSamples.Plan.GENERIC);
+      assertThat(values.of("SELECT * FROM events WHERE tenant = 0", Set.of("public.events"))).isSameAs(ValueSamples.Plan.GENERIC);
+    }
+  }
+
+  @Test
+  void valuesFromTheDataArePlannedAsLiteralsWhateverTheyHold(TestDatabase db) throws Exception {
+    try (Connection c = db.connect()) {
+      c.setAutoCommit(false);
+      ValueSamples.Plan plan = new ValueSamples(c).of("SELECT id FROM events WHERE tag = $1 AND id > $2", Set.of("public.events"));
+      // two hot values; the third most common is as rare as the rest and not worth a plan
+      assertThat(plan.samples()).hasSize(2);
+      for (ValueSamples.Sample s : plan.samples()) {
+        PlanCollector.Attempt attempt = PlanCollector.attempt(c, PlanGuard.strict(), s.sql(), 150000, false);
+        assertThat(attempt.error()).as(s.sql()).isNull();
+        // the planner estimated the rows of the value itself: 40 % and 20 % of 100,000 (times a third for id > $2)
+        assertThat(attempt.plan().root().planRows()).as(s.sql()).isGreaterThan(5_000);
+      }
+      c.rollback();
+      assertThat(Probe.count(c, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(100)%' AND pid <> pg_backend_pid()"))
+          .isZero();
+    }
+    assertThat(ValueSamples.literal("a$pgopt$b")).isEqualTo("$pgopt1$a$pgopt$b$pgopt1$");
+    assertThat(ValueSamples.literal("ends with $pgopt")).isEqualTo("$pgopt1$ends with $pgopt$pgopt1$");
+    assertThat(ValueSamples.literal("")).isEqualTo("$pgopt$$pgopt$");
+  }
+}
