@@ -16,6 +16,14 @@ public record StatementCounters(long calls, double totalExecMs, long rows, long 
     return calls == 0 ? 0 : totalExecMs / calls;
   }
 
+  /**
+   * Rows a call returns on average, between 1 and 10,000: what pgopt plans {@code LIMIT $n} with, since a generic plan
+   * costs an unknown LIMIT as a tenth of the rows.
+   */
+  public long typicalRows() {
+    return calls == 0 ? 1 : Math.max(1, Math.min(10_000, Math.round((double) rows / calls)));
+  }
+
   public long tempBlks() {
     return tempBlksRead + tempBlksWritten;
   }

@@ -637,7 +637,8 @@ class AdvisorIT {
           }
         }
       }
-      Advisor.Advice a = advise(db, List.of(new dev.pgopt.advise.rules.IndexMissingRule(500, new IndexBudget(64L << 20, null))));
+      Advisor.Advice a = advise(db, List.of(new dev.pgopt.advise.rules.IndexMissingRule(500, new IndexBudget(64L << 20, null)),
+          new dev.pgopt.advise.rules.QueryPlanRule(10)));
       // the generic plan costs the average tenant, whose 22 rows sort in no time, so an index on tenant alone looks as
       // good; costed also with the most common tenants, the index that returns rows newest first is the one that pays
       assertThat(of(a, "index.missing")).as(a.notes().toString()).singleElement().satisfies(f -> {
@@ -645,6 +646,9 @@ class AdvisorIT {
         assertThat(f.evidence().toString()).contains("most common values of tenant");
       });
       assertThat(a.notes()).anySatisfy(n -> assertThat(n).contains("costed also with the most common values"));
+      // the plan insight on the same statement, with the same LIMIT, says what the proposal does
+      assertThat(of(a, "query.order_limit_without_index")).singleElement()
+          .satisfies(f -> assertThat(f.evidence().get("suggestion").toString()).contains("then events.created_at DESC"));
       assertThat(String.join("\n", a.notes()) + a.findings()).doesNotContain("'0'");
     }
   }

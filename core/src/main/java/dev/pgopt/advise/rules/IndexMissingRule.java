@@ -93,7 +93,7 @@ public final class IndexMissingRule implements Rule {
         }
       });
       Workload w = new Workload(e.queryId(), e.query(), e.counters().calls() / hours, e.counters().meanExecMs(), tables,
-          Math.max(1, Math.min(10_000, Math.round((double) e.counters().rows() / e.counters().calls()))),
+          e.counters().typicalRows(),
           ValueSamples.Plan.GENERIC);
       workload.add(w);
       for (CandidateGenerator.FullTextColumn f : CandidateGenerator.patternMatches(plan.root(), plan.tables())) {

@@ -183,6 +183,9 @@ public record VectorInventory(String database, String pgvectorVersion, List<Stri
     return out;
   }
 
+  /** The smallest LIMIT assumed for {@code LIMIT $n}: the k most searches ask for. */
+  static final long TYPICAL_K = 10;
+
   static VectorStatement diagnose(Connection c, PlanGuard guard, int serverVersionNum, String id, String query, long calls, double mean,
       long rows, List<VectorIndex> indexes, VectorSettings settings) throws SQLException {
     Matcher m = DISTANCE.matcher(query);
@@ -194,7 +197,10 @@ public record VectorInventory(String database, String pgvectorVersion, List<Stri
     }
     double rowsPerCall = calls == 0 ? 0 : (double) rows / calls;
     List<String> problems = new ArrayList<>();
-    PlanCollector.Attempt attempt = PlanCollector.plannable(query) ? PlanCollector.attempt(c, guard, query, serverVersionNum, false)
+    // planned with the LIMIT the calls use: a generic plan costs LIMIT $n as a tenth of the table and sorts, where every
+    // real call walks the ANN index. A starved filtered search returns fewer rows than it asks for, so k is at least 10.
+    String planned = dev.pgopt.collect.SqlText.withTypicalLimit(query, Math.max(TYPICAL_K, (long) Math.ceil(rowsPerCall)));
+    PlanCollector.Attempt attempt = PlanCollector.plannable(query) ? PlanCollector.attempt(c, guard, planned, serverVersionNum, false)
         : new PlanCollector.Attempt(null, "not a plannable statement");
     if (!attempt.planned()) {
       // Without a plan, what the text and the catalog say still holds: a searched column with no ANN index on any

@@ -121,6 +121,35 @@ class VectorRulesTest {
   }
 
   @Test
+  void aSelectiveFilterIsJudgedWithTheLimitTheStatementUses(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      // 1 % of the rows match: the generic plan (LIMIT unknown, costed as a tenth of the rows) scans and sorts, while
+      // every real call with LIMIT 10 walks the HNSW index and filters what ef_search = 40 candidates leave: 0.4 rows
+      db.execute("CREATE TABLE items (id int PRIMARY KEY, category int, embedding vector(8))",
+          "INSERT INTO items SELECT g, g % 100, (SELECT array_agg(random())::vector(8) FROM generate_series(1, 8) WHERE g > 0)"
+              + " FROM generate_series(1, 20000) g",
+          "CREATE INDEX items_hnsw ON items USING hnsw (embedding vector_l2_ops)",
+          "ANALYZE");
+      try (Connection c = db.connect()) {
+        c.createStatement().execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)");
+        try (var ps = c.prepareStatement("SELECT id FROM items WHERE category = ? ORDER BY embedding <-> ?::vector LIMIT ?")) {
+          for (int i = 0; i < 20; i++) {
+            ps.setInt(1, i);
+            ps.setString(2, "[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8]");
+            ps.setInt(3, 10);
+            ps.executeQuery().close();
+          }
+        }
+      }
+      List<Finding> all = run(db, new VectorRules().rules());
+      Finding starved = only(all, "vector.filtered_recall");
+      assertThat(starved.object().index()).isEqualTo("items_hnsw");
+      assertThat((double) starved.evidence().get("rows_per_call")).isLessThan(5);
+      assertThat(all.toString()).doesNotContain("chose not to use the index");
+    }
+  }
+
+  @Test
   void theColumnAMigrationKeptIsNotACandidateAgain(TestCluster cluster) throws Exception {
     try (TestDatabase db = cluster.createDatabase()) {
       // what migrate-halfvec leaves: the column is halfvec now, the original kept as <col>_vector_old
