@@ -44,6 +44,8 @@ public final class IndexMissingRule implements Rule {
   /** Heuristic write model: extra time per written row for each index the table gains. */
   static final double WRITE_MS_PER_ROW_PER_INDEX = 0.01;
   static final int MAX_CANDIDATES = 1000;
+  /** A BRIN index is written once per range summary, not once per row: a fraction of a B-tree's upkeep. */
+  static final double BRIN_WRITE_SHARE = 0.1;
 
   private final int maxStatements;
   private final IndexBudget budget;
@@ -347,7 +349,7 @@ public final class IndexMissingRule implements Rule {
       evidence.put("what_if_plans", planner.calls());
       out.add(new Finding(id() + ":" + c.key(), id(), savedMs >= 1000 ? Severity.WARNING : Severity.INFO,
           new DbObject(c.schema(), c.table(), c.indexName(), c.columns()),
-          "index on " + c.qualifiedTable() + " " + c.columnList() + " helps " + helped.size() + " statements: saves about "
+          c.describe() + " helps " + helped.size() + " statements: saves about "
               + Units.seconds(savedMs / 1000) + " per hour of execution for " + Units.bytes(size),
           evidence, impact, Confidence.WHAT_IF,
           new Action(c.ddl(true, true) + ";", "DROP INDEX CONCURRENTLY " + qualifiedIndex(c) + ";", true, "SHARE UPDATE EXCLUSIVE", "low")));
@@ -401,7 +403,8 @@ public final class IndexMissingRule implements Rule {
   }
 
   private static double writeMs(IndexCandidate c, Map<String, Double> writesPerHour) {
-    return writesPerHour.getOrDefault(c.schema() + "." + c.table(), 0.0) * WRITE_MS_PER_ROW_PER_INDEX;
+    return writesPerHour.getOrDefault(c.schema() + "." + c.table(), 0.0) * WRITE_MS_PER_ROW_PER_INDEX
+        * (c.brin() ? BRIN_WRITE_SHARE : 1);
   }
 
   private static double observedHours(AdviceContext ctx, StatementSnapshot snap) throws SQLException {
@@ -428,7 +431,7 @@ public final class IndexMissingRule implements Rule {
       List<Long> statements = workload.stream().filter(w -> w.tables().contains(c.schema() + "." + c.table()))
           .map(Workload::queryId).toList();
       out.add(new Finding(id() + ":" + c.key(), id(), Severity.INFO, new DbObject(c.schema(), c.table(), c.indexName(), c.columns()),
-          "index on " + c.qualifiedTable() + " " + c.columnList() + " may help " + statements.size()
+          c.describe() + " may help " + statements.size()
               + " costly statements (not proven: no HypoPG)",
           Map.of("statements", statements), Map.of("write_overhead", Map.of("writes_per_hour",
               Math.round(writesPerHour.getOrDefault(c.schema() + "." + c.table(), 0.0)))), Confidence.HEURISTIC,

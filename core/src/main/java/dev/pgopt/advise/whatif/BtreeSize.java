@@ -53,7 +53,10 @@ public final class BtreeSize {
     return new BtreeSize(c).estimate(candidate);
   }
 
-  /** The estimate in bytes, or -1 when the statistics it needs are missing (never analyzed, or an expression). */
+  /**
+   * The estimate in bytes, or -1 when the statistics it needs are missing (never analyzed, or an expression) or the
+   * candidate is not a B-tree.
+   */
   public long estimate(IndexCandidate candidate) throws SQLException {
     TableStats stats = byTable.get(candidate.qualifiedTable());
     if (stats == null) {
@@ -63,6 +66,9 @@ public final class BtreeSize {
     if (stats.reltuples() < 0) {
       return -1;
     }
+    if (candidate.brin()) {
+      return -1;
+    }
     List<Column> columns = new ArrayList<>();
     for (String name : candidate.columns()) {
       Column col = stats.columns().get(name);
@@ -70,6 +76,14 @@ public final class BtreeSize {
         return -1;
       }
       columns.add(col);
+    }
+    for (String name : candidate.include()) {
+      Column col = stats.columns().get(name);
+      if (col == null) {
+        return -1;
+      }
+      // INCLUDE columns widen the leaf tuples and turn deduplication off (PostgreSQL does not deduplicate such indexes)
+      columns.add(new Column(col.avgWidth(), col.nDistinct(), col.nullFrac(), false, col.commonFreqs()));
     }
     double share = 1;
     if (candidate.predicate() != null) {

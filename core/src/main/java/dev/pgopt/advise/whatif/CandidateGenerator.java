@@ -16,11 +16,16 @@ import java.util.regex.Pattern;
  * equality and with ranges, and the ORDER BY a Sort above it needs. Single columns, equality columns together,
  * equality then the first range column, equality then the sort columns; and when the conditions include
  * {@code col IS [NOT] NULL} (soft deletes, pending rows), the equality-led candidates again as partial indexes with that
- * predicate. Candidates an existing btree index already covers by prefix are left out.
+ * predicate; the most complete equality-led one also with INCLUDE columns for an index-only scan; BRIN on range-filtered
+ * columns of big tables. Candidates an existing index already covers by prefix are left out.
  */
 public final class CandidateGenerator {
   /** Tables smaller than this are read whole cheaply: no index is worth its upkeep. */
   public static final double MIN_TABLE_ROWS = 10_000;
+  /** BRIN candidates only for tables of at least ten ranges of 128 pages (its default pages_per_range). */
+  static final long BRIN_MIN_PAGES = 1_280;
+  /** INCLUDE variants carry at most this many columns. */
+  static final int MAX_INCLUDE = 3;
   private static final String IDENT = "(\"(?:[^\"]|\"\")+\"|[\\p{L}_][\\p{L}\\p{N}_$]*)";
   private static final Pattern SORT_KEY = Pattern.compile("^" + IDENT + "\\." + IDENT + "( DESC)?( NULLS (?:FIRST|LAST))?$");
 
@@ -194,6 +199,35 @@ public final class CandidateGenerator {
       }
       add(columnSets, descSets, cols, desc);
     }
+    // the most complete equality-led key, again with the other columns the scan returns or tests carried in its leaves:
+    // an index-only scan then never reads the table (for a few narrow columns; the what-if plans weigh the extra bytes)
+    int keys = columnSets.size();
+    for (int i = keys - 1; i >= 0; i--) {
+      List<String> key = columnSets.get(i);
+      if (!key.isEmpty() && eq.contains(key.get(0))) {
+        List<String> needed = referenced(n, alias, conditions);
+        needed.removeAll(key);
+        if (!needed.isEmpty() && needed.size() <= MAX_INCLUDE) {
+          IndexCandidate c = new IndexCandidate(t.schema(), t.table(), key, descSets.get(i)).including(needed);
+          if (!coveredByBtree(t, c)) {
+            out.putIfAbsent(c.key(), c);
+          }
+        }
+        break;
+      }
+    }
+    // BRIN for range filters on big tables: tiny, and as good as a B-tree where the column follows the physical row
+    // order (the planner's BRIN costing reads pg_stats.correlation, so the what-if plans tell)
+    if (t.pages() >= BRIN_MIN_PAGES) {
+      for (String c : range) {
+        IndexCandidate b = IndexCandidate.brin(t.schema(), t.table(), c);
+        boolean indexed = t.indexes().stream().anyMatch(ix -> !ix.columns().isEmpty() && unquote(ix.columns().get(0)).equals(c)
+            && (ix.method().equals("brin") || ix.method().equals("btree")));
+        if (!indexed) {
+          out.putIfAbsent(b.key(), b);
+        }
+      }
+    }
     String predicate = nullChecks.isEmpty() ? null : String.join(" AND ", nullChecks);
     int full = columnSets.size();
     if (predicate != null) {
@@ -211,6 +245,25 @@ public final class CandidateGenerator {
         out.putIfAbsent(c.key(), c);
       }
     }
+  }
+
+  /** The columns of {@code alias} the scan returns or its conditions test, in order, when all are plain columns. */
+  private static List<String> referenced(PlanNode n, String alias, String conditions) {
+    Set<String> out = new LinkedHashSet<>();
+    // EXPLAIN qualifies output columns only when the statement reads more than one relation
+    Pattern column = Pattern.compile("^(?:" + aliasPattern(alias) + "\\.)?" + IDENT + "$");
+    for (String o : n.output()) {
+      Matcher m = column.matcher(o);
+      if (!m.matches()) {
+        return new ArrayList<>(); // an expression or a whole-row reference: no index-only scan to be had
+      }
+      out.add(unquote(m.group(1)));
+    }
+    Matcher m = Pattern.compile("(?<![\\p{L}\\p{N}_\"])" + aliasPattern(alias) + "\\." + IDENT).matcher(conditions);
+    while (m.find()) {
+      out.add(unquote(m.group(1)));
+    }
+    return new ArrayList<>(out);
   }
 
   private static final Pattern JOIN_PAIR = Pattern.compile(IDENT + "\\." + IDENT + "\\)?(?:::[a-z ]+)?\\s*=\\s*\\(?"

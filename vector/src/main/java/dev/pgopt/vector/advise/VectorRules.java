@@ -11,6 +11,6 @@ public final class VectorRules implements RuleProvider {
     SharedInventory shared = new SharedInventory();
     return List.of(new StatementRules.NoAnnIndex(shared), new StatementRules.OpclassMismatch(shared),
         new StatementRules.EfSearchBelowLimit(shared), new StatementRules.FilteredRecall(shared),
-        new HalfvecCandidateRule(shared), new BuildMemoryRule(shared), new IvfflatParamsRule(shared));
+        new HalfvecCandidateRule(shared), new BuildMemoryRule(shared), new IvfflatParamsRule(shared), new HnswGrowthRule(shared));
   }
 }

@@ -7,6 +7,7 @@ import dev.pgopt.advise.Advisor;
 import dev.pgopt.advise.Finding;
 import dev.pgopt.advise.Rule;
 import dev.pgopt.testkit.PostgresExtension;
+import dev.pgopt.testkit.Probe;
 import dev.pgopt.testkit.TestCluster;
 import dev.pgopt.testkit.TestDatabase;
 import java.sql.Connection;
@@ -75,7 +76,7 @@ class VectorRulesTest {
     List<Rule> rules = new ArrayList<>(new VectorRules().rules());
     assertThat(rules).extracting(Rule::id).containsExactly("vector.no_ann_index", "vector.opclass_mismatch",
         "vector.ef_search_below_limit", "vector.filtered_recall", "vector.halfvec_candidate", "vector.build_memory",
-        "vector.ivfflat_params");
+        "vector.ivfflat_params", "vector.hnsw_growth");
     SharedInventory shared = new SharedInventory();
     rules.add(new HalfvecCandidateRule(shared, 1));
     List<Finding> all = run(db, rules);
@@ -146,6 +147,42 @@ class VectorRulesTest {
       assertThat(starved.object().index()).isEqualTo("items_hnsw");
       assertThat((double) starved.evidence().get("rows_per_call")).isLessThan(5);
       assertThat(all.toString()).doesNotContain("chose not to use the index");
+    }
+  }
+
+  @Test
+  void anHnswIndexGrownByUpdatesIsReportedAndAFreshOneIsNot(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      db.execute("CREATE TABLE churn (id int PRIMARY KEY, e vector(8)) WITH (autovacuum_enabled = false)",
+          "INSERT INTO churn SELECT g, (SELECT array_agg(random())::vector(8) FROM generate_series(1, 8) WHERE g > 0)"
+              + " FROM generate_series(1, 24000) g",
+          // a small m and ef_construction keep the updates below quick (the estimate takes m into account)
+          "CREATE INDEX churn_hnsw ON churn USING hnsw (e vector_l2_ops) WITH (m = 8, ef_construction = 16)",
+          "CREATE TABLE wide (id int, h halfvec(96))",
+          "INSERT INTO wide SELECT g, (SELECT array_agg(random())::halfvec(96) FROM generate_series(1, 96) WHERE g > 0)"
+              + " FROM generate_series(1, 3000) g",
+          "CREATE INDEX wide_hnsw ON wide USING hnsw (h halfvec_cosine_ops) WITH (m = 8)",
+          "ANALYZE");
+      // the estimate of a fresh build against real ones
+      try (Connection c = db.connect()) {
+        long churn = Probe.count(c, "SELECT pg_relation_size('churn_hnsw')");
+        long wide = Probe.count(c, "SELECT pg_relation_size('wide_hnsw')");
+        assertThat((double) HnswGrowthRule.freshBytes(24000, 8, "vector", 8) / churn).isBetween(0.8, 1.25);
+        assertThat((double) HnswGrowthRule.freshBytes(3000, 96, "halfvec", 8) / wide).isBetween(0.8, 1.25);
+      }
+      assertThat(run(db, List.of(new HnswGrowthRule(new SharedInventory())))).isEmpty();
+      // every vector replaced twice before a VACUUM: each update adds an element and the old ones stay; VACUUM marks them
+      // deleted and later inserts reuse their space, but the index does not shrink (three times a fresh build here)
+      db.execute("UPDATE churn SET e = (SELECT array_agg(random())::vector(8) FROM generate_series(1, 8) WHERE id > 0)",
+          "UPDATE churn SET e = (SELECT array_agg(random())::vector(8) FROM generate_series(1, 8) WHERE id > 0)",
+          "VACUUM ANALYZE churn");
+      Finding grown = only(run(db, List.of(new HnswGrowthRule(new SharedInventory()))), "vector.hnsw_growth");
+      assertThat(grown.object().index()).isEqualTo("churn_hnsw");
+      assertThat((double) grown.evidence().get("ratio")).isGreaterThanOrEqualTo(2.0);
+      assertThat(grown.action().sql()).startsWith("REINDEX INDEX CONCURRENTLY public.churn_hnsw;");
+      // and the action does what it says
+      db.execute("REINDEX INDEX CONCURRENTLY churn_hnsw", "ANALYZE churn");
+      assertThat(run(db, List.of(new HnswGrowthRule(new SharedInventory())))).isEmpty();
     }
   }
 
