@@ -141,9 +141,9 @@ public final class PlanCollector {
     }
     String json;
     if (params == 0) {
-      json = Sql.one(c, "EXPLAIN (" + (analyze ? "ANALYZE, BUFFERS, " : "") + "VERBOSE, FORMAT JSON) " + sql, rs -> rs.getString(1));
+      json = explainText(c, "EXPLAIN (" + (analyze ? "ANALYZE, BUFFERS, " : "") + "VERBOSE, FORMAT JSON) " + sql);
     } else if (serverVersionNum >= 160000 && !planning.declares()) {
-      json = Sql.one(c, "EXPLAIN (GENERIC_PLAN, VERBOSE, FORMAT JSON) " + sql, rs -> rs.getString(1));
+      json = explainText(c, "EXPLAIN (GENERIC_PLAN, VERBOSE, FORMAT JSON) " + sql);
     } else {
       String name = PREPARED;
       // a savepoint of its own: PREPARE outlives a rollback, so a failure must leave the transaction usable enough to
@@ -159,7 +159,7 @@ public final class PlanCollector {
         prepared = true;
         s.execute(Sql.OWN_MARK + "SET LOCAL plan_cache_mode = force_generic_plan");
         String nulls = String.join(", ", java.util.Collections.nCopies(params, "NULL"));
-        json = Sql.one(c, "EXPLAIN (VERBOSE, FORMAT JSON) EXECUTE " + name + "(" + nulls + ")", rs -> rs.getString(1));
+        json = explainText(c, "EXPLAIN (VERBOSE, FORMAT JSON) EXECUTE " + name + "(" + nulls + ")");
         s.execute(Sql.OWN_MARK + "DEALLOCATE " + name);
         if (sp != null) {
           c.releaseSavepoint(sp);
@@ -185,6 +185,19 @@ public final class PlanCollector {
       return MAPPER.readTree(json);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new SQLException("EXPLAIN returned something that is not JSON", e);
+    }
+  }
+
+  /**
+   * Runs an EXPLAIN through a plain statement: a prepared one would take the jsonb operators {@code ?}, {@code ?|} and
+   * {@code ?&} for JDBC placeholders and fail.
+   */
+  private static String explainText(Connection c, String explain) throws SQLException {
+    try (Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery(Sql.marked(explain))) {
+      if (!rs.next()) {
+        throw new SQLException("EXPLAIN returned no plan");
+      }
+      return rs.getString(1);
     }
   }
 

@@ -735,6 +735,36 @@ class AdvisorIT {
   }
 
   @Test
+  void containmentOnJsonbAndArraysGetsTheGinIndexThatServesIt(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      db.execute("CREATE TABLE docs (id int, attrs jsonb, tags text[])",
+          "INSERT INTO docs SELECT g, jsonb_build_object('color', 'c' || g % 50, 'size', g % 7), ARRAY['t' || g % 100]"
+              + " FROM generate_series(1, 50000) g",
+          "CREATE TABLE events (id int, data jsonb)",
+          "INSERT INTO events SELECT g, jsonb_build_object('k' || g % 300, g) FROM generate_series(1, 50000) g",
+          "ANALYZE");
+      try (Connection c = db.connect(); Statement s = c.createStatement()) {
+        s.execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)");
+        for (int i = 0; i < 5; i++) {
+          s.executeQuery("SELECT id FROM docs WHERE attrs @> '{\"color\": \"c" + i + "\"}'").close();
+          s.executeQuery("SELECT id FROM docs WHERE tags && ARRAY['t" + i + "']").close();
+          // a key test: jsonb_path_ops cannot serve it, and a JDBC placeholder it is not
+          s.executeQuery("SELECT id FROM events WHERE data ? 'k" + i + "'").close();
+          s.executeQuery("SELECT id FROM events WHERE data @> '{\"k" + i + "\": 1}'").close();
+        }
+      }
+      Advisor.Advice a = advise(db, List.of(new dev.pgopt.advise.rules.IndexMissingRule(500, IndexBudget.DEFAULT)));
+      List<String> actions = of(a, "index.missing").stream().map(f -> f.action().sql()).toList();
+      assertThat(actions).as(a.notes().toString()).containsExactlyInAnyOrder(
+          "CREATE INDEX CONCURRENTLY docs_attrs_gin_idx ON public.docs USING gin (attrs jsonb_path_ops);",
+          "CREATE INDEX CONCURRENTLY docs_tags_gin_idx ON public.docs USING gin (tags);",
+          "CREATE INDEX CONCURRENTLY events_data_gin_idx ON public.events USING gin (data jsonb_ops);");
+      assertThat(of(a, "index.missing")).allSatisfy(f -> assertThat(f.confidence()).isEqualTo(Finding.Confidence.HEURISTIC));
+      assertThat(a.notes()).noneSatisfy(n -> assertThat(n).contains("skipped"));
+    }
+  }
+
+  @Test
   void softDeletedRowsGetAPartialIndex(TestCluster cluster) throws Exception {
     try (TestDatabase db = cluster.createDatabase()) {
       db.execute("CREATE TABLE \"Notes\" (id int, owner int, deleted_at timestamptz, body text)",

@@ -79,6 +79,9 @@ public final class IndexMissingRule implements Rule {
     Map<String, List<Workload>> fullTextStatements = new LinkedHashMap<>();
     Map<String, CandidateGenerator.FullTextColumn> patterns = new LinkedHashMap<>();
     Map<String, List<Workload>> patternStatements = new LinkedHashMap<>();
+    // jsonb / array columns matched with @> (true: also with a key-exists test, which jsonb_path_ops does not serve)
+    Map<CandidateGenerator.FullTextColumn, Boolean> containment = new LinkedHashMap<>();
+    Map<String, List<Workload>> containmentStatements = new LinkedHashMap<>();
     WorkloadCoverage coverage = new WorkloadCoverage(snap.entries());
     for (StatementEntry e : top) {
       PlanCollector.Attempt attempt = PlanCollector.attempt(ctx.connection(), ctx.guard(), e.query(), ctx.serverVersionNum(), true);
@@ -101,6 +104,10 @@ public final class IndexMissingRule implements Rule {
       for (CandidateGenerator.FullTextColumn f : CandidateGenerator.patternMatches(plan.root(), plan.tables())) {
         patterns.putIfAbsent(f.key(), f);
         patternStatements.computeIfAbsent(f.key(), k -> new ArrayList<>()).add(w);
+      }
+      for (Map.Entry<CandidateGenerator.FullTextColumn, Boolean> c : CandidateGenerator.containment(plan.root(), plan.tables()).entrySet()) {
+        containment.merge(c.getKey(), c.getValue(), Boolean::logicalOr);
+        containmentStatements.computeIfAbsent(c.getKey().key(), k -> new ArrayList<>()).add(w);
       }
       for (CandidateGenerator.FullTextColumn f : CandidateGenerator.fullText(plan.root(), plan.tables())) {
         fullText.putIfAbsent(f.key(), f);
@@ -133,14 +140,27 @@ public final class IndexMissingRule implements Rule {
       }
     }
     for (CandidateGenerator.FullTextColumn f : fullText.values()) {
-      out.add(ginFinding(f, fullTextStatements.get(f.key()), writesPerHour, false));
+      out.add(ginFinding(f, fullTextStatements.get(f.key()), writesPerHour, GinKind.FULL_TEXT));
+    }
+    for (Map.Entry<CandidateGenerator.FullTextColumn, Boolean> c : containment.entrySet()) {
+      CandidateGenerator.FullTextColumn f = c.getKey();
+      List<String> category = Sql.list(ctx.connection(), "SELECT CASE WHEN t.typname = 'jsonb' THEN 'jsonb' ELSE t.typcategory::text END"
+          + " FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = to_regclass(?) AND a.attname = ?",
+          rs -> rs.getString(1), dev.pgopt.advise.whatif.Quoting.ident(f.schema()) + "." + dev.pgopt.advise.whatif.Quoting.ident(f.table()),
+          f.column());
+      String type = category.isEmpty() ? "" : category.get(0);
+      GinKind kind = type.equals("jsonb") ? (c.getValue() ? GinKind.JSONB : GinKind.JSONB_PATH)
+          : type.equals("A") ? GinKind.ARRAY : null;
+      if (kind != null) {
+        out.add(ginFinding(f, containmentStatements.get(f.key()), writesPerHour, kind));
+      }
     }
     if (!patterns.isEmpty()) {
       boolean trgm = Sql.one(ctx.connection(), "SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm')",
           rs -> rs.getBoolean(1));
       if (trgm) {
         for (CandidateGenerator.FullTextColumn f : patterns.values()) {
-          out.add(ginFinding(f, patternStatements.get(f.key()), writesPerHour, true));
+          out.add(ginFinding(f, patternStatements.get(f.key()), writesPerHour, GinKind.TRIGRAM));
         }
       } else {
         ctx.notes().add("index.missing: " + patterns.size() + " columns are matched with ILIKE or a leading-wildcard LIKE"
@@ -150,14 +170,38 @@ public final class IndexMissingRule implements Rule {
     return out;
   }
 
-  /**
-   * A GIN index for full-text matches ({@code trigram} false) or ILIKE / leading-wildcard LIKE ({@code trigram}: pg_trgm's
-   * gin_trgm_ops) that read a table whole: heuristic, as HypoPG cannot simulate GIN.
-   */
+  /** What a heuristic GIN index serves: its operator class, the part of its name, and the words for the finding. */
+  enum GinKind {
+    FULL_TEXT("", "gin", "GIN index", "full-text matches", "with @@"),
+    TRIGRAM(" gin_trgm_ops", "trgm", "trigram GIN index", "ILIKE / '%...' LIKE matches",
+        "with ILIKE or a LIKE pattern that starts with a wildcard, which a B-tree cannot serve"),
+    JSONB_PATH(" jsonb_path_ops", "gin", "GIN index (jsonb_path_ops)", "jsonb containment (@>)",
+        "with @> on jsonb, which a B-tree cannot serve; jsonb_path_ops is smaller and faster than the default jsonb_ops for"
+            + " @>, and serves no key-exists (?) test, which these statements do not make"),
+    JSONB(" jsonb_ops", "gin", "GIN index", "jsonb containment and key tests (@>, ?)",
+        "with @> and key-exists (?) tests on jsonb, which a B-tree cannot serve"),
+    ARRAY("", "gin", "GIN index", "array containment (@>, &&)", "with @> or && on an array, which a B-tree cannot serve");
+
+    final String opclass;
+    final String namePart;
+    final String what;
+    final String serves;
+    final String why;
+
+    GinKind(String opclass, String namePart, String what, String serves, String why) {
+      this.opclass = opclass;
+      this.namePart = namePart;
+      this.what = what;
+      this.serves = serves;
+      this.why = why;
+    }
+  }
+
+  /** A GIN index for matches that read a table whole: heuristic, as HypoPG cannot simulate GIN. */
   private Finding ginFinding(CandidateGenerator.FullTextColumn f, List<Workload> statements, Map<String, Double> writesPerHour,
-      boolean trigram) {
+      GinKind kind) {
     String table = dev.pgopt.advise.whatif.Quoting.ident(f.schema()) + "." + dev.pgopt.advise.whatif.Quoting.ident(f.table());
-    String name = dev.pgopt.advise.whatif.Quoting.indexName(f.table(), List.of(f.column(), trigram ? "trgm" : "gin"));
+    String name = dev.pgopt.advise.whatif.Quoting.indexName(f.table(), List.of(f.column(), kind.namePart));
     double msPerHour = statements.stream().mapToDouble(w -> w.callsPerHour() * w.meanMs()).sum();
     List<Map<String, Object>> helped = statements.stream().map(w -> {
       Map<String, Object> m = new LinkedHashMap<>();
@@ -170,20 +214,18 @@ public final class IndexMissingRule implements Rule {
     Map<String, Object> evidence = new LinkedHashMap<>();
     evidence.put("statements", helped);
     evidence.put("why_heuristic", "HypoPG cannot simulate GIN indexes; the statements scan the whole table to match " + f.column()
-        + (trigram ? " with ILIKE or a LIKE pattern that starts with a wildcard, which a B-tree cannot serve" : " with @@"));
+        + " " + kind.why);
     String column = dev.pgopt.advise.whatif.Quoting.ident(f.column());
-    return new Finding(id() + ":" + f.key() + (trigram ? " using gin_trgm_ops" : " using gin"), id(),
+    return new Finding(id() + ":" + f.key() + " using" + (kind.opclass.isEmpty() ? " gin" : kind.opclass), id(),
         msPerHour >= 1000 ? Severity.WARNING : Severity.INFO,
         new DbObject(f.schema(), f.table(), name, List.of(f.column())),
-        (trigram ? "trigram GIN index on " + table + " (" + column + ") for ILIKE / '%...' LIKE matches"
-            : "GIN index on " + table + " (" + column + ") for full-text matches") + " that read the whole table: "
+        kind.what + " on " + table + " (" + column + ") for " + kind.serves + " that read the whole table: "
             + statements.size() + " statements spend about " + Units.seconds(msPerHour / 1000) + " per hour",
         evidence, Map.of("current_ms_per_hour", Math.round(msPerHour), "write_overhead",
             Map.of("writes_per_hour", Math.round(writesPerHour.getOrDefault(f.schema() + "." + f.table(), 0.0)))),
         Confidence.HEURISTIC,
-        new Action((trigram ? "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n" : "") + "CREATE INDEX CONCURRENTLY "
-            + dev.pgopt.advise.whatif.Quoting.ident(name) + " ON " + table + " USING gin (" + column
-            + (trigram ? " gin_trgm_ops" : "") + ");",
+        new Action((kind == GinKind.TRIGRAM ? "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n" : "") + "CREATE INDEX CONCURRENTLY "
+            + dev.pgopt.advise.whatif.Quoting.ident(name) + " ON " + table + " USING gin (" + column + kind.opclass + ");",
             "DROP INDEX CONCURRENTLY " + dev.pgopt.advise.whatif.Quoting.ident(f.schema()) + "." + dev.pgopt.advise.whatif.Quoting.ident(name) + ";",
             true, "SHARE UPDATE EXCLUSIVE", "low"));
   }

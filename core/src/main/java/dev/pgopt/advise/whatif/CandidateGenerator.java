@@ -102,6 +102,34 @@ public final class CandidateGenerator {
     return out;
   }
 
+  /**
+   * Columns a large table is scanned whole to match with containment ({@code @>}, {@code <@}, {@code &&}) or jsonb key
+   * tests ({@code ?}, {@code ?|}, {@code ?&}): a GIN index serves them, a B-tree cannot. The value says whether key
+   * tests were among them. The caller decides from the column's type (jsonb or an array) which operator class.
+   */
+  public static Map<FullTextColumn, Boolean> containment(PlanNode root, Map<String, TableFacts> tables) {
+    Map<FullTextColumn, Boolean> out = new LinkedHashMap<>();
+    Pattern match = Pattern.compile(IDENT + "\\." + IDENT + "\\s*(@>|<@|&&|\\?\\||\\?&|\\?)(?![>|&?=<@-])");
+    root.walk(n -> {
+      if (!n.nodeType().equals("Seq Scan") || n.filter() == null || n.relation() == null) {
+        return;
+      }
+      TableFacts t = tables.get(TableFacts.key(n.schema(), n.relation()));
+      if (t == null || t.rows() < MIN_TABLE_ROWS) {
+        return;
+      }
+      Matcher m = match.matcher(n.filter());
+      while (m.find()) {
+        List<FullTextColumn> one = new ArrayList<>();
+        addUnlessGinIndexed(t, unquote(m.group(2)), one);
+        for (FullTextColumn f : one) {
+          out.merge(f, m.group(3).startsWith("?"), Boolean::logicalOr);
+        }
+      }
+    });
+    return out;
+  }
+
   /** Adds {@code col} unless a GIN or GiST index already leads with it (or it is listed). */
   private static void addUnlessGinIndexed(TableFacts t, String col, List<FullTextColumn> out) {
     boolean indexed = t.indexes().stream().anyMatch(ix -> (ix.method().equals("gin") || ix.method().equals("gist"))
