@@ -2,6 +2,7 @@ package dev.pgopt.cli;
 
 import dev.pgopt.advise.Advisor;
 import dev.pgopt.advise.FindingsJson;
+import dev.pgopt.advise.prove.IndexProof;
 import dev.pgopt.advise.whatif.IndexBudget;
 import dev.pgopt.analyze.health.Units;
 import dev.pgopt.cli.internal.HumanFindings;
@@ -63,6 +64,11 @@ public final class AdviseCommand implements Callable<Integer> {
   @Option(names = "--format", defaultValue = "human", description = "human (default) or json.")
   String format;
 
+  @Option(names = "--prove", description = "Measure the proposed indexes for real before proposing them: the read-only"
+      + " statements they help run without and with them (built in a transaction that is rolled back; writers to those"
+      + " tables wait meanwhile, so use a copy or a quiet time); a proposal that makes any statement slower is dropped.")
+  boolean prove;
+
   /** From --memory and --storage. */
   private Map<String, String> machine = Map.of();
   private IndexBudget indexBudget = IndexBudget.DEFAULT;
@@ -112,10 +118,27 @@ public final class AdviseCommand implements Callable<Integer> {
     try (Session session = Session.open(target, options)) {
       Advisor.Advice advice = new Advisor(Advisor.standardRules(top, indexBudget), ctx.clock())
           .allowingUserFunctions(planning.allowUserFunctions).run(session, replicaScans, machine, filter);
+      if (prove) {
+        advice = proven(advice, target, options);
+      }
       ctx.out().print(format.equals("json") ? FindingsJson.write(advice, target.display()) + "\n" : HumanFindings.render(advice, target.display()));
       return advice;
     } catch (DatabaseFailure f) {
       throw new CliFailure(ExitCode.UNKNOWN, f.getMessage(), f);
+    }
+  }
+
+  /** The advice after {@link IndexProof}: proposals measured on a connection of their own, which may write. */
+  private static Advisor.Advice proven(Advisor.Advice advice, DatabaseTarget target, dev.pgopt.connect.SessionOptions options)
+      throws DatabaseFailure {
+    try (java.sql.Connection c = dev.pgopt.connect.Connections.open(target, options)) {
+      IndexProof.Result r = IndexProof.prove(c, dev.pgopt.collect.PlanGuard.strict(), advice.findings(), IndexProof.Options.DEFAULTS);
+      List<String> notes = new ArrayList<>(advice.notes());
+      notes.addAll(r.notes());
+      return new Advisor.Advice(advice.database(), advice.generatedAt(), r.findings(), notes);
+    } catch (java.sql.SQLException e) {
+      throw new CliFailure(ExitCode.UNKNOWN, "--prove failed at " + target.display() + ": " + e.getMessage().split("\n")[0]
+          + "; nothing was left behind (the indexes were built in a transaction that was rolled back)", e);
     }
   }
 

@@ -61,6 +61,36 @@ class AdviseCommandIT {
   }
 
   @Test
+  void proveMeasuresTheProposalsAndLeavesNothingBehind(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      db.execute("CREATE TABLE orders (id int PRIMARY KEY, account int, placed timestamptz, note text)",
+          "INSERT INTO orders SELECT g, g % 2000, now() - g * interval '1 minute', repeat('x', 100)"
+              + " FROM generate_series(1, 200000) g", "ANALYZE");
+      try (java.sql.Connection c = db.connect()) {
+        c.createStatement().execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
+            + " WHERE datname = current_database()), 0)");
+        try (var ps = c.prepareStatement("SELECT id, placed FROM orders WHERE account = ?")) {
+          for (int i = 0; i < 10; i++) {
+            ps.setInt(1, i);
+            ps.executeQuery().close();
+          }
+        }
+      }
+      CliRun r = run("advise", "--url", db.url(), "--format", "json", "--rules", "index.missing", "--prove");
+      assertThat(r.exitCode()).as(r.all()).isZero();
+      JsonNode report = new ObjectMapper().readTree(r.out());
+      JsonNode f = report.get("findings").get(0);
+      assertThat(f.get("confidence").asText()).isEqualTo("measured");
+      JsonNode measured = f.get("evidence").get("measured").get("statements").get(0);
+      assertThat(measured.get("ms_with").asDouble()).isLessThan(measured.get("ms_without").asDouble());
+      assertThat(report.get("notes").toString()).contains("prove: 1 statements measured");
+      try (java.sql.Connection c = db.connect()) {
+        assertThat(dev.pgopt.testkit.Probe.count(c, "SELECT count(*) FROM pg_indexes WHERE tablename = 'orders'")).isOne();
+      }
+    }
+  }
+
+  @Test
   void ruleSelectionKeepsOnlyMatchingFindings(TestCluster cluster) throws Exception {
     try (TestDatabase db = cluster.createDatabase()) {
       db.execute("CREATE TABLE t (a int, b int)", "CREATE INDEX t_a ON t (a)", "CREATE INDEX t_a_b ON t (a, b)",

@@ -1,0 +1,123 @@
+package dev.pgopt.advise.whatif;
+
+import dev.pgopt.collect.internal.SqlLexer;
+import dev.pgopt.connect.Sql;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Runnable text for a pg_stat_statements statement: every {@code $n} replaced by a value from the statistics of the
+ * column it is compared with (the most common value for {@code =}, {@code IN} and {@code LIKE}, else the middle
+ * histogram bound), {@code LIMIT $n} by the typical row count and {@code OFFSET $n} by 0. A statement with a parameter
+ * that is compared with no column (an expression, a function argument) gets no values: it cannot be run as the
+ * application runs it, so it is not measured.
+ */
+public final class ParameterValues {
+  private static final Set<String> BEFORE_VALUE = Set.of("=", "<>", "!=", "<", ">", "<=", ">=", "~~", "~~*", "like", "ilike", "in",
+      "between");
+
+  /** The text to run, or why there is none. */
+  public record Bound(String sql, String problem) {}
+
+  private final Connection connection;
+  private final Map<String, String[]> values = new HashMap<>();
+
+  public ParameterValues(Connection connection) {
+    this.connection = connection;
+  }
+
+  public Bound bind(String sql, Set<String> tables, long typicalRows) throws SQLException {
+    List<SqlLexer.Token> t = SqlLexer.lex(sql, true).tokens();
+    StringBuilder out = new StringBuilder(sql.length());
+    int copied = 0;
+    for (int i = 0; i < t.size(); i++) {
+      SqlLexer.Token p = t.get(i);
+      if (p.kind() != SqlLexer.Kind.PARAMETER) {
+        continue;
+      }
+      String value = null;
+      String before = i > 0 ? t.get(i - 1).text() : "";
+      if (before.equals("limit")) {
+        value = Long.toString(Math.max(1, typicalRows));
+      } else if (before.equals("offset")) {
+        value = "0";
+      } else {
+        String[] column = columnFor(sql, t, i);
+        if (column != null) {
+          String[] stats = stats(column[0], column[1], tables);
+          if (stats != null) {
+            boolean equality = column[2].equals("=") || column[2].equals("in") || column[2].contains("like")
+                || column[2].startsWith("~~");
+            String v = equality && stats[0] != null ? stats[0] : stats[1] != null ? stats[1] : stats[0];
+            value = v == null ? null : ValueSamples.literal(v);
+          }
+        }
+      }
+      if (value == null) {
+        return new Bound(null, p.text() + " is compared with no column whose statistics give a value");
+      }
+      out.append(sql, copied, p.start()).append(value);
+      copied = p.end();
+    }
+    return new Bound(out.append(sql.substring(copied)).toString(), null);
+  }
+
+  /** {column, qualifier or null, operator} for the parameter at {@code i}, or null. */
+  private static String[] columnFor(String sql, List<SqlLexer.Token> t, int i) {
+    int j = i - 1;
+    // IN ($1, $2, ...) and BETWEEN $1 AND $2: back to the keyword
+    while (j > 0 && (t.get(j).kind() == SqlLexer.Kind.PARAMETER
+        || t.get(j).text().equals("and") && j > 1 && t.get(j - 1).kind() == SqlLexer.Kind.PARAMETER)) {
+      j--;
+    }
+    if (j >= 1 && BEFORE_VALUE.contains(t.get(j).text()) && t.get(j - 1).kind() == SqlLexer.Kind.IDENTIFIER) {
+      return withQualifier(sql, t, j - 1, t.get(j).text());
+    }
+    if (i + 2 < t.size() && t.get(i + 1).kind() == SqlLexer.Kind.OPERATOR && BEFORE_VALUE.contains(t.get(i + 1).text())
+        && t.get(i + 2).kind() == SqlLexer.Kind.IDENTIFIER) {
+      int c = i + 2;
+      if (c + 1 < t.size() && sql.substring(t.get(c).end(), t.get(c + 1).start()).strip().equals(".")) {
+        return new String[] {t.get(c + 1).text(), t.get(c).text(), t.get(i + 1).text()};
+      }
+      return new String[] {t.get(c).text(), null, t.get(i + 1).text()};
+    }
+    return null;
+  }
+
+  private static String[] withQualifier(String sql, List<SqlLexer.Token> t, int c, String operator) {
+    String qualifier = c > 0 && t.get(c - 1).kind() == SqlLexer.Kind.IDENTIFIER
+        && sql.substring(t.get(c - 1).end(), t.get(c).start()).strip().equals(".") ? t.get(c - 1).text() : null;
+    return new String[] {t.get(c).text(), qualifier, operator};
+  }
+
+  /** {most common value, middle histogram bound} of the column in the one table that has it (or the one named). */
+  private String[] stats(String column, String qualifier, Set<String> tables) throws SQLException {
+    boolean named = qualifier != null && tables.stream().anyMatch(x -> x.endsWith("." + qualifier));
+    String[] found = null;
+    int matches = 0;
+    for (String table : tables) {
+      String name = table.substring(table.indexOf('.') + 1);
+      if (named && !name.equals(qualifier)) {
+        continue;
+      }
+      String[] s = values.get(table + "." + column);
+      if (s == null) {
+        List<String[]> rows = Sql.list(connection, "SELECT (most_common_vals::text::text[])[1],"
+            + " (histogram_bounds::text::text[])[greatest(1, array_length(histogram_bounds::text::text[], 1) / 2)]"
+            + " FROM pg_stats WHERE schemaname = ? AND tablename = ? AND attname = ? ORDER BY inherited DESC LIMIT 1",
+            rs -> new String[] {rs.getString(1), rs.getString(2)}, table.substring(0, table.indexOf('.')), name, column);
+        s = rows.isEmpty() ? new String[0] : rows.get(0);
+        values.put(table + "." + column, s);
+      }
+      if (s.length > 0) {
+        matches++;
+        found = s;
+      }
+    }
+    return matches == 1 ? found : null;
+  }
+}

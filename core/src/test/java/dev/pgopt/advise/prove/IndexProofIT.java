@@ -1,0 +1,108 @@
+package dev.pgopt.advise.prove;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pgopt.advise.Finding;
+import dev.pgopt.collect.PlanGuard;
+import dev.pgopt.testkit.PostgresExtension;
+import dev.pgopt.testkit.Probe;
+import dev.pgopt.testkit.TestDatabase;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Proposed indexes measured for real, in a transaction that is rolled back. */
+@ExtendWith(PostgresExtension.class)
+class IndexProofIT {
+  @BeforeAll
+  static void data(TestDatabase db) {
+    db.execute("CREATE TABLE orders (id int PRIMARY KEY, account int, placed timestamptz, note text)",
+        "INSERT INTO orders SELECT g, g % 2000, now() - g * interval '1 minute', repeat('x', 100) FROM generate_series(1, 200000) g",
+        // a trap for an index on b: a = 42 is the most common value, and its rows hold the largest b, so a scan in b
+        // order expecting to meet a = 42 rows early (as the planner assumes the columns independent) reads every other
+        // row first, each from a random heap page
+        "CREATE TABLE trap (id int, a int, b int)",
+        "INSERT INTO trap SELECT g, CASE WHEN g > 290000 THEN 42 ELSE g % 41 END,"
+            + " CASE WHEN g > 290000 THEN 1000000 + g ELSE (hashint4(g) & 1048575) % 1000000 END FROM generate_series(1, 300000) g",
+        "VACUUM ANALYZE");
+  }
+
+  private static Finding proposal(String table, String index, String ddl, String query) {
+    return new Finding("index.missing:public." + table, "index.missing", Finding.Severity.WARNING,
+        new Finding.DbObject("public", table, index, List.of()), "index on " + table,
+        Map.of("statements", List.of(Map.of("queryid", 7L, "query", query))), Map.of(), Finding.Confidence.WHAT_IF,
+        new Finding.Action(ddl, "DROP INDEX CONCURRENTLY public." + index + ";", true, "SHARE UPDATE EXCLUSIVE", "low"));
+  }
+
+  @Test
+  void aProposalThatHelpsCarriesItsMeasuredTimesAndNothingStaysBehind(TestDatabase db) throws Exception {
+    Finding f = proposal("orders", "orders_account_idx", "CREATE INDEX CONCURRENTLY orders_account_idx ON public.orders (account);",
+        "SELECT id, placed FROM orders WHERE account = $1 ORDER BY placed DESC LIMIT $2");
+    try (Connection c = db.connect()) {
+      IndexProof.Result r = IndexProof.prove(c, PlanGuard.strict(), List.of(f), IndexProof.Options.DEFAULTS);
+      assertThat(r.findings()).singleElement().satisfies(p -> {
+        assertThat(p.confidence()).isEqualTo(Finding.Confidence.MEASURED);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m = (Map<String, Object>) ((List<Object>) ((Map<String, Object>) p.evidence().get("measured"))
+            .get("statements")).get(0);
+        assertThat((double) m.get("ms_with")).isLessThan((double) m.get("ms_without") / 3);
+      });
+      assertThat(r.notes()).anySatisfy(n -> assertThat(n).contains("1 statements measured"));
+      assertThat(Probe.count(c, "SELECT count(*) FROM pg_indexes WHERE indexname = 'orders_account_idx'")).isZero();
+    }
+  }
+
+  @Test
+  void aProposalThatMakesAStatementSlowerIsDropped(TestDatabase db) throws Exception {
+    Finding trap = proposal("trap", "trap_b_idx", "CREATE INDEX CONCURRENTLY trap_b_idx ON public.trap (b);",
+        "SELECT * FROM trap WHERE a = $1 ORDER BY b LIMIT 10");
+    Finding other = new Finding("table.analyze:x", "table.analyze", Finding.Severity.INFO, new Finding.DbObject("public", "x", null, null),
+        "unrelated", Map.of(), Map.of(), Finding.Confidence.HEURISTIC, null);
+    try (Connection c = db.connect()) {
+      // the planner does take the index for it: the estimate says it is far cheaper
+      c.setAutoCommit(false);
+      c.createStatement().execute("CREATE INDEX trap_b_idx ON trap (b)");
+      assertThat(Probe.text(c, "EXPLAIN (FORMAT JSON) SELECT * FROM trap WHERE a = 42 ORDER BY b LIMIT 10")).contains("trap_b_idx");
+      c.rollback();
+      c.setAutoCommit(true);
+      IndexProof.Result r = IndexProof.prove(c, PlanGuard.strict(), List.of(trap, other), IndexProof.Options.DEFAULTS);
+      System.out.println(r.notes());
+      assertThat(r.findings()).containsExactly(other);
+      assertThat(r.notes()).anySatisfy(n -> assertThat(n).contains("dropped trap_b_idx").contains("ran"));
+      assertThat(Probe.count(c, "SELECT count(*) FROM pg_indexes WHERE tablename = 'trap'")).isZero();
+    }
+  }
+
+  @Test
+  void statementsWithoutValuesAreNotMeasuredAndALockedTableIsNotWaitedFor(TestDatabase db) throws Exception {
+    Finding noValues = proposal("orders", "orders_account_idx", "CREATE INDEX CONCURRENTLY orders_account_idx ON public.orders (account);",
+        "SELECT id FROM orders WHERE account = abs($1::int)");
+    try (Connection c = db.connect()) {
+      IndexProof.Result r = IndexProof.prove(c, PlanGuard.strict(), List.of(noValues), IndexProof.Options.DEFAULTS);
+      assertThat(r.findings()).containsExactly(noValues);
+      assertThat(r.notes()).anySatisfy(n -> assertThat(n).contains("not measured").contains("$1"));
+    }
+    Finding f = proposal("orders", "orders_account_idx", "CREATE INDEX CONCURRENTLY orders_account_idx ON public.orders (account);",
+        "SELECT id FROM orders WHERE account = $1");
+    try (Connection holder = db.connect(); Connection c = db.connect()) {
+      holder.setAutoCommit(false);
+      holder.createStatement().execute("LOCK TABLE orders IN ROW EXCLUSIVE MODE");
+      IndexProof.Result r = IndexProof.prove(c, PlanGuard.strict(), List.of(f),
+          new IndexProof.Options(3, Duration.ofMillis(300), Duration.ofSeconds(30), 1L << 30));
+      assertThat(r.findings()).containsExactly(f);
+      assertThat(r.notes()).anySatisfy(n -> assertThat(n).contains("lock timeout"));
+      holder.rollback();
+    }
+    // a table above the size limit is not built on
+    try (Connection c = db.connect()) {
+      IndexProof.Result r = IndexProof.prove(c, PlanGuard.strict(), List.of(f),
+          new IndexProof.Options(3, Duration.ofSeconds(2), Duration.ofSeconds(30), 1L << 20));
+      assertThat(r.findings()).containsExactly(f);
+      assertThat(r.notes()).anySatisfy(n -> assertThat(n).contains("above the 1 MB"));
+    }
+  }
+}
