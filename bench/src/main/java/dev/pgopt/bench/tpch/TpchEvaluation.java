@@ -164,6 +164,7 @@ public final class TpchEvaluation {
       lines.add(String.format(Locale.ROOT, "| none | 0 | 0 | 1.00 | 1.00 | 1.00 (%s) | 1.00 | - | - |",
           seconds(base.values().stream().mapToDouble(Run::ms).sum())));
       List<String> details = new ArrayList<>();
+      List<String> perQueryLines = new ArrayList<>();
       for (double pct : budgets) {
         List<Finding> findings = new ArrayList<>();
         List<String> notes = new ArrayList<>();
@@ -176,6 +177,7 @@ public final class TpchEvaluation {
         long adviseStart = System.nanoTime();
         findings.addAll(new IndexMissingRule(100, new IndexBudget(null, pct)).evaluate(ctx));
         double adviseS = (System.nanoTime() - adviseStart) / 1e9;
+        notes.forEach(n -> System.err.println("  note: " + n));
         c.rollback();
         c.setAutoCommit(true);
         List<String> built = new ArrayList<>();
@@ -220,10 +222,23 @@ public final class TpchEvaluation {
         double baseTime = base.values().stream().mapToDouble(Run::ms).sum();
         String coverage = notes.stream().filter(x -> x.startsWith("index.missing: planned")).findFirst().orElse("");
         String planned = coverage.replaceAll("^index.missing: planned (\\d+ of \\d+) statements.*", "$1");
-        lines.add(String.format(Locale.ROOT, "| %.0f %% (%s) | %d | %s | %.2f | %.2f | %.2f (%s) | %.2f | %s | %s |", pct,
+        lines.add(String.format(Locale.ROOT, "| %.0f %% (%s) | %d | %s | %.3f | %.2f | %.2f (%s) | %.2f | %s | %s |", pct,
             human((long) (dataBytes * pct / 100)), built.size(), human(indexBytes), costSum / baseCostSum, Math.exp(costLog / n),
             timeSum / baseTime, seconds(timeSum), Math.exp(timeLog / n), slower.isEmpty() ? "none" : String.join(", ", slower),
             planned));
+        List<String> perQuery = new ArrayList<>();
+        for (int q = 1; q <= 22; q++) {
+          double cr = 0;
+          double tr = 0;
+          for (int seed = 1; seed <= seeds; seed++) {
+            Run b = base.get("Q" + q + "/" + seed);
+            Run w = with.get("Q" + q + "/" + seed);
+            cr += Math.log(w.cost() / b.cost());
+            tr += Math.log(Math.max(1, w.ms()) / Math.max(1, b.ms()));
+          }
+          perQuery.add(String.format(Locale.ROOT, "Q%d %.2f/%.2f", q, Math.exp(cr / seeds), Math.exp(tr / seeds)));
+        }
+        perQueryLines.add("- " + String.format(Locale.ROOT, "%.0f %%", pct) + ": " + String.join(", ", perQuery));
         details.add("- " + String.format(Locale.ROOT, "%.0f %%", pct) + ": " + (built.isEmpty() ? "no index" : String.join(", ",
             findings.stream().filter(f -> f.action() != null).map(f -> f.action().sql().replace("CREATE INDEX CONCURRENTLY ", "")
                 .replaceAll(" ON public\\.", " on ").replace(";", "")).toList())));
@@ -233,6 +248,10 @@ public final class TpchEvaluation {
       lines.add("Indexes per budget:");
       lines.add("");
       lines.addAll(details);
+      lines.add("");
+      lines.add("Per query, estimated cost / time with the indexes against without (geometric mean over the seeds):");
+      lines.add("");
+      lines.addAll(perQueryLines);
       lines.add("");
       lines.add("Per query (seed 1), without indexes: " + String.join(", ", base.entrySet().stream()
           .filter(e -> e.getKey().endsWith("/1")).map(e -> e.getKey().replace("/1", "") + " "
@@ -292,7 +311,8 @@ public final class TpchEvaluation {
     java.util.Set<Integer> seen = new java.util.HashSet<>();
     for (StatementEntry e : snap.entries()) {
       int q = TpchQueries.marker(e.query());
-      if (q == 0 || !seen.add(q)) {
+      // the EXPLAINs this evaluation ran carry the marker too
+      if (q == 0 || !dev.pgopt.collect.PlanCollector.plannable(e.query()) || !seen.add(q)) {
         continue;
       }
       StatementCounters k = e.counters();
