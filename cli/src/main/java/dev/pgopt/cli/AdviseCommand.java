@@ -129,7 +129,7 @@ public final class AdviseCommand implements Callable<Integer> {
   }
 
   /** The advice after {@link IndexProof}: proposals measured on a connection of their own, which may write. */
-  private static Advisor.Advice proven(Advisor.Advice advice, DatabaseTarget target, dev.pgopt.connect.SessionOptions options)
+  static Advisor.Advice proven(Advisor.Advice advice, DatabaseTarget target, dev.pgopt.connect.SessionOptions options)
       throws DatabaseFailure {
     try (java.sql.Connection c = dev.pgopt.connect.Connections.open(target, options)) {
       IndexProof.Result r = IndexProof.prove(c, dev.pgopt.collect.PlanGuard.strict(), advice.findings(), IndexProof.Options.DEFAULTS);

@@ -70,6 +70,10 @@ public final class ApplyCommand implements Callable<Integer> {
   @Option(names = "--retries", defaultValue = "3", description = "Retries after a lock timeout, with doubling backoff from 1 s (default: ${DEFAULT-VALUE}).")
   int retries;
 
+  @Option(names = "--prove", description = "As for pgopt advise: measure proposed indexes first and apply none that makes a"
+      + " statement slower.")
+  boolean prove;
+
   @Option(names = "--budget", paramLabel = "SIZE|PCT", description = "As for pgopt advise.")
   String budget;
 
@@ -115,6 +119,22 @@ public final class ApplyCommand implements Callable<Integer> {
       });
     } catch (DatabaseFailure f) {
       throw new CliFailure(ExitCode.UNKNOWN, f.getMessage(), f);
+    }
+    if (prove) {
+      Advisor.Advice before = advice;
+      try {
+        advice = AdviseCommand.proven(advice, target, sessionOptions);
+      } catch (DatabaseFailure f) {
+        throw new CliFailure(ExitCode.UNKNOWN, f.getMessage(), f);
+      }
+      for (String id : ids) {
+        boolean was = before.findings().stream().anyMatch(x -> x.answersTo(id));
+        if (was && advice.findings().stream().noneMatch(x -> x.answersTo(id))) {
+          throw new CliFailure(ExitCode.WARNING, "finding '" + id + "' is not applied: --prove measured a statement slower with it ("
+              + String.join("; ", advice.notes().stream().filter(n -> n.startsWith("prove: dropped")).toList()) + "); nothing was applied");
+        }
+      }
+      advice.notes().stream().filter(n -> n.startsWith("prove:")).forEach(n -> ctx.out().println(n));
     }
     List<Finding> selected = select(advice.findings(), filter);
     if (selected.isEmpty()) {

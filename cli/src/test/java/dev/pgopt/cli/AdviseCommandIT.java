@@ -87,6 +87,10 @@ class AdviseCommandIT {
       try (java.sql.Connection c = db.connect()) {
         assertThat(dev.pgopt.testkit.Probe.count(c, "SELECT count(*) FROM pg_indexes WHERE tablename = 'orders'")).isOne();
       }
+      // apply --prove plans what the proof kept (a dry run: nothing is built)
+      CliRun plan = run("apply", "--url", db.url(), "--rule", "index.missing", "--prove");
+      assertThat(plan.exitCode()).as(plan.all()).isZero();
+      assertThat(plan.out()).contains("prove: 1 statements measured").contains("CREATE INDEX CONCURRENTLY orders_account_idx");
     }
   }
 

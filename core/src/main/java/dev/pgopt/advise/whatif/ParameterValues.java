@@ -12,13 +12,18 @@ import java.util.Set;
 /**
  * Runnable text for a pg_stat_statements statement: every {@code $n} replaced by a value from the statistics of the
  * column it is compared with (the most common value for {@code =}, {@code IN} and {@code LIKE}, else the middle
- * histogram bound), {@code LIMIT $n} by the typical row count and {@code OFFSET $n} by 0. A statement with a parameter
+ * histogram bound; a typed literal's type name, {@code date $1}, is looked past), {@code LIMIT $n} by the typical row
+ * count, {@code OFFSET $n} by 0 and {@code interval $n} by one unit. A statement with a parameter
  * that is compared with no column (an expression, a function argument) gets no values: it cannot be run as the
  * application runs it, so it is not measured.
  */
 public final class ParameterValues {
   private static final Set<String> BEFORE_VALUE = Set.of("=", "<>", "!=", "<", ">", "<=", ">=", "~~", "~~*", "like", "ilike", "in",
       "between");
+
+  /** Type names pg_stat_statements leaves in front of a typed literal's placeholder ({@code date $1}). */
+  private static final Set<String> TYPE_PREFIXES = Set.of("date", "timestamp", "timestamptz", "time", "numeric", "int",
+      "integer", "bigint", "text", "uuid");
 
   /** The text to run, or why there is none. */
   public record Bound(String sql, String problem) {}
@@ -45,8 +50,13 @@ public final class ParameterValues {
         value = Long.toString(Math.max(1, typicalRows));
       } else if (before.equals("offset")) {
         value = "0";
+      } else if (before.equals("extract")) {
+        value = "'year'"; // extract(year from d): any field runs alike
+      } else if (before.equals("interval")) {
+        // date $1 + interval $2 month: the width of a window, whose unit the text keeps; one unit of it
+        value = "'1'";
       } else {
-        String[] column = columnFor(sql, t, i);
+        String[] column = columnFor(sql, t, TYPE_PREFIXES.contains(before) ? i - 1 : i);
         if (column != null) {
           String[] stats = stats(column[0], column[1], tables);
           if (stats != null) {

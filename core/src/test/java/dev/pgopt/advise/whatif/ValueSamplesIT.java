@@ -76,6 +76,28 @@ class ValueSamplesIT {
   }
 
   @Test
+  void everyParameterGetsAValueOrTheStatementIsNotRun(TestDatabase db) throws Exception {
+    try (Connection c = db.connect()) {
+      ParameterValues values = new ParameterValues(c);
+      ParameterValues.Bound b = values.bind("SELECT id FROM events WHERE tenant = $1 AND created_at >= date $2"
+          + " AND created_at < date $3 + interval $4 day AND abs($6) > 0 ORDER BY id LIMIT $7 OFFSET $8",
+          Set.of("public.events"), 25);
+      assertThat(b.problem()).as(b.sql()).isNotNull().contains("$6");
+      b = values.bind("SELECT id FROM events WHERE tenant IN ($1, $2) AND tag LIKE $3 AND created_at >= date $4"
+          + " AND created_at < date $5 + interval $6 day AND extract($7 from created_at) > 0 ORDER BY id LIMIT $8 OFFSET $9",
+          Set.of("public.events"), 25);
+      assertThat(b.problem()).isNull();
+      assertThat(b.sql()).contains("tenant IN ($pgopt$0$pgopt$, $pgopt$0$pgopt$)").contains("interval '1' day")
+          .contains("extract('year' from").contains("LIMIT 25 OFFSET 0").doesNotContain("$1").doesNotContain("$9");
+      // it runs, and the hostile most common tag is one literal in it
+      assertThat(b.sql()).contains("LIKE $pgopt1$" + HOSTILE);
+      Probe.count(c, "SELECT count(*) FROM (" + b.sql() + ") x");
+      assertThat(values.bind("SELECT id FROM events WHERE tenant = abs($1)", Set.of("public.events"), 10).problem())
+          .contains("$1");
+    }
+  }
+
+  @Test
   void valuesFromTheDataArePlannedAsLiteralsWhateverTheyHold(TestDatabase db) throws Exception {
     try (Connection c = db.connect()) {
       c.setAutoCommit(false);
