@@ -179,7 +179,9 @@ class VectorRulesTest {
       Finding grown = only(run(db, List.of(new HnswGrowthRule(new SharedInventory()))), "vector.hnsw_growth");
       assertThat(grown.object().index()).isEqualTo("churn_hnsw");
       assertThat((double) grown.evidence().get("ratio")).isGreaterThanOrEqualTo(2.0);
-      assertThat(grown.action().sql()).startsWith("REINDEX INDEX CONCURRENTLY public.churn_hnsw;");
+      assertThat(grown.action().sql()).isEqualTo("REINDEX INDEX CONCURRENTLY public.churn_hnsw;");
+      assertThat(dev.pgopt.advise.IndexStatement.of(grown.action().sql())).singleElement()
+          .satisfies(s -> assertThat(s.kind()).isEqualTo(dev.pgopt.advise.IndexStatement.Kind.REINDEX));
       // and the action does what it says
       db.execute("REINDEX INDEX CONCURRENTLY churn_hnsw", "ANALYZE churn");
       assertThat(run(db, List.of(new HnswGrowthRule(new SharedInventory())))).isEmpty();
