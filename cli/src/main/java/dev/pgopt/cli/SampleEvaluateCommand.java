@@ -191,7 +191,9 @@ public final class SampleEvaluateCommand implements Callable<Integer> {
           }
           for (IndexCandidate cand : CandidateGenerator.from(a.plan().root(), a.plan().tables())) {
             if (cand.columns().size() == 1) {
-              columns.putIfAbsent(cand.key(), new IndexCandidate(cand.schema(), cand.table(), cand.columns(), List.of(false)));
+              // one plain B-tree per column, whatever kinds of candidate (BRIN, INCLUDE, partial) name it
+              IndexCandidate plain = new IndexCandidate(cand.schema(), cand.table(), cand.columns(), List.of(false));
+              columns.putIfAbsent(plain.key(), plain);
             }
           }
         }

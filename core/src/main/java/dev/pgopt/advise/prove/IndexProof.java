@@ -75,13 +75,18 @@ public final class IndexProof {
       // the statements each proposal claims, runnable with values from the statistics
       ParameterValues values = new ParameterValues(c);
       Map<String, String> runnable = new LinkedHashMap<>();
+      Set<String> tried = new java.util.HashSet<>();
       for (Finding f : proposals) {
         for (Map<String, Object> s : statements(f)) {
           String query = (String) s.get("query");
-          if (runnable.containsKey(query) || !SqlText.startsAsQuery(query)) {
+          if (!tried.add(query) || !SqlText.startsAsQuery(query)) {
             continue;
           }
-          ParameterValues.Bound bound = values.bind(query, tables, 10);
+          // a column is looked up in the proposal's own table first: other proposals' tables share names (created_at)
+          ParameterValues.Bound bound = values.bind(query, Set.of(f.object().schema() + "." + f.object().table()), 10);
+          if (bound.sql() == null) {
+            bound = values.bind(query, tables, 10);
+          }
           if (bound.sql() == null) {
             notes.add("prove: not measured: " + shortened(query) + ": " + bound.problem());
             continue;
