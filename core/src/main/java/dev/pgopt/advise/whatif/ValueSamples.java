@@ -28,8 +28,8 @@ public final class ValueSamples {
   static final int MOST_COMMON = 3;
   /**
    * A value is hot when it is this many times as frequent as the column's other values on average (where every value
-   * is a common one, a status column, 1.5 times the common values' mean). Columns without a hot value keep the generic
-   * plan alone, which costs them correctly and spares the plans.
+   * is a common one, a status column, 1.5 times the common values' mean), and at least a tenth as frequent as the
+   * hottest. Columns without a hot value keep the generic plan alone, which costs them correctly and spares the plans.
    */
   static final double SKEW = 3.0;
   /** Longer values are not inlined (pg_stats leaves out values over 1 kB anyway). */
@@ -200,7 +200,9 @@ public final class ValueSamples {
           double rest = 1 - rs.getDouble("null_frac") - sum;
           // every value is a common one (a status column): compare the first with the common values' mean
           double typical = others >= 1 && rest > 0 ? rest / others : sum / f.length;
-          double hot = (others >= 1 && rest > 0 ? SKEW : 1.5) * typical;
+          // ... and at least a tenth of the hottest: ANALYZE's sample can overestimate the number of rare values, which
+          // makes an ordinary value look several times the average
+          double hot = Math.max((others >= 1 && rest > 0 ? SKEW : 1.5) * typical, f.length > 0 ? fr[0] / 10 : 0);
           return new Column(true, f.length > 0 && fr[0] >= hot ? new Stats(List.of(v), fr, hot) : null);
         }, schema, table, column);
     return rows.isEmpty() ? new Column(false, null) : rows.get(0);
