@@ -35,9 +35,14 @@ public final class IndexProof {
   static final double SLOWER_RATIO = 1.2;
   static final double SLOWER_MS = 1.0;
 
-  /** @param runs measured runs per statement and side, after one warm-up run */
-  public record Options(int runs, Duration lockTimeout, Duration statementTimeout, long maxTableBytes) {
-    public static final Options DEFAULTS = new Options(5, Duration.ofSeconds(2), Duration.ofSeconds(30), 1L << 30);
+  /**
+   * @param runs measured runs per statement and side, after one warm-up run
+   * @param statementTimeout for each measured run
+   * @param buildTimeout for each index build: a table near {@code maxTableBytes} takes minutes, not seconds
+   */
+  public record Options(int runs, Duration lockTimeout, Duration statementTimeout, Duration buildTimeout, long maxTableBytes) {
+    public static final Options DEFAULTS = new Options(5, Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofMinutes(30),
+        1L << 30);
   }
 
   /** The findings after the proof, and what it did. */
@@ -58,6 +63,7 @@ public final class IndexProof {
       tables.add(f.object().schema() + "." + f.object().table());
     }
     boolean autoCommit = c.getAutoCommit();
+    int networkTimeout = c.getNetworkTimeout();
     c.setAutoCommit(false);
     try {
       for (String table : tables) {
@@ -107,9 +113,11 @@ public final class IndexProof {
       }
       Map<String, Double> before = measure(c, runnable, options);
       c.rollback();
+      // the connection's socket timeout would cut a long build whatever statement_timeout says
+      c.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, options.buildTimeout().plusSeconds(60).toMillis()));
       try (Statement s = c.createStatement()) {
         s.execute(Sql.OWN_MARK + "SET LOCAL lock_timeout = '" + options.lockTimeout().toMillis() + "ms'");
-        s.execute(Sql.OWN_MARK + "SET LOCAL statement_timeout = '" + options.statementTimeout().toMillis() + "ms'");
+        s.execute(Sql.OWN_MARK + "SET LOCAL statement_timeout = '" + options.buildTimeout().toMillis() + "ms'");
         for (Finding f : proposals) {
           for (String ddl : f.action().sql().split(";\\s*")) {
             if (!ddl.isBlank()) {
@@ -170,6 +178,7 @@ public final class IndexProof {
       }
       throw e;
     } finally {
+      c.setNetworkTimeout(Runnable::run, networkTimeout);
       c.setAutoCommit(autoCommit);
     }
   }

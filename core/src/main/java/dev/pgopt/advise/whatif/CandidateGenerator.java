@@ -86,15 +86,8 @@ public final class CandidateGenerator {
   public static List<FullTextColumn> patternMatches(PlanNode root, Map<String, TableFacts> tables) {
     List<FullTextColumn> out = new ArrayList<>();
     Pattern match = Pattern.compile(IDENT + "\\." + IDENT + "\\s*(~~\\*|~~ '%|~~ \\$\\d)");
-    root.walk(n -> {
-      if (!n.nodeType().equals("Seq Scan") || n.filter() == null || n.relation() == null) {
-        return;
-      }
-      TableFacts t = tables.get(TableFacts.key(n.schema(), n.relation()));
-      if (t == null || t.rows() < MIN_TABLE_ROWS) {
-        return;
-      }
-      Matcher m = match.matcher(n.filter());
+    filtersOfLargeTableScans(root, tables, (t, filter) -> {
+      Matcher m = match.matcher(filter);
       while (m.find()) {
         addUnlessGinIndexed(t, unquote(m.group(2)), out);
       }
@@ -110,15 +103,8 @@ public final class CandidateGenerator {
   public static Map<FullTextColumn, Boolean> containment(PlanNode root, Map<String, TableFacts> tables) {
     Map<FullTextColumn, Boolean> out = new LinkedHashMap<>();
     Pattern match = Pattern.compile(IDENT + "\\." + IDENT + "\\s*(@>|<@|&&|\\?\\||\\?&|\\?)(?![>|&?=<@-])");
-    root.walk(n -> {
-      if (!n.nodeType().equals("Seq Scan") || n.filter() == null || n.relation() == null) {
-        return;
-      }
-      TableFacts t = tables.get(TableFacts.key(n.schema(), n.relation()));
-      if (t == null || t.rows() < MIN_TABLE_ROWS) {
-        return;
-      }
-      Matcher m = match.matcher(n.filter());
+    filtersOfLargeTableScans(root, tables, (t, filter) -> {
+      Matcher m = match.matcher(filter);
       while (m.find()) {
         List<FullTextColumn> one = new ArrayList<>();
         addUnlessGinIndexed(t, unquote(m.group(2)), one);
@@ -128,6 +114,20 @@ public final class CandidateGenerator {
       }
     });
     return out;
+  }
+
+  /** The filter of every whole-table scan of a table of at least {@link #MIN_TABLE_ROWS}, with the table's facts. */
+  private static void filtersOfLargeTableScans(PlanNode root, Map<String, TableFacts> tables,
+      java.util.function.BiConsumer<TableFacts, String> each) {
+    root.walk(n -> {
+      if (!n.nodeType().equals("Seq Scan") || n.filter() == null || n.relation() == null) {
+        return;
+      }
+      TableFacts t = tables.get(TableFacts.key(n.schema(), n.relation()));
+      if (t != null && t.rows() >= MIN_TABLE_ROWS) {
+        each.accept(t, n.filter());
+      }
+    });
   }
 
   /** Adds {@code col} unless a GIN or GiST index already leads with it (or it is listed). */

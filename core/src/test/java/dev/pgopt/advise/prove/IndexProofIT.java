@@ -86,13 +86,26 @@ class IndexProofIT {
       assertThat(r.findings()).containsExactly(noValues);
       assertThat(r.notes()).anySatisfy(n -> assertThat(n).contains("not measured").contains("$1"));
     }
+    // statement texts come from pg_stat_statements: a second statement, or a function with side effects, is never run
+    Finding hostile = proposal("orders", "orders_account_idx", "CREATE INDEX CONCURRENTLY orders_account_idx ON public.orders (account);",
+        "SELECT id FROM orders WHERE account = $1; DROP TABLE orders");
+    Finding sleeper = proposal("orders", "orders_account_idx", "CREATE INDEX CONCURRENTLY orders_account_idx ON public.orders (account);",
+        "SELECT id FROM orders WHERE account = $1 AND pg_sleep(100) IS NOT NULL");
+    try (Connection c = db.connect()) {
+      for (Finding h : List.of(hostile, sleeper)) {
+        IndexProof.Result r = IndexProof.prove(c, PlanGuard.strict(), List.of(h), IndexProof.Options.DEFAULTS);
+        assertThat(r.findings()).containsExactly(h);
+        assertThat(r.notes()).anySatisfy(n -> assertThat(n).contains("not measured"));
+      }
+      assertThat(Probe.count(c, "SELECT count(*) FROM orders")).isEqualTo(200000);
+    }
     Finding f = proposal("orders", "orders_account_idx", "CREATE INDEX CONCURRENTLY orders_account_idx ON public.orders (account);",
         "SELECT id FROM orders WHERE account = $1");
     try (Connection holder = db.connect(); Connection c = db.connect()) {
       holder.setAutoCommit(false);
       holder.createStatement().execute("LOCK TABLE orders IN ROW EXCLUSIVE MODE");
       IndexProof.Result r = IndexProof.prove(c, PlanGuard.strict(), List.of(f),
-          new IndexProof.Options(3, Duration.ofMillis(300), Duration.ofSeconds(30), 1L << 30));
+          new IndexProof.Options(3, Duration.ofMillis(300), Duration.ofSeconds(30), Duration.ofMinutes(5), 1L << 30));
       assertThat(r.findings()).containsExactly(f);
       assertThat(r.notes()).anySatisfy(n -> assertThat(n).contains("lock timeout"));
       holder.rollback();
@@ -100,7 +113,7 @@ class IndexProofIT {
     // a table above the size limit is not built on
     try (Connection c = db.connect()) {
       IndexProof.Result r = IndexProof.prove(c, PlanGuard.strict(), List.of(f),
-          new IndexProof.Options(3, Duration.ofSeconds(2), Duration.ofSeconds(30), 1L << 20));
+          new IndexProof.Options(3, Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofMinutes(5), 1L << 20));
       assertThat(r.findings()).containsExactly(f);
       assertThat(r.notes()).anySatisfy(n -> assertThat(n).contains("above the 1 MB"));
     }
