@@ -132,7 +132,15 @@ public final class AdviseCommand implements Callable<Integer> {
   static Advisor.Advice proven(Advisor.Advice advice, DatabaseTarget target, dev.pgopt.connect.SessionOptions options)
       throws DatabaseFailure {
     try (java.sql.Connection c = dev.pgopt.connect.Connections.open(target, options)) {
-      IndexProof.Result r = IndexProof.prove(c, dev.pgopt.collect.PlanGuard.strict(), advice.findings(), IndexProof.Options.DEFAULTS);
+      List<dev.pgopt.collect.StatementEntry> workload;
+      try {
+        workload = dev.pgopt.collect.StatementCollector.read(c, Sql.one(c, "SELECT current_setting('server_version_num')::int",
+            rs -> rs.getInt(1)), java.time.Clock.systemUTC()).entries();
+      } catch (dev.pgopt.collect.StatementStatisticsUnavailable e) {
+        workload = List.of();
+      }
+      IndexProof.Result r = IndexProof.prove(c, dev.pgopt.collect.PlanGuard.strict(), advice.findings(), workload,
+          IndexProof.Options.DEFAULTS);
       List<String> notes = new ArrayList<>(advice.notes());
       notes.addAll(r.notes());
       return new Advisor.Advice(advice.database(), advice.generatedAt(), r.findings(), notes);

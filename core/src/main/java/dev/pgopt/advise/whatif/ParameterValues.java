@@ -13,7 +13,8 @@ import java.util.Set;
  * Runnable text for a pg_stat_statements statement: every {@code $n} replaced by a value from the statistics of the
  * column it is compared with (the most common value for {@code =}, {@code IN} and {@code LIKE}, else the middle
  * histogram bound; a typed literal's type name, {@code date $1}, is looked past), {@code LIMIT $n} by the typical row
- * count, {@code OFFSET $n} by 0 and {@code interval $n} by one unit. A statement with a parameter
+ * count, {@code OFFSET $n} by 0, {@code interval $n} by one unit, and the second parameter of {@code $1 - $2} (a range
+ * around a value, {@code BETWEEN $1 - $2 AND $3 + $4}) by 0 ({@code *}, {@code /}: 1). A statement with a parameter
  * that is compared with no column (an expression, a function argument) gets no values: it cannot be run as the
  * application runs it, so it is not measured.
  */
@@ -24,6 +25,9 @@ public final class ParameterValues {
   /** Type names pg_stat_statements leaves in front of a typed literal's placeholder ({@code date $1}). */
   private static final Set<String> TYPE_PREFIXES = Set.of("date", "timestamp", "timestamptz", "time", "numeric", "int",
       "integer", "bigint", "text", "uuid");
+
+  private static final Set<String> ARITHMETIC = Set.of("+", "-", "*", "/");
+  private static final java.util.regex.Pattern NUMBER = java.util.regex.Pattern.compile("-?[0-9]+(\\.[0-9]+)?");
 
   /** The text to run, or why there is none. */
   public record Bound(String sql, String problem) {}
@@ -55,6 +59,9 @@ public final class ParameterValues {
       } else if (before.equals("interval")) {
         // date $1 + interval $2 month: the width of a window, whose unit the text keeps; one unit of it
         value = "'1'";
+      } else if (ARITHMETIC.contains(before) && i > 1 && t.get(i - 2).kind() == SqlLexer.Kind.PARAMETER) {
+        // between $4 - $5 and $6 + $7: a range around a value; the value itself
+        value = before.equals("+") || before.equals("-") ? "0" : "1";
       } else {
         String[] column = columnFor(sql, t, TYPE_PREFIXES.contains(before) ? i - 1 : i);
         if (column != null) {
@@ -63,7 +70,9 @@ public final class ParameterValues {
             boolean equality = column[2].equals("=") || column[2].equals("in") || column[2].contains("like")
                 || column[2].startsWith("~~");
             String v = equality && stats[0] != null ? stats[0] : stats[1] != null ? stats[1] : stats[0];
-            value = v == null ? null : ValueSamples.literal(v);
+            boolean inArithmetic = i + 1 < t.size() && ARITHMETIC.contains(t.get(i + 1).text());
+            // a quoted value would be of unknown type, which arithmetic with a number cannot resolve
+            value = v == null ? null : inArithmetic && NUMBER.matcher(v).matches() ? v : ValueSamples.literal(v);
           }
         }
       }
@@ -81,7 +90,9 @@ public final class ParameterValues {
     int j = i - 1;
     // IN ($1, $2, ...) and BETWEEN $1 AND $2: back to the keyword
     while (j > 0 && (t.get(j).kind() == SqlLexer.Kind.PARAMETER
-        || t.get(j).text().equals("and") && j > 1 && t.get(j - 1).kind() == SqlLexer.Kind.PARAMETER)) {
+        || (t.get(j).text().equals("and") || ARITHMETIC.contains(t.get(j).text())) && j > 1
+            && t.get(j - 1).kind() == SqlLexer.Kind.PARAMETER
+        || TYPE_PREFIXES.contains(t.get(j).text()) && t.get(j + 1).kind() == SqlLexer.Kind.PARAMETER)) {
       j--;
     }
     if (j >= 1 && BEFORE_VALUE.contains(t.get(j).text()) && t.get(j - 1).kind() == SqlLexer.Kind.IDENTIFIER) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgopt.advise.Finding;
 import dev.pgopt.collect.PlanGuard;
+import dev.pgopt.collect.StatementCounters;
+import dev.pgopt.collect.StatementEntry;
 import dev.pgopt.testkit.PostgresExtension;
 import dev.pgopt.testkit.Probe;
 import dev.pgopt.testkit.TestDatabase;
@@ -43,7 +45,7 @@ class IndexProofIT {
     Finding f = proposal("orders", "orders_account_idx", "CREATE INDEX CONCURRENTLY orders_account_idx ON public.orders (account);",
         "SELECT id, placed FROM orders WHERE account = $1 ORDER BY placed DESC LIMIT $2");
     try (Connection c = db.connect()) {
-      IndexProof.Result r = IndexProof.prove(c, PlanGuard.strict(), List.of(f), IndexProof.Options.DEFAULTS);
+      IndexProof.Result r = IndexProof.prove(c, PlanGuard.strict(), List.of(f), List.of(), IndexProof.Options.DEFAULTS);
       assertThat(r.findings()).singleElement().satisfies(p -> {
         assertThat(p.confidence()).isEqualTo(Finding.Confidence.MEASURED);
         @SuppressWarnings("unchecked")
@@ -69,11 +71,44 @@ class IndexProofIT {
       assertThat(Probe.text(c, "EXPLAIN (FORMAT JSON) SELECT * FROM trap WHERE a = 42 ORDER BY b LIMIT 10")).contains("trap_b_idx");
       c.rollback();
       c.setAutoCommit(true);
-      IndexProof.Result r = IndexProof.prove(c, PlanGuard.strict(), List.of(trap, other), IndexProof.Options.DEFAULTS);
-      System.out.println(r.notes());
+      IndexProof.Result r = IndexProof.prove(c, PlanGuard.strict(), List.of(trap, other), List.of(), IndexProof.Options.DEFAULTS);
       assertThat(r.findings()).containsExactly(other);
       assertThat(r.notes()).anySatisfy(n -> assertThat(n).contains("dropped trap_b_idx").contains("ran"));
       assertThat(Probe.count(c, "SELECT count(*) FROM pg_indexes WHERE tablename = 'trap'")).isZero();
+    }
+  }
+
+  private static StatementEntry workload(long queryId, String query, long calls, double totalMs, long rows) {
+    return new StatementEntry(10, 1, queryId, true, "app", query, new StatementCounters(calls, totalMs, rows, 0, 0, 0, 0, 0, 0, 0));
+  }
+
+  @Test
+  void aStatementTheProposalDoesNotClaimButMakesSlowerDropsItAndTheOthersAreMeasuredAgain(TestDatabase db) throws Exception {
+    // the index on b helps its own statement; the workload's top statement, which it was not proposed for, falls
+    // into the trap
+    Finding trap = proposal("trap", "trap_b_idx", "CREATE INDEX CONCURRENTLY trap_b_idx ON public.trap (b);",
+        "SELECT id FROM trap WHERE b = $1");
+    Finding orders = proposal("orders", "orders_account_idx",
+        "CREATE INDEX CONCURRENTLY orders_account_idx ON public.orders (account);", "SELECT id, placed FROM orders WHERE account = $1");
+    List<StatementEntry> workload = List.of(
+        workload(21, "SELECT * FROM trap WHERE a = $1 ORDER BY b LIMIT $2", 1000, 60_000, 10_000),
+        workload(22, "SELECT count(*) FROM orders WHERE note = $1", 10, 5_000, 10),
+        // no value for it: counted, not run
+        workload(23, "SELECT id FROM orders WHERE account = abs($1)", 10, 4_000, 10),
+        workload(24, "UPDATE orders SET note = $1 WHERE id = $2", 10, 3_000, 10));
+    try (Connection c = db.connect()) {
+      IndexProof.Result r = IndexProof.prove(c, PlanGuard.strict(), List.of(trap, orders), workload, IndexProof.Options.DEFAULTS);
+      assertThat(r.notes()).anySatisfy(n -> assertThat(n).contains("dropped trap_b_idx: queryid 21 ran")
+          .contains("a statement it was not proposed for"));
+      assertThat(r.findings()).singleElement().satisfies(f -> {
+        assertThat(f.object().index()).isEqualTo("orders_account_idx");
+        assertThat(f.confidence()).isEqualTo(Finding.Confidence.MEASURED);
+      });
+      // two rounds: the second built the index on orders alone and found nothing slower
+      assertThat(r.notes()).anySatisfy(n -> assertThat(n).contains("1 of the workload's 3 other read statements")
+          .contains("queryid 23"));
+      assertThat(r.notes()).anySatisfy(n -> assertThat(n).contains("2 rounds").contains("1 of them not claimed"));
+      assertThat(Probe.count(c, "SELECT count(*) FROM pg_indexes WHERE indexname IN ('trap_b_idx', 'orders_account_idx')")).isZero();
     }
   }
 
@@ -82,7 +117,7 @@ class IndexProofIT {
     Finding noValues = proposal("orders", "orders_account_idx", "CREATE INDEX CONCURRENTLY orders_account_idx ON public.orders (account);",
         "SELECT id FROM orders WHERE account = abs($1::int)");
     try (Connection c = db.connect()) {
-      IndexProof.Result r = IndexProof.prove(c, PlanGuard.strict(), List.of(noValues), IndexProof.Options.DEFAULTS);
+      IndexProof.Result r = IndexProof.prove(c, PlanGuard.strict(), List.of(noValues), List.of(), IndexProof.Options.DEFAULTS);
       assertThat(r.findings()).containsExactly(noValues);
       assertThat(r.notes()).anySatisfy(n -> assertThat(n).contains("not measured").contains("$1"));
     }
@@ -93,7 +128,7 @@ class IndexProofIT {
         "SELECT id FROM orders WHERE account = $1 AND pg_sleep(100) IS NOT NULL");
     try (Connection c = db.connect()) {
       for (Finding h : List.of(hostile, sleeper)) {
-        IndexProof.Result r = IndexProof.prove(c, PlanGuard.strict(), List.of(h), IndexProof.Options.DEFAULTS);
+        IndexProof.Result r = IndexProof.prove(c, PlanGuard.strict(), List.of(h), List.of(), IndexProof.Options.DEFAULTS);
         assertThat(r.findings()).containsExactly(h);
         assertThat(r.notes()).anySatisfy(n -> assertThat(n).contains("not measured"));
       }
@@ -104,16 +139,16 @@ class IndexProofIT {
     try (Connection holder = db.connect(); Connection c = db.connect()) {
       holder.setAutoCommit(false);
       holder.createStatement().execute("LOCK TABLE orders IN ROW EXCLUSIVE MODE");
-      IndexProof.Result r = IndexProof.prove(c, PlanGuard.strict(), List.of(f),
-          new IndexProof.Options(3, Duration.ofMillis(300), Duration.ofSeconds(30), Duration.ofMinutes(5), 1L << 30));
+      IndexProof.Result r = IndexProof.prove(c, PlanGuard.strict(), List.of(f), List.of(),
+          new IndexProof.Options(3, Duration.ofMillis(300), Duration.ofSeconds(30), Duration.ofMinutes(5), 1L << 30, 50));
       assertThat(r.findings()).containsExactly(f);
       assertThat(r.notes()).anySatisfy(n -> assertThat(n).contains("lock timeout"));
       holder.rollback();
     }
     // a table above the size limit is not built on
     try (Connection c = db.connect()) {
-      IndexProof.Result r = IndexProof.prove(c, PlanGuard.strict(), List.of(f),
-          new IndexProof.Options(3, Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofMinutes(5), 1L << 20));
+      IndexProof.Result r = IndexProof.prove(c, PlanGuard.strict(), List.of(f), List.of(),
+          new IndexProof.Options(3, Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofMinutes(5), 1L << 20, 50));
       assertThat(r.findings()).containsExactly(f);
       assertThat(r.notes()).anySatisfy(n -> assertThat(n).contains("above the 1 MB"));
     }

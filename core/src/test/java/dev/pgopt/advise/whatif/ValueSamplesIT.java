@@ -94,6 +94,12 @@ class ValueSamplesIT {
       Probe.count(c, "SELECT count(*) FROM (" + b.sql() + ") x");
       assertThat(values.bind("SELECT id FROM events WHERE tenant = abs($1)", Set.of("public.events"), 10).problem())
           .contains("$1");
+      // TPC-H Q6's and Q7's ranges: a value with a margin around it, and typed bounds of a BETWEEN
+      b = values.bind("SELECT count(*) FROM events WHERE tenant BETWEEN $1 - $2 AND $3 + $4 AND id < $5 * $6"
+          + " AND created_at BETWEEN date $7 AND date $8", Set.of("public.events"), 10);
+      assertThat(b.problem()).isNull();
+      assertThat(b.sql()).containsPattern("BETWEEN ([0-9]+) - 0 AND \\1 \\+ 0").containsPattern("id < [0-9]+ \\* 1").doesNotContain("$8");
+      Probe.count(c, "SELECT count(*) FROM (" + b.sql() + ") x");
     }
   }
 

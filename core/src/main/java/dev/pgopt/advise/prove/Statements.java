@@ -1,0 +1,107 @@
+package dev.pgopt.advise.prove;
+
+import dev.pgopt.advise.Finding;
+import dev.pgopt.advise.whatif.ParameterValues;
+import dev.pgopt.collect.PlanGuard;
+import dev.pgopt.collect.SqlText;
+import dev.pgopt.collect.StatementEntry;
+import dev.pgopt.collect.StatementRefused;
+import dev.pgopt.collect.internal.SqlLexer;
+import dev.pgopt.connect.Sql;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The statements a proof runs, as pg_stat_statements text mapped to runnable text: the ones the proposals claim,
+ * then the workload's read statements by total time. A statement no value can be found for, or that the plan guard
+ * would not let {@code --analyze} run, is not run, with a note.
+ *
+ * @param runnable pg_stat_statements text to the text that runs, claimed statements first
+ * @param queryIds pg_stat_statements text to its queryid
+ */
+record Statements(Map<String, String> runnable, Map<String, Object> queryIds) {
+  /** LIMIT for a claimed statement: the proposal does not carry the statement's typical row count. */
+  private static final long CLAIMED_LIMIT = 10;
+
+  static Statements bind(Connection c, PlanGuard guard, List<Finding> proposals, Set<String> proposalTables,
+                         List<StatementEntry> workload, int workloadStatements, List<String> notes) throws SQLException {
+    ParameterValues values = new ParameterValues(c);
+    Map<String, String> runnable = new LinkedHashMap<>();
+    Map<String, Object> queryIds = new HashMap<>();
+    Set<String> tried = new HashSet<>();
+    for (Finding f : proposals) {
+      for (Map<String, Object> s : IndexProof.statements(f)) {
+        String query = (String) s.get("query");
+        if (!tried.add(query) || !SqlText.startsAsQuery(query)) {
+          continue;
+        }
+        queryIds.put(query, s.get("queryid"));
+        // a column is looked up in the proposal's own table first: other proposals' tables share names (created_at)
+        ParameterValues.Bound bound = values.bind(query, Set.of(f.object().schema() + "." + f.object().table()), CLAIMED_LIMIT);
+        if (bound.sql() == null) {
+          bound = values.bind(query, proposalTables, CLAIMED_LIMIT);
+        }
+        String problem = admit(c, guard, query, bound, runnable);
+        if (problem != null) {
+          notes.add("prove: not measured: " + IndexProof.shortened(query) + ": " + problem);
+        }
+      }
+    }
+    Map<String, List<String>> tablesByName = new HashMap<>();
+    Sql.list(c, "SELECT relname, schemaname || '.' || relname FROM pg_stat_user_tables",
+        rs -> tablesByName.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getString(2)));
+    List<StatementEntry> reads = workload.stream()
+        .filter(e -> !Sql.isOwn(e.query()) && SqlText.startsAsQuery(e.query()))
+        .sorted(Comparator.comparingDouble((StatementEntry e) -> e.counters().totalExecMs()).reversed())
+        .limit(workloadStatements).toList();
+    int checked = 0;
+    List<String> unbound = new ArrayList<>();
+    for (StatementEntry e : reads) {
+      if (!tried.add(e.query())) {
+        continue;
+      }
+      checked++;
+      queryIds.put(e.query(), e.queryId());
+      Set<String> named = new LinkedHashSet<>();
+      for (SqlLexer.Token t : SqlLexer.lex(e.query(), true).tokens()) {
+        if (t.kind() == SqlLexer.Kind.IDENTIFIER) {
+          named.addAll(tablesByName.getOrDefault(t.text(), List.of()));
+        }
+      }
+      ParameterValues.Bound bound = values.bind(e.query(), named.isEmpty() ? proposalTables : named,
+          Math.max(1, e.counters().typicalRows()));
+      if (admit(c, guard, e.query(), bound, runnable) != null) {
+        unbound.add("queryid " + e.queryId());
+      }
+    }
+    if (!unbound.isEmpty()) {
+      notes.add("prove: " + unbound.size() + " of the workload's " + checked + " other read statements checked could not be run"
+          + " with values from the statistics (" + String.join(", ", unbound.subList(0, Math.min(5, unbound.size())))
+          + (unbound.size() > 5 ? ", …" : "") + "): a change in their plans is not measured");
+    }
+    return new Statements(runnable, queryIds);
+  }
+
+  /** Adds the statement's runnable text, or returns why there is none. */
+  private static String admit(Connection c, PlanGuard guard, String query, ParameterValues.Bound bound, Map<String, String> runnable)
+      throws SQLException {
+    if (bound.sql() == null) {
+      return bound.problem();
+    }
+    try {
+      runnable.put(query, guard.admit(c, bound.sql(), true));
+      return null;
+    } catch (StatementRefused refused) {
+      return refused.getMessage();
+    }
+  }
+}
