@@ -203,7 +203,7 @@ public final class SampleEvaluateCommand implements Callable<Integer> {
     List<String> names = new ArrayList<>();
     try (Connection c = Connections.open(target, options); Statement s = c.createStatement()) {
       for (IndexCandidate cand : columns.values()) {
-        s.execute(cand.ddl(false, true));
+        s.execute(cand.definition(true).create(false));
         names.add(cand.schema() + "." + cand.indexName());
       }
       s.execute("ANALYZE");

@@ -375,7 +375,7 @@ public final class Applier {
    * @return null when nothing invalid is left, else what was left and how to remove it
    */
   private String dropInvalid(Connection c, String schema, String index) throws SQLException {
-    String drop = "DROP INDEX CONCURRENTLY IF EXISTS " + quote(schema) + "." + quote(index);
+    String drop = dev.pgopt.advise.IndexDefinition.dropIfExists(schema, index);
     SQLException last = null;
     for (int attempt = 0; attempt <= options.retries(); attempt++) {
       if (indexValidity(c, schema, index) != Boolean.FALSE) {

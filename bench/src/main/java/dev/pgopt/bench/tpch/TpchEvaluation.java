@@ -2,6 +2,7 @@ package dev.pgopt.bench.tpch;
 
 import dev.pgopt.advise.AdviceContext;
 import dev.pgopt.advise.Finding;
+import dev.pgopt.advise.prove.IndexProof;
 import dev.pgopt.advise.rules.IndexMissingRule;
 import dev.pgopt.advise.whatif.IndexBudget;
 import dev.pgopt.collect.PlanGuard;
@@ -40,6 +41,7 @@ import org.postgresql.PGConnection;
  * <pre>
  *   load URL [SF]                          create the tables, load them, add primary keys, VACUUM ANALYZE
  *   run URL REPORT.md [SEEDS] [TIMEOUT_S] [BUDGETS%...]   measure; the report is written as a Markdown table
+ *   (-Dtpch.prove=true: each budget also with the advice after advise --prove, see IndexProof)
  * </pre>
  */
 public final class TpchEvaluation {
@@ -85,7 +87,8 @@ public final class TpchEvaluation {
         budgets.add(Double.parseDouble(args[i]));
       }
       run(args[1], Path.of(args[2]), args.length > 3 ? Integer.parseInt(args[3]) : 3,
-          args.length > 4 ? Integer.parseInt(args[4]) : 60, budgets.isEmpty() ? List.of(5.0, 10.0, 20.0, 40.0) : budgets);
+          args.length > 4 ? Integer.parseInt(args[4]) : 60, budgets.isEmpty() ? List.of(5.0, 10.0, 20.0, 40.0) : budgets,
+          Boolean.getBoolean("tpch.prove"));
     }
   }
 
@@ -143,7 +146,7 @@ public final class TpchEvaluation {
   /** One execution: its time (the timeout when it was cut), whether it was cut, and its plan's estimated cost. */
   record Run(double ms, boolean timedOut, double cost) {}
 
-  static void run(String url, Path report, int seeds, int timeoutS, List<Double> budgets) throws Exception {
+  static void run(String url, Path report, int seeds, int timeoutS, List<Double> budgets, boolean prove) throws Exception {
     try (Connection c = DriverManager.getConnection(url)) {
       int version = c.getMetaData().getDatabaseMajorVersion() * 10000;
       dropAdvised(c);
@@ -165,8 +168,9 @@ public final class TpchEvaluation {
           seconds(base.values().stream().mapToDouble(Run::ms).sum())));
       List<String> details = new ArrayList<>();
       List<String> perQueryLines = new ArrayList<>();
+      List<String> proveNotes = new ArrayList<>();
       for (double pct : budgets) {
-        List<Finding> findings = new ArrayList<>();
+        List<Finding> advised = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         c.setAutoCommit(false);
         try (Statement s = c.createStatement()) {
@@ -175,74 +179,94 @@ public final class TpchEvaluation {
         AdviceContext ctx = new AdviceContext(c, version, Clock.systemUTC(), Optional.of(workload), Map.of(), Map.of(), notes,
             PlanGuard.strict());
         long adviseStart = System.nanoTime();
-        findings.addAll(new IndexMissingRule(100, new IndexBudget(null, pct)).evaluate(ctx));
+        advised.addAll(new IndexMissingRule(100, new IndexBudget(null, pct)).evaluate(ctx));
         double adviseS = (System.nanoTime() - adviseStart) / 1e9;
         notes.forEach(n -> System.err.println("  note: " + n));
         c.rollback();
         c.setAutoCommit(true);
-        List<String> built = new ArrayList<>();
-        try (Statement s = c.createStatement()) {
-          for (Finding f : findings) {
-            if (f.action() == null) {
-              continue;
-            }
-            for (String ddl : f.action().sql().split(";\n?")) {
-              if (!ddl.isBlank()) {
-                s.execute(ddl.replace("CONCURRENTLY ", ""));
+        List<List<Finding>> variants = new ArrayList<>(List.of(advised));
+        if (prove) {
+          long proveStart = System.nanoTime();
+          IndexProof.Result proven = IndexProof.prove(c, PlanGuard.strict(), advised, workload.entries(),
+              new IndexProof.Options(3, Duration.ofSeconds(2), Duration.ofSeconds(timeoutS), Duration.ofMinutes(30), Long.MAX_VALUE, 50));
+          proven.notes().forEach(n -> System.err.println("  note: " + n));
+          System.err.printf(Locale.ROOT, "budget %.0f %%: prove %.0f s%n", pct, (System.nanoTime() - proveStart) / 1e9);
+          proveNotes.add(String.format(Locale.ROOT, "- %.0f %%: %s", pct, String.join("; ", proven.notes())));
+          variants.add(proven.findings());
+        }
+        for (List<Finding> variant : variants) {
+          String label = String.format(Locale.ROOT, variant == advised ? "%.0f %%" : "%.0f %%, proven", pct);
+          List<Finding> findings = variant;
+          List<String> built = new ArrayList<>();
+          try (Statement s = c.createStatement()) {
+            for (Finding f : findings) {
+              if (f.action() == null) {
+                continue;
               }
+              for (String ddl : f.action().sql().split(";\n?")) {
+                if (!ddl.isBlank()) {
+                  s.execute(ddl.replace("CONCURRENTLY ", ""));
+                }
+              }
+              built.add(f.object().index());
             }
-            built.add(f.object().index());
+            s.execute("ANALYZE");
           }
-          s.execute("ANALYZE");
-        }
-        long indexBytes = built.isEmpty() ? 0 : one(c, "SELECT coalesce(sum(pg_relation_size(i.indexrelid)), 0) FROM pg_index i"
-            + " JOIN pg_class x ON x.oid = i.indexrelid WHERE NOT i.indisprimary AND x.relnamespace = 'public'::regnamespace");
-        System.err.printf(Locale.ROOT, "budget %.0f %%: %d indexes (%s), advise %.1f s%n", pct, built.size(), human(indexBytes), adviseS);
-        Map<String, Run> with = measure(c, seeds, timeoutS);
-        double costSum = 0;
-        double baseCostSum = 0;
-        double timeSum = 0;
-        double costLog = 0;
-        double timeLog = 0;
-        List<String> slower = new ArrayList<>();
-        for (Map.Entry<String, Run> e : base.entrySet()) {
-          Run b = e.getValue();
-          Run w = with.get(e.getKey());
-          baseCostSum += b.cost();
-          costSum += w.cost();
-          timeSum += w.ms();
-          costLog += Math.log(w.cost() / b.cost());
-          timeLog += Math.log(Math.max(1, w.ms()) / Math.max(1, b.ms()));
-          // beyond noise: a fifth slower and at least 100 ms
-          if (w.ms() > b.ms() * 1.2 && w.ms() - b.ms() > 100) {
-            slower.add(e.getKey() + String.format(Locale.ROOT, " %.0f→%.0f ms", b.ms(), w.ms()));
+          long indexBytes = built.isEmpty() ? 0 : one(c, "SELECT coalesce(sum(pg_relation_size(i.indexrelid)), 0) FROM pg_index i"
+              + " JOIN pg_class x ON x.oid = i.indexrelid WHERE NOT i.indisprimary AND x.relnamespace = 'public'::regnamespace");
+          System.err.printf(Locale.ROOT, "budget %.0f %%: %d indexes (%s), advise %.1f s%n", pct, built.size(), human(indexBytes), adviseS);
+          Map<String, Run> with = measure(c, seeds, timeoutS);
+          double costSum = 0;
+          double baseCostSum = 0;
+          double timeSum = 0;
+          double costLog = 0;
+          double timeLog = 0;
+          List<String> slower = new ArrayList<>();
+          for (Map.Entry<String, Run> e : base.entrySet()) {
+            Run b = e.getValue();
+            Run w = with.get(e.getKey());
+            baseCostSum += b.cost();
+            costSum += w.cost();
+            timeSum += w.ms();
+            costLog += Math.log(w.cost() / b.cost());
+            timeLog += Math.log(Math.max(1, w.ms()) / Math.max(1, b.ms()));
+            // beyond noise: a fifth slower and at least 100 ms
+            if (w.ms() > b.ms() * 1.2 && w.ms() - b.ms() > 100) {
+              slower.add(e.getKey() + String.format(Locale.ROOT, " %.0f→%.0f ms", b.ms(), w.ms()));
+            }
           }
-        }
-        int n = base.size();
-        double baseTime = base.values().stream().mapToDouble(Run::ms).sum();
-        String coverage = notes.stream().filter(x -> x.startsWith("index.missing: planned")).findFirst().orElse("");
-        String planned = coverage.replaceAll("^index.missing: planned (\\d+ of \\d+) statements.*", "$1");
-        lines.add(String.format(Locale.ROOT, "| %.0f %% (%s) | %d | %s | %.3f | %.2f | %.2f (%s) | %.2f | %s | %s |", pct,
-            human((long) (dataBytes * pct / 100)), built.size(), human(indexBytes), costSum / baseCostSum, Math.exp(costLog / n),
-            timeSum / baseTime, seconds(timeSum), Math.exp(timeLog / n), slower.isEmpty() ? "none" : String.join(", ", slower),
-            planned));
-        List<String> perQuery = new ArrayList<>();
-        for (int q = 1; q <= 22; q++) {
-          double cr = 0;
-          double tr = 0;
-          for (int seed = 1; seed <= seeds; seed++) {
-            Run b = base.get("Q" + q + "/" + seed);
-            Run w = with.get("Q" + q + "/" + seed);
-            cr += Math.log(w.cost() / b.cost());
-            tr += Math.log(Math.max(1, w.ms()) / Math.max(1, b.ms()));
+          int n = base.size();
+          double baseTime = base.values().stream().mapToDouble(Run::ms).sum();
+          String coverage = notes.stream().filter(x -> x.startsWith("index.missing: planned")).findFirst().orElse("");
+          String planned = coverage.replaceAll("^index.missing: planned (\\d+ of \\d+) statements.*", "$1");
+          lines.add(String.format(Locale.ROOT, "| %s (%s) | %d | %s | %.3f | %.2f | %.2f (%s) | %.2f | %s | %s |", label,
+              human((long) (dataBytes * pct / 100)), built.size(), human(indexBytes), costSum / baseCostSum, Math.exp(costLog / n),
+              timeSum / baseTime, seconds(timeSum), Math.exp(timeLog / n), slower.isEmpty() ? "none" : String.join(", ", slower),
+              planned));
+          List<String> perQuery = new ArrayList<>();
+          for (int q = 1; q <= 22; q++) {
+            double cr = 0;
+            double tr = 0;
+            for (int seed = 1; seed <= seeds; seed++) {
+              Run b = base.get("Q" + q + "/" + seed);
+              Run w = with.get("Q" + q + "/" + seed);
+              cr += Math.log(w.cost() / b.cost());
+              tr += Math.log(Math.max(1, w.ms()) / Math.max(1, b.ms()));
+            }
+            perQuery.add(String.format(Locale.ROOT, "Q%d %.2f/%.2f", q, Math.exp(cr / seeds), Math.exp(tr / seeds)));
           }
-          perQuery.add(String.format(Locale.ROOT, "Q%d %.2f/%.2f", q, Math.exp(cr / seeds), Math.exp(tr / seeds)));
+          perQueryLines.add("- " + label + ": " + String.join(", ", perQuery));
+          details.add("- " + label + ": " + (built.isEmpty() ? "no index" : String.join(", ",
+              findings.stream().filter(f -> f.action() != null).map(f -> f.action().sql().replace("CREATE INDEX CONCURRENTLY ", "")
+                  .replaceAll(" ON public\\.", " on ").replace(";", "")).toList())));
+          dropAdvised(c);
         }
-        perQueryLines.add("- " + String.format(Locale.ROOT, "%.0f %%", pct) + ": " + String.join(", ", perQuery));
-        details.add("- " + String.format(Locale.ROOT, "%.0f %%", pct) + ": " + (built.isEmpty() ? "no index" : String.join(", ",
-            findings.stream().filter(f -> f.action() != null).map(f -> f.action().sql().replace("CREATE INDEX CONCURRENTLY ", "")
-                .replaceAll(" ON public\\.", " on ").replace(";", "")).toList())));
-        dropAdvised(c);
+      }
+      if (prove) {
+        lines.add("");
+        lines.add("What the proof did, per budget:");
+        lines.add("");
+        lines.addAll(proveNotes);
       }
       lines.add("");
       lines.add("Indexes per budget:");

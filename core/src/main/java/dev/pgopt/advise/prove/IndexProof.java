@@ -109,16 +109,16 @@ public final class IndexProof {
         Set<String> claimed = new HashSet<>();
         for (Finding f : kept) {
           names.add(f.object().index());
-          statements(f).forEach(s -> claimed.add((String) s.get("query")));
+          statements(f).forEach(s -> claimed.add(Statements.key(s)));
         }
         Map<String, Set<String>> reads = StatementTimer.indexesUsed(c, statements.runnable());
         Map<String, String> measured = new LinkedHashMap<>();
-        statements.runnable().forEach((query, sql) -> {
-          boolean changed = reads.get(query) != null && !Collections.disjoint(reads.get(query), names);
-          if (claimed.contains(query) || changed) {
-            measured.put(query, sql);
-            if (!claimed.contains(query)) {
-              unclaimed.add(query);
+        statements.runnable().forEach((key, sql) -> {
+          boolean changed = reads.get(key) != null && !Collections.disjoint(reads.get(key), names);
+          if (claimed.contains(key) || changed) {
+            measured.put(key, sql);
+            if (!claimed.contains(key)) {
+              unclaimed.add(key);
             }
           }
         });
@@ -134,17 +134,18 @@ public final class IndexProof {
           c.rollback();
         }
         List<Finding> guilty = new ArrayList<>();
-        for (String query : measured.keySet()) {
-          StatementTimer.Timing b = before.get(query);
-          StatementTimer.Timing a = after.get(query);
+        for (String key : measured.keySet()) {
+          StatementTimer.Timing b = before.get(key);
+          StatementTimer.Timing a = after.get(key);
           if (b.failure() != null || a.failure() != null || !(a.ms() > b.ms() * SLOWER_RATIO && a.ms() - b.ms() > SLOWER_MS)) {
             continue;
           }
           for (Finding f : kept) {
-            if (reads.get(query) != null && reads.get(query).contains(f.object().index()) && !dropped.containsKey(f)) {
+            if (reads.get(key) != null && reads.get(key).contains(f.object().index()) && !dropped.containsKey(f)) {
               guilty.add(f);
-              dropped.put(f, String.format(Locale.ROOT, "queryid %s ran %.1f ms with it against %.1f ms without%s",
-                  statements.queryIds().get(query), a.ms(), b.ms(), claimed(f, query) ? "" : ", a statement it was not proposed for"));
+              dropped.put(f, String.format(Locale.ROOT, "%s ran %.1f ms with it against %.1f ms without%s",
+                  key.startsWith("queryid ") ? key : shortened(key), a.ms(), b.ms(),
+                  claimed(f, key) ? "" : ", a statement it was not proposed for"));
             }
           }
         }
@@ -159,9 +160,9 @@ public final class IndexProof {
       }
       Set<String> failed = new LinkedHashSet<>();
       for (Map<String, StatementTimer.Timing> side : List.of(before, after)) {
-        side.forEach((query, t) -> {
-          if (t.failure() != null && failed.add(query)) {
-            notes.add("prove: not measured: " + shortened(query) + ": " + t.failure());
+        side.forEach((key, t) -> {
+          if (t.failure() != null && failed.add(key)) {
+            notes.add("prove: not measured: " + shortened(statements.texts().get(key)) + ": " + t.failure());
           }
         });
       }
@@ -216,8 +217,8 @@ public final class IndexProof {
                                   Options options) {
     List<Map<String, Object>> measured = new ArrayList<>();
     for (Map<String, Object> s : statements(f)) {
-      StatementTimer.Timing b = before.get((String) s.get("query"));
-      StatementTimer.Timing a = after.get((String) s.get("query"));
+      StatementTimer.Timing b = before.get(Statements.key(s));
+      StatementTimer.Timing a = after.get(Statements.key(s));
       if (b != null && a != null && b.failure() == null && a.failure() == null) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("queryid", s.get("queryid"));
@@ -237,8 +238,8 @@ public final class IndexProof {
         f.action());
   }
 
-  private static boolean claimed(Finding f, String query) {
-    return statements(f).stream().anyMatch(s -> query.equals(s.get("query")));
+  private static boolean claimed(Finding f, String key) {
+    return statements(f).stream().anyMatch(s -> key.equals(Statements.key(s)));
   }
 
   private static boolean buildsAnIndex(Finding f) {

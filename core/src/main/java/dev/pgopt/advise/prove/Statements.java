@@ -13,7 +13,6 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -21,36 +20,50 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The statements a proof runs, as pg_stat_statements text mapped to runnable text: the ones the proposals claim,
- * then the workload's read statements by total time. A statement no value can be found for, or that the plan guard
- * would not let {@code --analyze} run, is not run, with a note.
+ * The statements a proof runs, by key ({@link #key}: the queryid), as runnable text: the ones the proposals claim,
+ * then the workload's read statements by total time. A claimed statement's text is taken from the workload, whole
+ * (a finding's evidence carries only its first 200 characters). A statement no value can be found for, or that the
+ * plan guard would not let {@code --analyze} run, is not run, with a note.
  *
- * @param runnable pg_stat_statements text to the text that runs, claimed statements first
- * @param queryIds pg_stat_statements text to its queryid
+ * @param runnable key to the text that runs, claimed statements first
+ * @param texts key to pg_stat_statements' text, for notes
  */
-record Statements(Map<String, String> runnable, Map<String, Object> queryIds) {
-  /** LIMIT for a claimed statement: the proposal does not carry the statement's typical row count. */
+record Statements(Map<String, String> runnable, Map<String, String> texts) {
+  /** LIMIT for a claimed statement the workload does not hold: the proposal does not carry its typical row count. */
   private static final long CLAIMED_LIMIT = 10;
+
+  /** How a statement of a finding's evidence, or of the workload, is known: its queryid, or its text without one. */
+  static String key(Object queryId, String text) {
+    return queryId != null ? "queryid " + queryId : text;
+  }
+
+  static String key(Map<String, Object> evidenceStatement) {
+    return key(evidenceStatement.get("queryid"), (String) evidenceStatement.get("query"));
+  }
 
   static Statements bind(Connection c, PlanGuard guard, List<Finding> proposals, Set<String> proposalTables,
                          List<StatementEntry> workload, int workloadStatements, List<String> notes) throws SQLException {
     ParameterValues values = new ParameterValues(c);
     Map<String, String> runnable = new LinkedHashMap<>();
-    Map<String, Object> queryIds = new HashMap<>();
-    Set<String> tried = new HashSet<>();
+    Map<String, String> texts = new HashMap<>();
+    Map<String, StatementEntry> byKey = new HashMap<>();
+    workload.forEach(e -> byKey.putIfAbsent(key(e.queryId(), e.query()), e));
     for (Finding f : proposals) {
       for (Map<String, Object> s : IndexProof.statements(f)) {
-        String query = (String) s.get("query");
-        if (!tried.add(query) || !SqlText.startsAsQuery(query)) {
+        String key = key(s);
+        StatementEntry entry = byKey.get(key);
+        String query = entry != null ? entry.query() : (String) s.get("query");
+        if (texts.containsKey(key) || !SqlText.startsAsQuery(query)) {
           continue;
         }
-        queryIds.put(query, s.get("queryid"));
+        texts.put(key, query);
+        long limit = entry != null ? Math.max(1, entry.counters().typicalRows()) : CLAIMED_LIMIT;
         // a column is looked up in the proposal's own table first: other proposals' tables share names (created_at)
-        ParameterValues.Bound bound = values.bind(query, Set.of(f.object().schema() + "." + f.object().table()), CLAIMED_LIMIT);
+        ParameterValues.Bound bound = values.bind(query, Set.of(f.object().schema() + "." + f.object().table()), limit);
         if (bound.sql() == null) {
-          bound = values.bind(query, proposalTables, CLAIMED_LIMIT);
+          bound = values.bind(query, proposalTables, limit);
         }
-        String problem = admit(c, guard, query, bound, runnable);
+        String problem = admit(c, guard, key, bound, runnable);
         if (problem != null) {
           notes.add("prove: not measured: " + IndexProof.shortened(query) + ": " + problem);
         }
@@ -66,11 +79,12 @@ record Statements(Map<String, String> runnable, Map<String, Object> queryIds) {
     int checked = 0;
     List<String> unbound = new ArrayList<>();
     for (StatementEntry e : reads) {
-      if (!tried.add(e.query())) {
+      String key = key(e.queryId(), e.query());
+      if (texts.containsKey(key)) {
         continue;
       }
+      texts.put(key, e.query());
       checked++;
-      queryIds.put(e.query(), e.queryId());
       Set<String> named = new LinkedHashSet<>();
       for (SqlLexer.Token t : SqlLexer.lex(e.query(), true).tokens()) {
         if (t.kind() == SqlLexer.Kind.IDENTIFIER) {
@@ -79,8 +93,8 @@ record Statements(Map<String, String> runnable, Map<String, Object> queryIds) {
       }
       ParameterValues.Bound bound = values.bind(e.query(), named.isEmpty() ? proposalTables : named,
           Math.max(1, e.counters().typicalRows()));
-      if (admit(c, guard, e.query(), bound, runnable) != null) {
-        unbound.add("queryid " + e.queryId());
+      if (admit(c, guard, key, bound, runnable) != null) {
+        unbound.add(key);
       }
     }
     if (!unbound.isEmpty()) {
@@ -88,17 +102,17 @@ record Statements(Map<String, String> runnable, Map<String, Object> queryIds) {
           + " with values from the statistics (" + String.join(", ", unbound.subList(0, Math.min(5, unbound.size())))
           + (unbound.size() > 5 ? ", …" : "") + "): a change in their plans is not measured");
     }
-    return new Statements(runnable, queryIds);
+    return new Statements(runnable, texts);
   }
 
   /** Adds the statement's runnable text, or returns why there is none. */
-  private static String admit(Connection c, PlanGuard guard, String query, ParameterValues.Bound bound, Map<String, String> runnable)
+  private static String admit(Connection c, PlanGuard guard, String key, ParameterValues.Bound bound, Map<String, String> runnable)
       throws SQLException {
     if (bound.sql() == null) {
       return bound.problem();
     }
     try {
-      runnable.put(query, guard.admit(c, bound.sql(), true));
+      runnable.put(key, guard.admit(c, bound.sql(), true));
       return null;
     } catch (StatementRefused refused) {
       return refused.getMessage();

@@ -6,6 +6,7 @@ import dev.pgopt.advise.Finding.Action;
 import dev.pgopt.advise.Finding.Confidence;
 import dev.pgopt.advise.Finding.DbObject;
 import dev.pgopt.advise.Finding.Severity;
+import dev.pgopt.advise.IndexDefinition;
 import dev.pgopt.advise.Rule;
 import dev.pgopt.analyze.health.Units;
 import dev.pgopt.connect.Sql;
@@ -89,7 +90,7 @@ public final class BloatRules {
         e.severity(), new DbObject(e.schema(), e.table(), e.index(), null), "index " + e.qualified() + " holds about "
             + Units.bytes(e.bloatBytes()) + " (" + Units.percent(e.percent()) + ") more than its entries need (estimate): rebuild it online",
         e.evidence(), Map.<String, Object>of("reclaimable_bytes", e.bloatBytes()), Confidence.HEURISTIC,
-        new Action("REINDEX INDEX CONCURRENTLY " + e.qualified() + ";", null, true, "SHARE UPDATE EXCLUSIVE", "low"))).toList();
+        new Action(IndexDefinition.reindex(e.schema(), e.index()), null, true, IndexDefinition.LOCKS, "low"))).toList();
   }
 
   static final String TABLE_BLOAT = """

@@ -2,10 +2,10 @@ package dev.pgopt.advise.rules;
 
 import dev.pgopt.advise.AdviceContext;
 import dev.pgopt.advise.Finding;
-import dev.pgopt.advise.Finding.Action;
 import dev.pgopt.advise.Finding.Confidence;
 import dev.pgopt.advise.Finding.DbObject;
 import dev.pgopt.advise.Finding.Severity;
+import dev.pgopt.advise.IndexDefinition;
 import dev.pgopt.advise.Rule;
 import dev.pgopt.advise.whatif.Quoting;
 import dev.pgopt.collect.StatementEntry;
@@ -31,16 +31,14 @@ public final class ForeignKeyIndexRule implements Rule {
     return "index.fk_missing";
   }
 
-  record ForeignKey(String name, String schema, String table, String qualifiedTable, List<String> columns, String quotedColumns,
-                    String referenced, double rows, long referencedUpdatesDeletes) {}
+  record ForeignKey(String name, String schema, String table, String qualifiedTable, List<String> columns, String referenced,
+                    double rows, long referencedUpdatesDeletes) {}
 
   @Override
   public List<Finding> evaluate(AdviceContext ctx) throws SQLException {
     List<ForeignKey> fks = Sql.list(ctx.connection(), """
         SELECT c.conname, n.nspname, t.relname, format('%I.%I', n.nspname, t.relname),
-               (SELECT string_agg(a.attname, ',' ORDER BY k.ord) FROM unnest(c.conkey) WITH ORDINALITY k(attnum, ord)
-                  JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum),
-               (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.ord) FROM unnest(c.conkey) WITH ORDINALITY k(attnum, ord)
+               (SELECT array_agg(a.attname::text ORDER BY k.ord) FROM unnest(c.conkey) WITH ORDINALITY k(attnum, ord)
                   JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum),
                format('%I.%I', rn.nspname, r.relname), greatest(t.reltuples, 0)::float8,
                coalesce(rs.n_tup_upd + rs.n_tup_del, 0)
@@ -56,7 +54,7 @@ public final class ForeignKeyIndexRule implements Rule {
                 AND (x.indkey::int2[])[0:cardinality(c.conkey) - 1] <@ c.conkey)
          ORDER BY 2, 3, 1""",
         rs -> new ForeignKey(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-            Arrays.asList(rs.getString(5).split(",")), rs.getString(6), rs.getString(7), rs.getDouble(8), rs.getLong(9)));
+            Arrays.asList((String[]) rs.getArray(5).getArray()), rs.getString(6), rs.getDouble(7), rs.getLong(8)));
     List<Finding> out = new ArrayList<>();
     for (ForeignKey fk : fks) {
       if (fk.rows() < MIN_ROWS) {
@@ -79,9 +77,8 @@ public final class ForeignKeyIndexRule implements Rule {
           "foreign key " + fk.name() + " on " + fk.qualifiedTable() + " (" + String.join(", ", fk.columns())
               + ") has no index: every update or delete on " + fk.referenced() + " scans its " + dev.pgopt.analyze.health.Units.count(fk.rows()) + " rows",
           evidence, Map.of(), Confidence.HEURISTIC,
-          new Action("CREATE INDEX CONCURRENTLY " + Quoting.ident(indexName) + " ON " + fk.qualifiedTable() + " ("
-              + fk.quotedColumns() + ");", "DROP INDEX CONCURRENTLY " + Quoting.ident(fk.schema()) + "."
-              + Quoting.ident(indexName) + ";", true, "SHARE UPDATE EXCLUSIVE", "low")));
+          IndexDefinition.of(fk.schema(), fk.table(), indexName,
+              fk.columns().stream().map(col -> IndexDefinition.column(col, null)).toList()).action(null)));
     }
     return out;
   }

@@ -1,5 +1,6 @@
 package dev.pgopt.advise.rules;
 
+import dev.pgopt.advise.IndexDefinition;
 import dev.pgopt.connect.Sql;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -35,17 +36,12 @@ final class IndexDefinitions {
     }
 
     String dropSql() {
-      return "DROP INDEX CONCURRENTLY " + qualified + ";";
+      return IndexDefinition.drop(schema, name);
     }
 
     String recreateSql() {
-      return concurrently(definition);
+      return IndexDefinition.concurrently(definition);
     }
-  }
-
-  /** pg_get_indexdef's CREATE INDEX, built CONCURRENTLY: how pgopt recreates an index it drops. */
-  static String concurrently(String indexDefinition) {
-    return indexDefinition.replaceFirst("^CREATE (UNIQUE )?INDEX ", "CREATE $1INDEX CONCURRENTLY ") + ";";
   }
 
   static List<Index> read(Connection c) throws SQLException {

@@ -63,7 +63,7 @@ public final class IndexDuplicateRule implements Rule {
             new DbObject(drop.schema(), drop.table(), drop.name(), drop.columnNames()),
             "index " + drop.qualified() + " duplicates " + keep.qualified() + ": drop it to save " + Units.bytes(drop.bytes())
                 + " and its write cost", evidence, Map.of("size_bytes", drop.bytes()), Confidence.MEASURED,
-            new Action(drop.dropSql(), drop.recreateSql(), true, "SHARE UPDATE EXCLUSIVE", "low")));
+            new Action(drop.dropSql(), drop.recreateSql(), true, dev.pgopt.advise.IndexDefinition.LOCKS, "low")));
       }
     }
     return out;

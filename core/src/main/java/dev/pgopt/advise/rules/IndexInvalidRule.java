@@ -6,6 +6,7 @@ import dev.pgopt.advise.Finding.Action;
 import dev.pgopt.advise.Finding.Confidence;
 import dev.pgopt.advise.Finding.DbObject;
 import dev.pgopt.advise.Finding.Severity;
+import dev.pgopt.advise.IndexDefinition;
 import dev.pgopt.advise.Rule;
 import dev.pgopt.advise.whatif.Quoting;
 import dev.pgopt.connect.Sql;
@@ -62,8 +63,8 @@ public final class IndexInvalidRule implements Rule {
     return new Finding(id() + ":" + v.schema() + "." + v.index(), id(), Severity.WARNING,
         new DbObject(v.schema(), v.table(), v.index(), null), title(v),
         Map.of("indisready", v.ready(), "definition", v.definition()), Map.of("size_bytes", v.bytes()), Confidence.MEASURED,
-        new Action("DROP INDEX CONCURRENTLY " + v.qualified() + ";\n" + IndexDefinitions.concurrently(v.definition()),
-            null, true, "SHARE UPDATE EXCLUSIVE", "low"));
+        new Action(IndexDefinition.drop(v.schema(), v.index()) + "\n" + IndexDefinition.concurrently(v.definition()),
+            null, true, IndexDefinition.LOCKS, "low"));
   }
 
   private Finding unique(AdviceContext ctx, Invalid v) throws SQLException {
@@ -94,13 +95,12 @@ public final class IndexInvalidRule implements Rule {
     // new before old: an INVALID index that is ready still rejects duplicates on writes, so it goes only when its
     // replacement is valid
     String temporary = v.index().length() > 50 ? v.index().substring(0, 50) + "_pgopt_new" : v.index() + "_pgopt_new";
-    String create = IndexDefinitions.concurrently(v.definition()).replaceFirst(
-        "^(CREATE UNIQUE INDEX CONCURRENTLY )(?:\"(?:[^\"]|\"\")+\"|\\S+)( ON )", "$1" + java.util.regex.Matcher.quoteReplacement(Quoting.ident(temporary)) + "$2");
-    String sql = create + "\nDROP INDEX CONCURRENTLY " + v.qualified() + ";\nALTER INDEX " + Quoting.ident(v.schema()) + "."
+    String create = IndexDefinition.concurrently(v.definition(), temporary);
+    String sql = create + "\n" + IndexDefinition.drop(v.schema(), v.index()) + "\nALTER INDEX " + Quoting.ident(v.schema()) + "."
         + Quoting.ident(temporary) + " RENAME TO " + Quoting.ident(v.index()) + ";";
     return new Finding(id, id(), Severity.WARNING, object, title(v) + "; no duplicate keys, so it can be rebuilt",
         evidence, Map.of("size_bytes", v.bytes()), Confidence.MEASURED,
-        new Action(sql, null, true, "SHARE UPDATE EXCLUSIVE", "low"));
+        new Action(sql, null, true, IndexDefinition.LOCKS, "low"));
   }
 
   private static String title(Invalid v) {

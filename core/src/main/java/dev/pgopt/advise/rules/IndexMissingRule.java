@@ -6,6 +6,7 @@ import dev.pgopt.advise.Finding.Action;
 import dev.pgopt.advise.Finding.Confidence;
 import dev.pgopt.advise.Finding.DbObject;
 import dev.pgopt.advise.Finding.Severity;
+import dev.pgopt.advise.IndexDefinition;
 import dev.pgopt.advise.Rule;
 import dev.pgopt.advise.whatif.CandidateGenerator;
 import dev.pgopt.advise.whatif.IndexBudget;
@@ -13,8 +14,8 @@ import dev.pgopt.advise.whatif.IndexCandidate;
 import dev.pgopt.advise.whatif.ValueSamples;
 import dev.pgopt.advise.whatif.WhatIfPlanner;
 import dev.pgopt.advise.whatif.WhatIfPlanner.Workload;
-import dev.pgopt.analyze.plan.PlanInsights;
 import dev.pgopt.analyze.health.Units;
+import dev.pgopt.analyze.plan.PlanInsights;
 import dev.pgopt.collect.PlanCollector;
 import dev.pgopt.collect.StatementEntry;
 import dev.pgopt.collect.StatementSnapshot;
@@ -224,10 +225,8 @@ public final class IndexMissingRule implements Rule {
         evidence, Map.of("current_ms_per_hour", Math.round(msPerHour), "write_overhead",
             Map.of("writes_per_hour", Math.round(writesPerHour.getOrDefault(f.schema() + "." + f.table(), 0.0)))),
         Confidence.HEURISTIC,
-        new Action((kind == GinKind.TRIGRAM ? "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n" : "") + "CREATE INDEX CONCURRENTLY "
-            + dev.pgopt.advise.whatif.Quoting.ident(name) + " ON " + table + " USING gin (" + column + kind.opclass + ");",
-            "DROP INDEX CONCURRENTLY " + dev.pgopt.advise.whatif.Quoting.ident(f.schema()) + "." + dev.pgopt.advise.whatif.Quoting.ident(name) + ";",
-            true, "SHARE UPDATE EXCLUSIVE", "low"));
+        IndexDefinition.of(f.schema(), f.table(), name, List.of(IndexDefinition.column(f.column(), kind.opclass.isEmpty() ? null
+            : kind.opclass.strip()))).using("gin").action(kind == GinKind.TRIGRAM ? "CREATE EXTENSION IF NOT EXISTS pg_trgm;" : null));
   }
 
   private List<Finding> select(AdviceContext ctx, WhatIfPlanner planner, List<IndexCandidate> pool, List<Workload> workload,
@@ -403,14 +402,11 @@ public final class IndexMissingRule implements Rule {
           c.describe() + " helps " + helped.size() + " statements: saves about "
               + Units.seconds(savedMs / 1000) + " per hour of execution for " + Units.bytes(size),
           evidence, impact, Confidence.WHAT_IF,
-          new Action(c.ddl(true, true) + ";", "DROP INDEX CONCURRENTLY " + qualifiedIndex(c) + ";", true, "SHARE UPDATE EXCLUSIVE", "low")));
+          c.definition(true).action(null)));
     }
     return out;
   }
 
-  private static String qualifiedIndex(IndexCandidate c) {
-    return dev.pgopt.advise.whatif.Quoting.ident(c.schema()) + "." + dev.pgopt.advise.whatif.Quoting.ident(c.indexName());
-  }
 
   /**
    * Execution time per hour a statement saves with a plan of {@code cost} against its current plan; nothing below a
@@ -486,7 +482,7 @@ public final class IndexMissingRule implements Rule {
               + " costly statements (not proven: no HypoPG)",
           Map.of("statements", statements), Map.of("write_overhead", Map.of("writes_per_hour",
               Math.round(writesPerHour.getOrDefault(c.schema() + "." + c.table(), 0.0)))), Confidence.HEURISTIC,
-          new Action(c.ddl(true, true) + ";", "DROP INDEX CONCURRENTLY " + qualifiedIndex(c) + ";", true, "SHARE UPDATE EXCLUSIVE", "low")));
+          c.definition(true).action(null)));
     }
     return out;
   }

@@ -52,7 +52,7 @@ public final class IndexRedundantRule implements Rule {
             "index " + a.qualified() + " (" + String.join(", ", a.columnNames()) + ") is a leading prefix of " + b.qualified()
                 + " (" + String.join(", ", b.columnNames()) + "): drop it to save " + Units.bytes(a.bytes()),
             evidence, Map.of("size_bytes", a.bytes()), Confidence.MEASURED,
-            new Action(a.dropSql(), a.recreateSql(), true, "SHARE UPDATE EXCLUSIVE", "low")));
+            new Action(a.dropSql(), a.recreateSql(), true, dev.pgopt.advise.IndexDefinition.LOCKS, "low")));
         break;
       }
     }

@@ -6,6 +6,7 @@ import dev.pgopt.advise.Finding.Action;
 import dev.pgopt.advise.Finding.Confidence;
 import dev.pgopt.advise.Finding.DbObject;
 import dev.pgopt.advise.Finding.Severity;
+import dev.pgopt.advise.IndexDefinition;
 import dev.pgopt.advise.Rule;
 import dev.pgopt.analyze.health.Units;
 import dev.pgopt.connect.Sql;
@@ -72,9 +73,8 @@ public final class IndexUsageRules implements Rule {
           + Units.seconds(observed.toSeconds()) + (ctx.replicaIndexScans().isEmpty() ? "; replicas keep their own counters (--replica)" : "");
       out.add(new Finding(id() + ":" + c.schema() + "." + c.index(), id(), longEnough && c.bytes() >= 1024 * 1024 ? Severity.WARNING : Severity.INFO,
           new DbObject(c.schema(), c.table(), c.index(), null), title, evidence, impact, Confidence.MEASURED,
-          new Action("DROP INDEX CONCURRENTLY " + c.qualifiedIndex() + ";",
-              IndexDefinitions.concurrently(c.definition()), true,
-              "SHARE UPDATE EXCLUSIVE", longEnough ? "low" : "medium")));
+          new Action(IndexDefinition.drop(c.schema(), c.index()), IndexDefinition.concurrently(c.definition()), true,
+              IndexDefinition.LOCKS, longEnough ? "low" : "medium")));
     }
     return out;
   }

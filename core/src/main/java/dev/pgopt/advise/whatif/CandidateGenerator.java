@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  * equality and with ranges, and the ORDER BY a Sort above it needs. Single columns, equality columns together,
  * equality then the first range column, equality then the sort columns; and when the conditions include
  * {@code col IS [NOT] NULL} (soft deletes, pending rows), the equality-led candidates again as partial indexes with that
- * predicate; the most complete equality-led one also with INCLUDE columns for an index-only scan; BRIN on range-filtered
+ * predicate; the most complete equality-led one (else the first range column) also with INCLUDE columns for an
+ * index-only scan; BRIN on range-filtered
  * columns of big tables. Candidates an existing index already covers by prefix are left out.
  */
 public final class CandidateGenerator {
@@ -33,7 +34,7 @@ public final class CandidateGenerator {
 
   public static List<IndexCandidate> from(PlanNode root, Map<String, TableFacts> tables) {
     Map<String, IndexCandidate> out = new LinkedHashMap<>();
-    walk(root, List.of(), tables, out);
+    walk(root, List.of(), "", tables, out);
     return new ArrayList<>(out.values());
   }
 
@@ -146,10 +147,15 @@ public final class CandidateGenerator {
         && c.coveredBy(ix.columns().stream().map(CandidateGenerator::unquote).toList()));
   }
 
-  private static void walk(PlanNode n, List<String> sortAbove, Map<String, TableFacts> tables, Map<String, IndexCandidate> out) {
+  /** @param above what the nodes above read (their outputs, conditions and keys), as text */
+  private static void walk(PlanNode n, List<String> sortAbove, String above, Map<String, TableFacts> tables,
+                           Map<String, IndexCandidate> out) {
     if (n.relation() != null && (n.filter() != null || n.indexCondition() != null || !sortAbove.isEmpty())) {
-      scan(n, sortAbove, tables, out);
+      scan(n, sortAbove, above, tables, out);
     }
+    String reads = above + " " + String.join(" ", n.output()) + " " + String.join(" ", n.sortKey()) + " "
+        + (n.filter() == null ? "" : n.filter()) + " " + (n.joinCondition() == null ? "" : n.joinCondition()) + " "
+        + (n.joinFilter() == null ? "" : n.joinFilter());
     String join = n.joinCondition() != null ? n.joinCondition() : n.nodeType().equals("Nested Loop") ? n.joinFilter() : null;
     if (join != null) {
       joinColumns(n, join, tables, out);
@@ -158,11 +164,12 @@ public final class CandidateGenerator {
       List<String> pass = n.nodeType().equals("Sort") ? n.sortKey()
           : n.nodeType().equals("Gather") || n.nodeType().equals("Gather Merge") || n.nodeType().equals("Result")
               || n.nodeType().equals("Limit") ? sortAbove : List.of();
-      walk(c, n.children().size() == 1 ? pass : List.of(), tables, out);
+      walk(c, n.children().size() == 1 ? pass : List.of(), reads, tables, out);
     }
   }
 
-  private static void scan(PlanNode n, List<String> sortAbove, Map<String, TableFacts> tables, Map<String, IndexCandidate> out) {
+  private static void scan(PlanNode n, List<String> sortAbove, String above, Map<String, TableFacts> tables,
+                           Map<String, IndexCandidate> out) {
     TableFacts t = tables.get(TableFacts.key(n.schema(), n.relation()));
     if (t == null || t.rows() < MIN_TABLE_ROWS) {
       return;
@@ -229,19 +236,27 @@ public final class CandidateGenerator {
     }
     // the most complete equality-led key, again with the other columns the scan returns or tests carried in its leaves:
     // an index-only scan then never reads the table (for a few narrow columns; the what-if plans weigh the extra bytes)
+    // without an equality, the first range column: a range reads many rows, each one a heap visit without it (TPC-H Q6,
+    // Q14, Q15 on l_shipdate)
     int keys = columnSets.size();
-    for (int i = keys - 1; i >= 0; i--) {
-      List<String> key = columnSets.get(i);
-      if (!key.isEmpty() && eq.contains(key.get(0))) {
-        List<String> needed = referenced(n, alias, conditions);
-        needed.removeAll(key);
-        if (!needed.isEmpty() && needed.size() <= MAX_INCLUDE) {
-          IndexCandidate c = new IndexCandidate(t.schema(), t.table(), key, descSets.get(i)).including(needed);
-          if (!coveredByBtree(t, c)) {
-            out.putIfAbsent(c.key(), c);
-          }
+    int covering = -1;
+    for (int i = keys - 1; i >= 0 && covering < 0; i--) {
+      if (!columnSets.get(i).isEmpty() && eq.contains(columnSets.get(i).get(0))) {
+        covering = i;
+      }
+    }
+    if (covering < 0 && !range.isEmpty()) {
+      covering = columnSets.indexOf(List.of(range.iterator().next()));
+    }
+    if (covering >= 0) {
+      List<String> key = columnSets.get(covering);
+      List<String> needed = referenced(n, alias, conditions, above, key.size());
+      needed.removeAll(key);
+      if (!needed.isEmpty() && needed.size() <= MAX_INCLUDE) {
+        IndexCandidate c = new IndexCandidate(t.schema(), t.table(), key, descSets.get(covering)).including(needed);
+        if (!coveredByBtree(t, c)) {
+          out.putIfAbsent(c.key(), c);
         }
-        break;
       }
     }
     // BRIN for range filters on big tables: tiny, and as good as a B-tree where the column follows the physical row
@@ -275,8 +290,12 @@ public final class CandidateGenerator {
     }
   }
 
-  /** The columns of {@code alias} the scan returns or its conditions test, in order, when all are plain columns. */
-  private static List<String> referenced(PlanNode n, String alias, String conditions) {
+  /**
+   * The columns of {@code alias} the scan returns or its conditions test, in order, when all are plain columns. A
+   * sequential scan often returns every column (the planner's cheaper "physical" target list); then only those the
+   * nodes above read count.
+   */
+  private static List<String> referenced(PlanNode n, String alias, String conditions, String above, int keyColumns) {
     Set<String> out = new LinkedHashSet<>();
     // EXPLAIN qualifies output columns only when the statement reads more than one relation
     Pattern column = Pattern.compile("^(?:" + aliasPattern(alias) + "\\.)?" + IDENT + "$");
@@ -286,6 +305,10 @@ public final class CandidateGenerator {
         return new ArrayList<>(); // an expression or a whole-row reference: no index-only scan to be had
       }
       out.add(unquote(m.group(1)));
+    }
+    if (out.size() > keyColumns + MAX_INCLUDE) {
+      out.removeIf(c -> !Pattern.compile("(?<![\\p{L}\\p{N}_\"])(?:" + aliasPattern(alias) + "\\.)?" + Pattern.quote(Quoting.ident(c))
+          + "(?![\\p{L}\\p{N}_\"])").matcher(above).find());
     }
     Matcher m = Pattern.compile("(?<![\\p{L}\\p{N}_\"])" + aliasPattern(alias) + "\\." + IDENT).matcher(conditions);
     while (m.find()) {

@@ -1,5 +1,6 @@
 package dev.pgopt.advise.whatif;
 
+import dev.pgopt.advise.IndexDefinition;
 import java.util.List;
 
 /**
@@ -90,12 +91,13 @@ public record IndexCandidate(String schema, String table, List<String> columns, 
     return Quoting.indexName(table, parts);
   }
 
-  /** What HypoPG and the user run, without a name (HypoPG names it) or with one. */
-  public String ddl(boolean concurrently, boolean named) {
-    return "CREATE INDEX " + (concurrently ? "CONCURRENTLY " : "") + (named ? Quoting.ident(indexName()) + " " : "")
-        + "ON " + qualifiedTable() + (brin() ? " USING brin " : " ") + columnList()
-        + (include.isEmpty() ? "" : " INCLUDE (" + String.join(", ", include.stream().map(Quoting::ident).toList()) + ")")
-        + (predicate == null ? "" : " WHERE " + predicate);
+  /** The index to build, named by {@link #indexName()}, or unnamed for HypoPG. */
+  public IndexDefinition definition(boolean named) {
+    List<String> keys = new java.util.ArrayList<>();
+    for (int i = 0; i < columns.size(); i++) {
+      keys.add(IndexDefinition.column(columns.get(i), descending.get(i) ? "DESC" : null));
+    }
+    return new IndexDefinition(schema, table, named ? indexName() : null, method, keys, include, predicate, null);
   }
 
   /**

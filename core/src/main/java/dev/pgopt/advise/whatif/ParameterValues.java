@@ -14,7 +14,8 @@ import java.util.Set;
  * column it is compared with (the most common value for {@code =}, {@code IN} and {@code LIKE}, else the middle
  * histogram bound; a typed literal's type name, {@code date $1}, is looked past), {@code LIMIT $n} by the typical row
  * count, {@code OFFSET $n} by 0, {@code interval $n} by one unit, and the second parameter of {@code $1 - $2} (a range
- * around a value, {@code BETWEEN $1 - $2 AND $3 + $4}) by 0 ({@code *}, {@code /}: 1). A statement with a parameter
+ * around a value, {@code BETWEEN $1 - $2 AND $3 + $4}) by 0 ({@code *}, {@code /}: 1), operands of expressions by a
+ * neutral number ({@link #operand}). A statement with a parameter
  * that is compared with no column (an expression, a function argument) gets no values: it cannot be run as the
  * application runs it, so it is not measured.
  */
@@ -77,12 +78,32 @@ public final class ParameterValues {
         }
       }
       if (value == null) {
+        value = operand(t, i);
+      }
+      if (value == null) {
         return new Bound(null, p.text() + " is compared with no column whose statistics give a value");
       }
       out.append(sql, copied, p.start()).append(value);
       copied = p.end();
     }
     return new Bound(out.append(sql.substring(copied)).toString(), null);
+  }
+
+  /**
+   * A value for a parameter that is an operand, not a comparison: {@code sum(price * ($1 - discount))} and
+   * {@code x / $1} get 1, {@code CASE ... THEN $1 ELSE $2} 0, {@code substring(s FROM $1 FOR $2)} 1. Such values
+   * shape the results, not which rows are read, so the plan is the application's.
+   */
+  private static String operand(List<SqlLexer.Token> t, int i) {
+    String before = i > 0 ? t.get(i - 1).text() : "";
+    String after = i + 1 < t.size() ? t.get(i + 1).text() : "";
+    if (before.equals("then") || before.equals("else")) {
+      return "0";
+    }
+    if (ARITHMETIC.contains(before) || ARITHMETIC.contains(after) || before.equals("from") || before.equals("for")) {
+      return "1";
+    }
+    return null;
   }
 
   /** {column, qualifier or null, operator} for the parameter at {@code i}, or null. */
@@ -95,8 +116,10 @@ public final class ParameterValues {
         || TYPE_PREFIXES.contains(t.get(j).text()) && t.get(j + 1).kind() == SqlLexer.Kind.PARAMETER)) {
       j--;
     }
-    if (j >= 1 && BEFORE_VALUE.contains(t.get(j).text()) && t.get(j - 1).kind() == SqlLexer.Kind.IDENTIFIER) {
-      return withQualifier(sql, t, j - 1, t.get(j).text());
+    // col NOT LIKE $1, col NOT IN ($1, $2)
+    int col = j >= 2 && t.get(j - 1).text().equals("not") ? j - 2 : j - 1;
+    if (j >= 1 && BEFORE_VALUE.contains(t.get(j).text()) && t.get(col).kind() == SqlLexer.Kind.IDENTIFIER) {
+      return withQualifier(sql, t, col, t.get(j).text());
     }
     if (i + 2 < t.size() && t.get(i + 1).kind() == SqlLexer.Kind.OPERATOR && BEFORE_VALUE.contains(t.get(i + 1).text())
         && t.get(i + 2).kind() == SqlLexer.Kind.IDENTIFIER) {

@@ -130,7 +130,7 @@ public final class WhatIfPlanner {
     }
     Map<Long, String> byOid = new HashMap<>();
     for (IndexCandidate i : indexes) {
-      long oid = Sql.one(connection, "SELECT indexrelid::int8 FROM hypopg_create_index(?)", rs -> rs.getLong(1), i.ddl(false, false));
+      long oid = Sql.one(connection, "SELECT indexrelid::int8 FROM hypopg_create_index(?)", rs -> rs.getLong(1), i.definition(false).create(false));
       byOid.put(oid, i.key());
     }
     return byOid;

@@ -36,7 +36,7 @@ class IndexProofIT {
   private static Finding proposal(String table, String index, String ddl, String query) {
     return new Finding("index.missing:public." + table, "index.missing", Finding.Severity.WARNING,
         new Finding.DbObject("public", table, index, List.of()), "index on " + table,
-        Map.of("statements", List.of(Map.of("queryid", 7L, "query", query))), Map.of(), Finding.Confidence.WHAT_IF,
+        Map.of("statements", List.of(Map.of("queryid", (long) query.hashCode(), "query", query))), Map.of(), Finding.Confidence.WHAT_IF,
         new Finding.Action(ddl, "DROP INDEX CONCURRENTLY public." + index + ";", true, "SHARE UPDATE EXCLUSIVE", "low"));
   }
 

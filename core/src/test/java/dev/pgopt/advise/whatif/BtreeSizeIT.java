@@ -46,7 +46,7 @@ class BtreeSizeIT {
     try (Connection c = db.connect()) {
       for (IndexCandidate candidate : candidates) {
         long estimate = BtreeSize.estimate(c, candidate);
-        c.createStatement().execute(candidate.ddl(false, true));
+        c.createStatement().execute(candidate.definition(true).create(false));
         long built = Sql.one(c, "SELECT pg_relation_size(?::regclass)", rs -> rs.getLong(1),
             "public." + Quoting.ident(candidate.indexName()));
         c.createStatement().execute("DROP INDEX public." + Quoting.ident(candidate.indexName()));
@@ -68,9 +68,9 @@ class BtreeSizeIT {
     try (Connection c = db.connect()) {
       c.createStatement().execute("CREATE EXTENSION IF NOT EXISTS hypopg");
       long hypopg = Sql.one(c, "SELECT hypopg_relation_size(indexrelid) FROM hypopg_create_index(?)",
-          rs -> rs.getLong(1), account.ddl(false, false));
+          rs -> rs.getLong(1), account.definition(false).create(false));
       c.createStatement().execute("SELECT hypopg_reset()");
-      c.createStatement().execute(account.ddl(false, true));
+      c.createStatement().execute(account.definition(true).create(false));
       long built = Sql.one(c, "SELECT pg_relation_size(?::regclass)", rs -> rs.getLong(1),
           "public." + Quoting.ident(account.indexName()));
       c.createStatement().execute("DROP INDEX public." + Quoting.ident(account.indexName()));

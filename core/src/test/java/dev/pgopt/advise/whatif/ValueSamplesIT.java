@@ -100,6 +100,13 @@ class ValueSamplesIT {
       assertThat(b.problem()).isNull();
       assertThat(b.sql()).containsPattern("BETWEEN ([0-9]+) - 0 AND \\1 \\+ 0").containsPattern("id < [0-9]+ \\* 1").doesNotContain("$8");
       Probe.count(c, "SELECT count(*) FROM (" + b.sql() + ") x");
+      // operands of the SELECT list's expressions (TPC-H Q5, Q8, Q14, Q22) and NOT LIKE (Q13)
+      b = values.bind("SELECT $1 * sum(CASE WHEN tag NOT LIKE $2 THEN id * ($3 - tenant) ELSE $4 END) / $5,"
+          + " substring(tag FROM $6 FOR $7) FROM events WHERE tag NOT LIKE $8 GROUP BY 2", Set.of("public.events"), 10);
+      assertThat(b.problem()).isNull();
+      assertThat(b.sql()).startsWith("SELECT 1 * sum(CASE WHEN tag NOT LIKE $pgopt").contains("id * (1 - tenant) ELSE 0 END) / 1")
+          .contains("substring(tag FROM 1 FOR 1)");
+      Probe.count(c, "SELECT count(*) FROM (" + b.sql() + ") x");
     }
   }
 

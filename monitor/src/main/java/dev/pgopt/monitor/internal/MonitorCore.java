@@ -18,6 +18,7 @@ import dev.pgopt.monitor.internal.alert.Dispatcher;
 import dev.pgopt.monitor.internal.alert.EmailChannel;
 import dev.pgopt.monitor.internal.alert.LogChannel;
 import dev.pgopt.monitor.internal.alert.Notification;
+import dev.pgopt.monitor.internal.alert.Severity;
 import dev.pgopt.monitor.internal.alert.WebhookChannel;
 import dev.pgopt.monitor.internal.collect.ActivitySnapshot;
 import dev.pgopt.monitor.internal.collect.CollectorQueries;
@@ -200,12 +201,22 @@ public final class MonitorCore implements AutoCloseable {
     work.scheduleWithFixedDelay(() -> guarded(scheduler::tick), 1, 5, TimeUnit.SECONDS);
   }
 
+  /** A stored row's severity; a row some other version wrote with a name this one does not know is not restored. */
+  private static Optional<Severity> severity(String stored) {
+    try {
+      return Optional.of(Severity.of(stored));
+    } catch (IllegalArgumentException | NullPointerException unknown) {
+      LOG.warn("stored alert with unknown severity '{}' not restored", stored);
+      return Optional.empty();
+    }
+  }
+
   private void restore() {
     try {
       store.read(c -> {
         for (HistoryReads.AlertRow a : HistoryReads.alerts(c, true, 1000)) {
           if (targets.containsKey(a.target())) {
-            alerts.restore(a.id(), a.target(), a.rule(), a.severity(), a.startedAt(), clock.instant());
+            severity(a.severity()).ifPresent(s -> alerts.restore(a.id(), a.target(), a.rule(), s, a.startedAt(), clock.instant()));
           }
         }
         for (TargetRuntime rt : targets.values()) {
@@ -347,7 +358,7 @@ public final class MonitorCore implements AutoCloseable {
     }
     for (AlertEngine.Event e : alerts.evaluate(rt.name(), values, at)) {
       AlertEngine.Active a = e.alert();
-      if (e.event().equals("resolved")) {
+      if (e.event() == Notification.Event.RESOLVED) {
         store.write(HistoryWrites.alertResolved(a.id(), at));
       } else {
         store.write(HistoryWrites.alertOpened(a.id(), a.target(), a.rule(), a.severity(), a.value(), e.threshold(),
@@ -369,29 +380,31 @@ public final class MonitorCore implements AutoCloseable {
   private final class IncidentSink implements IncidentResponder.Sink {
     @Override
     public void opened(Incident i) {
-      LOG.warn("incident {} on {}: {}", i.kind(), i.target(), i.subject());
+      LOG.warn("incident {} on {}: {}", i.kind().json(), i.target(), i.subject());
       store.write(HistoryWrites.incidentOpened(i.id(), i.target(), i.kind(), i.severity(), i.subject(), i.details(), i.detectedAt()));
-      dispatcher.dispatch(new Notification(i.id(), "incident", "opened", i.severity(), i.target(), i.kind(), i.subject(),
+      dispatcher.dispatch(new Notification(i.id(), Notification.Kind.INCIDENT, Notification.Event.OPENED, i.severity(), i.target(),
+          i.kind().json(), i.subject(),
           null, null, i.detectedAt(), null));
     }
 
     @Override
     public void resolved(Incident i, Instant at) {
-      LOG.info("incident {} on {} resolved", i.kind(), i.target());
+      LOG.info("incident {} on {} resolved", i.kind().json(), i.target());
       store.write(HistoryWrites.incidentResolved(i.id(), at));
-      dispatcher.dispatch(new Notification(i.id(), "incident", "resolved", i.severity(), i.target(), i.kind(), i.subject(),
+      dispatcher.dispatch(new Notification(i.id(), Notification.Kind.INCIDENT, Notification.Event.RESOLVED, i.severity(),
+          i.target(), i.kind().json(), i.subject(),
           null, null, i.detectedAt(), at));
     }
 
     @Override
     public void action(Incident i, IncidentResponder.Action a) {
-      LOG.warn("incident {} on {}: {} pid {} -> {} ({})", i.kind(), i.target(), a.action(), a.pid(), a.outcome(), a.detail());
+      LOG.warn("incident {} on {}: {} pid {} -> {} ({})", i.kind().json(), i.target(), a.action(), a.pid(), a.outcome().json(), a.detail());
       store.write(HistoryWrites.incidentAction(i.id(), i.target(), a.at(), a.action(), a.pid(), a.role(), a.application(),
           a.dryRun(), a.outcome(), a.detail()));
       Counter.builder("pgopt.incident.actions").description("remediation steps by action and outcome")
-          .tag("action", a.action()).tag("outcome", a.outcome()).register(registry).increment();
-      dispatcher.dispatch(new Notification(i.id() + ":" + a.at().toEpochMilli(), "incident_action", a.outcome(),
-          i.severity(), i.target(), i.kind(), a.action() + " pid " + a.pid() + " (" + a.role() + "): " + a.detail(),
+          .tag("action", a.action()).tag("outcome", a.outcome().json()).register(registry).increment();
+      dispatcher.dispatch(new Notification(i.id() + ":" + a.at().toEpochMilli(), Notification.Kind.INCIDENT_ACTION,
+          Notification.Event.valueOf(a.outcome().name()), i.severity(), i.target(), i.kind().json(), a.action() + " pid " + a.pid() + " (" + a.role() + "): " + a.detail(),
           null, null, i.detectedAt(), null));
     }
   }

@@ -22,7 +22,7 @@ class AlertEngineTest {
   }
 
   static List<String> events(List<AlertEngine.Event> events) {
-    return events.stream().map(e -> e.alert().rule() + ":" + e.event() + ":" + e.alert().severity()).toList();
+    return events.stream().map(e -> e.alert().rule() + ":" + e.event().json() + ":" + e.alert().severity().json()).toList();
   }
 
   @Test
@@ -64,7 +64,7 @@ class AlertEngineTest {
   @Test
   void aRestoredAlertResolvesInsteadOfFiringAgain() {
     AlertEngine e = engine(Duration.ZERO);
-    e.restore("id-1", "app", "connection_usage", "critical", T0, T0.plusSeconds(10));
+    e.restore("id-1", "app", "connection_usage", dev.pgopt.monitor.internal.alert.Severity.CRITICAL, T0, T0.plusSeconds(10));
     assertThat(e.evaluate("app", Map.of(Series.CONNECTION_USAGE_PERCENT, 95.0), T0.plusSeconds(200))).isEmpty();
     List<AlertEngine.Event> resolved = e.evaluate("app", Map.of(Series.CONNECTION_USAGE_PERCENT, 5.0), T0.plusSeconds(300));
     assertThat(events(resolved)).containsExactly("connection_usage:resolved:critical");

@@ -24,17 +24,17 @@ class IncidentDetectionTest {
       (target, pid, since, terminate) -> true, Clock.fixed(T0, ZoneOffset.UTC), new IncidentResponder.Sink() {
         @Override
         public void opened(Incident i) {
-          log.add("opened " + i.kind() + ": " + i.subject());
+          log.add("opened " + i.kind().json() + ": " + i.subject());
         }
 
         @Override
         public void resolved(Incident i, Instant at) {
-          log.add("resolved " + i.kind());
+          log.add("resolved " + i.kind().json());
         }
 
         @Override
         public void action(Incident i, IncidentResponder.Action a) {
-          log.add("action " + a.action() + " " + a.outcome());
+          log.add("action " + a.action() + " " + a.outcome().json());
         }
       });
 

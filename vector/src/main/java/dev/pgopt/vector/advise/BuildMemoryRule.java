@@ -5,6 +5,7 @@ import dev.pgopt.advise.Finding.Action;
 import dev.pgopt.advise.Finding.Confidence;
 import dev.pgopt.advise.Finding.DbObject;
 import dev.pgopt.advise.Finding.Severity;
+import dev.pgopt.advise.IndexDefinition;
 import dev.pgopt.analyze.health.Units;
 import dev.pgopt.vector.inspect.VectorIndex;
 import dev.pgopt.vector.inspect.VectorInventory;
@@ -42,9 +43,9 @@ final class BuildMemoryRule extends InventoryRule {
           "HNSW index " + i.name() + " (" + Units.bytes(i.sizeBytes()) + ") is larger than maintenance_work_mem ("
               + Units.bytes(mwm) + "): rebuilding it falls back to a slow on-disk graph build",
           Map.of("index_bytes", i.sizeBytes(), "maintenance_work_mem_bytes", mwm), Map.of(), Confidence.MEASURED,
-          new Action("SET maintenance_work_mem = '" + want + "MB';  -- in the session that builds or rebuilds it\n"
-              + "REINDEX INDEX CONCURRENTLY " + i.schema() + "." + i.name() + ";  -- only when a rebuild is due", null, true,
-              "SHARE UPDATE EXCLUSIVE", "low")));
+          new Action("-- in the session that builds or rebuilds it, and only when a rebuild is due\n"
+              + "SET maintenance_work_mem = '" + want + "MB';\n" + IndexDefinition.reindex(i.schema(), i.name()), null, true,
+              IndexDefinition.LOCKS, "low")));
     }
     return out;
   }

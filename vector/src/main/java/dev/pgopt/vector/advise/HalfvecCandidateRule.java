@@ -5,6 +5,7 @@ import dev.pgopt.advise.Finding.Action;
 import dev.pgopt.advise.Finding.Confidence;
 import dev.pgopt.advise.Finding.DbObject;
 import dev.pgopt.advise.Finding.Severity;
+import dev.pgopt.advise.IndexDefinition;
 import dev.pgopt.advise.whatif.Quoting;
 import dev.pgopt.vector.inspect.DistanceOperator;
 import dev.pgopt.vector.inspect.VectorColumn;
@@ -73,18 +74,17 @@ final class HalfvecCandidateRule extends InventoryRule {
       e.put("ann_index_bytes", indexBytes);
       String n = Integer.toString(c.dimensions());
       DistanceOperator op = indexes.stream().map(VectorIndex::serves).filter(o -> o != null).findFirst().orElse(DistanceOperator.COSINE);
-      String name = Quoting.ident(c.table() + "_" + c.column() + "_halfvec");
-      String table = Quoting.ident(c.schema()) + "." + Quoting.ident(c.table());
+      IndexDefinition index = IndexDefinition.of(c.schema(), c.table(), c.table() + "_" + c.column() + "_halfvec",
+          List.of(IndexDefinition.expression(Quoting.ident(c.column()) + "::halfvec(" + n + ")", op.opclassFor("halfvec"))))
+          .using("hnsw");
       out.add(new Finding(id() + ":" + c.schema() + "." + c.table() + "." + c.column(), id(), Severity.INFO,
           new DbObject(c.schema(), c.table(), null, List.of(c.column())),
           "vector(" + n + ") column " + c.qualifiedTable() + "." + c.column() + " would take about half the space as halfvec",
           e, Map.of("size_bytes_saved", saving), Confidence.HEURISTIC,
-          new Action("CREATE INDEX CONCURRENTLY " + name + " ON " + table + " USING hnsw ((" + Quoting.ident(c.column())
-              + "::halfvec(" + n + ")) " + op.opclassFor("halfvec") + ");\n-- queries must then use the same expression: ORDER BY "
+          new Action(index.create() + "\n-- queries must then use the same expression: ORDER BY "
               + Quoting.ident(c.column()) + "::halfvec(" + n + ") " + op.symbol() + " $1::halfvec(" + n + ") LIMIT k;\n"
               + "-- this halves the index only; pgopt vector tune measures recall on it before the old index is dropped",
-              "DROP INDEX CONCURRENTLY " + Quoting.ident(c.schema()) + "." + name + ";", true, "SHARE UPDATE EXCLUSIVE",
-              "low")));
+              index.drop(), true, IndexDefinition.LOCKS, "low")));
     }
     return out;
   }

@@ -5,6 +5,7 @@ import dev.pgopt.advise.Finding.Action;
 import dev.pgopt.advise.Finding.Confidence;
 import dev.pgopt.advise.Finding.DbObject;
 import dev.pgopt.advise.Finding.Severity;
+import dev.pgopt.advise.IndexDefinition;
 import dev.pgopt.advise.whatif.Quoting;
 import dev.pgopt.analyze.health.Units;
 import dev.pgopt.vector.inspect.VectorColumn;
@@ -66,14 +67,13 @@ final class HnswGrowthRule extends InventoryRule {
           + " maintenance_work_mem of about " + Units.bytes(fresh) + " so that the graph is built in memory");
       evidence.put("how_estimated", "one element per row: the vector, 10 heap pointers and about (2 + 1/(m-1)) * m neighbour"
           + " pointers of 6 bytes, packed into 8 kB pages; checked against real builds in the tests");
-      String qualified = Quoting.ident(i.schema()) + "." + Quoting.ident(i.name());
       out.add(new Finding(id() + ":" + i.schema() + "." + i.name(), id(), ratio >= 3 ? Severity.WARNING : Severity.INFO,
           new DbObject(i.schema(), i.table(), i.name(), List.of(i.column())),
           String.format(java.util.Locale.ROOT, "HNSW index %s is %s for %,d live rows, %.1f times a fresh build (about %s):"
               + " updated and deleted vectors left their elements behind", i.name(), Units.bytes(i.sizeBytes()), live, ratio,
               Units.bytes(fresh)),
           evidence, Map.of("bytes_freed_estimate", i.sizeBytes() - fresh), Confidence.HEURISTIC,
-          new Action("REINDEX INDEX CONCURRENTLY " + qualified + ";", null, true, "SHARE UPDATE EXCLUSIVE", "low")));
+          new Action(IndexDefinition.reindex(i.schema(), i.name()), null, true, IndexDefinition.LOCKS, "low")));
     }
     return out;
   }

@@ -5,6 +5,7 @@ import dev.pgopt.advise.Finding.Action;
 import dev.pgopt.advise.Finding.Confidence;
 import dev.pgopt.advise.Finding.DbObject;
 import dev.pgopt.advise.Finding.Severity;
+import dev.pgopt.advise.IndexDefinition;
 import dev.pgopt.advise.whatif.Quoting;
 import dev.pgopt.vector.inspect.VectorColumn;
 import dev.pgopt.vector.inspect.VectorIndex;
@@ -60,12 +61,10 @@ final class IvfflatParamsRule extends InventoryRule {
       e.put("recommended_lists", want);
       e.put("ivfflat.probes", probes);
       e.put("recommended_probes", wantProbes);
-      String table = Quoting.ident(i.schema()) + "." + Quoting.ident(i.table());
-      String name = Quoting.ident(i.name() + "_rebuilt");
       Action action = listsOff
-          ? new Action("CREATE INDEX CONCURRENTLY " + name + " ON " + table + " USING ivfflat (" + Quoting.ident(i.column())
-              + " " + i.opclass() + ") WITH (lists = " + want + ");\nDROP INDEX CONCURRENTLY " + Quoting.ident(i.schema())
-              + "." + Quoting.ident(i.name()) + ";", null, true, "SHARE UPDATE EXCLUSIVE", "medium")
+          ? new Action(IndexDefinition.of(i.schema(), i.table(), i.name() + "_rebuilt", List.of(IndexDefinition.column(i.column(),
+              i.opclass()))).using("ivfflat").with("lists = " + want).create() + "\n" + IndexDefinition.drop(i.schema(), i.name()),
+              null, true, IndexDefinition.LOCKS, "medium")
           : new Action("ALTER DATABASE " + Quoting.ident(inv.database()) + " SET ivfflat.probes = " + wantProbes + ";",
               "ALTER DATABASE " + Quoting.ident(inv.database()) + " RESET ivfflat.probes;", true, "none", "low");
       out.add(new Finding(id() + ":" + i.schema() + "." + i.name(), id(), Severity.WARNING,

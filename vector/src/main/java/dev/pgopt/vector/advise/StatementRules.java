@@ -5,6 +5,7 @@ import dev.pgopt.advise.Finding.Action;
 import dev.pgopt.advise.Finding.Confidence;
 import dev.pgopt.advise.Finding.DbObject;
 import dev.pgopt.advise.Finding.Severity;
+import dev.pgopt.advise.IndexDefinition;
 import dev.pgopt.advise.whatif.Quoting;
 import dev.pgopt.vector.inspect.VectorColumn;
 import dev.pgopt.vector.inspect.VectorIndex;
@@ -92,8 +93,7 @@ final class StatementRules {
         return null;
       }
       VectorColumn c = col.get();
-      String table = Quoting.ident(c.schema()) + "." + Quoting.ident(c.table());
-      String name = Quoting.ident(c.table() + "_" + c.column() + "_hnsw");
+      String name = c.table() + "_" + c.column() + "_hnsw";
       String opclass = s.operator().opclassFor(c.type());
       Map<String, Object> e = evidence(s, problem);
       e.put("table_rows", c.rows());
@@ -102,10 +102,8 @@ final class StatementRules {
           "distance search on " + c.qualifiedTable() + "." + c.column() + " has no ANN index: each query scans "
               + c.rows() + " rows",
           e, impact(s), Confidence.HEURISTIC,
-          new Action("SET maintenance_work_mem = '1GB';\nCREATE INDEX CONCURRENTLY " + name + " ON " + table
-              + " USING hnsw (" + Quoting.ident(c.column()) + " " + opclass + ");",
-              "DROP INDEX CONCURRENTLY " + Quoting.ident(c.schema()) + "." + name + ";", true, "SHARE UPDATE EXCLUSIVE",
-              "low"));
+          IndexDefinition.of(c.schema(), c.table(), name, List.of(IndexDefinition.column(c.column(), opclass))).using("hnsw")
+              .action("SET maintenance_work_mem = '1GB';"));
     }
   }
 
@@ -133,7 +131,8 @@ final class StatementRules {
       }
       VectorColumn c = col.get();
       String opclass = s.operator().opclassFor(c.type());
-      String name = Quoting.ident(c.table() + "_" + c.column() + "_" + opclass.replace("_ops", ""));
+      IndexDefinition index = IndexDefinition.of(c.schema(), c.table(), c.table() + "_" + c.column() + "_"
+          + opclass.replace("_ops", ""), List.of(IndexDefinition.column(c.column(), opclass))).using("hnsw");
       Map<String, Object> e = evidence(s, problem);
       e.put("indexes", inv.indexes().stream().filter(i -> c.column().equals(i.column()) && i.table().equals(c.table()))
           .map(i -> i.name() + " (" + i.opclass() + ")").toList());
@@ -142,11 +141,8 @@ final class StatementRules {
           "queries use " + s.operator().symbol() + " on " + c.qualifiedTable() + "." + c.column()
               + " but its index serves another operator: they scan the whole table",
           e, impact(s), Confidence.MEASURED,
-          new Action("CREATE INDEX CONCURRENTLY " + name + " ON " + Quoting.ident(c.schema()) + "." + Quoting.ident(c.table())
-              + " USING hnsw (" + Quoting.ident(c.column()) + " " + opclass + ");\n-- or change the queries to the"
-              + " index's operator, if that is the distance the application means",
-              "DROP INDEX CONCURRENTLY " + Quoting.ident(c.schema()) + "." + name + ";", true, "SHARE UPDATE EXCLUSIVE",
-              "low"));
+          new Action(index.create() + "\n-- or change the queries to the index's operator, if that is the distance the"
+              + " application means", index.drop(), true, IndexDefinition.LOCKS, "low"));
     }
   }
 

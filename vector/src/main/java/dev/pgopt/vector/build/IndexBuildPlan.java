@@ -5,6 +5,7 @@ import dev.pgopt.advise.Finding.Action;
 import dev.pgopt.advise.Finding.Confidence;
 import dev.pgopt.advise.Finding.DbObject;
 import dev.pgopt.advise.Finding.Severity;
+import dev.pgopt.advise.IndexDefinition;
 import dev.pgopt.advise.whatif.Quoting;
 import dev.pgopt.analyze.health.Units;
 import dev.pgopt.connect.Sql;
@@ -112,8 +113,8 @@ public record IndexBuildPlan(String schema, String table, String column, String 
     String with = String.join(", ", params.entrySet().stream().map(e -> e.getKey() + " = " + e.getValue()).toList());
     String sql = "SET maintenance_work_mem = '" + (mwm / (1024 * 1024)) + "MB';\n"
         + "SET max_parallel_maintenance_workers = " + workers + ";\n"
-        + "CREATE INDEX CONCURRENTLY " + Quoting.ident(name) + " ON " + qualified(col) + " USING " + r.method() + " ("
-        + Quoting.ident(col.column()) + " " + opclass + ") WITH (" + with + ");";
+        + IndexDefinition.of(col.schema(), col.table(), name, List.of(IndexDefinition.column(col.column(), opclass)))
+            .using(r.method()).with(with).create();
     return new IndexBuildPlan(col.schema(), col.table(), col.column(), r.method(), opclass, params, name, rows, expected, mwm,
         workers, warnings, sql);
   }
@@ -132,7 +133,6 @@ public record IndexBuildPlan(String schema, String table, String column, String 
     return new Finding("vector.build_index:" + schema + "." + indexName, "vector.build_index", Severity.INFO,
         new DbObject(schema, table, indexName, List.of(column)), "build " + method + " index " + indexName,
         Map.of("rows", rows, "expected_bytes", expectedBytes), Map.of("size_bytes", expectedBytes), Confidence.HEURISTIC,
-        new Action(sql, "DROP INDEX CONCURRENTLY " + Quoting.ident(schema) + "." + Quoting.ident(indexName) + ";", true,
-            "SHARE UPDATE EXCLUSIVE", "low"));
+        new Action(sql, IndexDefinition.drop(schema, indexName), true, IndexDefinition.LOCKS, "low"));
   }
 }

@@ -23,13 +23,13 @@ public final class AlertEngine {
     final String id;
     final String target;
     final AlertRule rule;
-    AlertRule.Level level;
+    Severity level;
     final Instant pendingSince;
     Instant firedAt;
     Instant lastNotified;
     double value;
 
-    Active(String id, String target, AlertRule rule, AlertRule.Level level, Instant pendingSince) {
+    Active(String id, String target, AlertRule rule, Severity level, Instant pendingSince) {
       this.id = id;
       this.target = target;
       this.rule = rule;
@@ -49,8 +49,8 @@ public final class AlertEngine {
       return rule.name();
     }
 
-    public String severity() {
-      return level.json();
+    public Severity severity() {
+      return level;
     }
 
     public boolean firing() {
@@ -67,10 +67,10 @@ public final class AlertEngine {
   }
 
   /** A transition to persist and deliver. */
-  public record Event(Active alert, String event, Double threshold, String message, Instant at) {
+  public record Event(Active alert, Notification.Event event, Double threshold, String message, Instant at) {
     public Notification notification() {
-      return new Notification(alert.id, "alert", event, alert.level.json(), alert.target, alert.rule.name(), message,
-          alert.value, threshold, alert.firedAt, event.equals("resolved") ? at : null);
+      return new Notification(alert.id, Notification.Kind.ALERT, event, alert.level, alert.target, alert.rule.name(), message,
+          alert.value, threshold, alert.firedAt, event == Notification.Event.RESOLVED ? at : null);
     }
   }
 
@@ -91,10 +91,10 @@ public final class AlertEngine {
   }
 
   /** Brings back an alert that was firing when the process stopped, so it resolves instead of firing twice. */
-  public synchronized void restore(String id, String target, String ruleName, String severity, Instant firedAt, Instant now) {
+  public synchronized void restore(String id, String target, String ruleName, Severity severity, Instant firedAt, Instant now) {
     for (AlertRule r : rules) {
       if (r.name().equals(ruleName)) {
-        Active a = new Active(id, target, r, AlertRule.Level.valueOf(severity.toUpperCase(Locale.ROOT)), firedAt);
+        Active a = new Active(id, target, r, severity, firedAt);
         a.firedAt = firedAt;
         a.lastNotified = now;
         active.put(key(target, ruleName), a);
@@ -116,13 +116,13 @@ public final class AlertEngine {
       }
       String key = key(target, rule.name());
       Active a = active.get(key);
-      AlertRule.Level level = rule.breach(value, targetCritical);
+      Severity level = rule.breach(value, targetCritical);
       if (level == null) {
         if (a != null) {
           active.remove(key);
           if (a.firing()) {
             a.value = value;
-            events.add(new Event(a, "resolved", rule.threshold(a.level, targetCritical),
+            events.add(new Event(a, Notification.Event.RESOLVED, rule.threshold(a.level, targetCritical),
                 rule.name() + " is back to normal: " + format(value, rule.unit()), now));
           }
         }
@@ -141,15 +141,15 @@ public final class AlertEngine {
         if (!now.isBefore(a.pendingSince.plus(rule.forDuration()))) {
           a.firedAt = now;
           a.lastNotified = now;
-          events.add(new Event(a, "firing", threshold, message, now));
+          events.add(new Event(a, Notification.Event.FIRING, threshold, message, now));
         }
-      } else if (level == AlertRule.Level.CRITICAL && a.level == AlertRule.Level.WARNING) {
+      } else if (level == Severity.CRITICAL && a.level == Severity.WARNING) {
         a.level = level;
         a.lastNotified = now;
-        events.add(new Event(a, "escalated", threshold, message, now));
+        events.add(new Event(a, Notification.Event.ESCALATED, threshold, message, now));
       } else if (!repeatInterval.isZero() && !now.isBefore(a.lastNotified.plus(repeatInterval))) {
         a.lastNotified = now;
-        events.add(new Event(a, "repeat", threshold, message, now));
+        events.add(new Event(a, Notification.Event.REPEAT, threshold, message, now));
       }
     }
     return events;

@@ -14,30 +14,24 @@ import java.util.Map;
 public record AlertRule(String name, Series series, boolean below, Double warning, Double critical, Duration forDuration,
                         String unit, String summary) {
 
-  public enum Level { WARNING, CRITICAL;
-    public String json() {
-      return name().toLowerCase(java.util.Locale.ROOT);
-    }
-  }
-
   /** The level {@code value} breaches, or null. */
-  public Level breach(double value, Double targetCritical) {
+  public Severity breach(double value, Double targetCritical) {
     Double crit = targetCritical != null ? targetCritical : critical;
     Double warn = targetCritical != null && warning == null ? Double.valueOf(targetCritical * 0.8) : warning;
     if (crit != null && (below ? value < crit : value > crit)) {
-      return Level.CRITICAL;
+      return Severity.CRITICAL;
     }
     if (warn != null && (below ? value < warn : value > warn)) {
-      return Level.WARNING;
+      return Severity.WARNING;
     }
     return null;
   }
 
-  public Double threshold(Level level, Double targetCritical) {
+  public Double threshold(Severity level, Double targetCritical) {
     if (targetCritical != null) {
-      return level == Level.CRITICAL ? targetCritical : targetCritical * 0.8;
+      return level == Severity.CRITICAL ? targetCritical : targetCritical * 0.8;
     }
-    return level == Level.CRITICAL ? critical : warning;
+    return level == Severity.CRITICAL ? critical : warning;
   }
 
   /** The built-in rules. {@code database_size} takes its levels from each target's {@code size_budget}. */

@@ -22,7 +22,7 @@ public final class LogChannel implements Channel {
   @Override
   public void send(Notification n) throws Exception {
     String line = JSON.writeValueAsString(n.json());
-    if (n.severity().equals("critical") && !n.event().equals("resolved")) {
+    if (n.severity() == Severity.CRITICAL && n.event() != Notification.Event.RESOLVED) {
       LOG.error(line);
     } else {
       LOG.warn(line);

@@ -56,7 +56,7 @@ public final class WebhookChannel implements Channel {
   }
 
   static Map<String, Object> slackBody(Notification n) {
-    String colour = n.event().equals("resolved") ? "good" : n.severity().equals("critical") ? "danger" : "warning";
+    String colour = n.event() == Notification.Event.RESOLVED ? "good" : n.severity() == Severity.CRITICAL ? "danger" : "warning";
     return Map.of("text", n.title(), "attachments", List.of(Map.of("color", colour, "text", n.message(),
         "footer", "pgopt monitor", "fallback", n.text())));
   }

@@ -289,7 +289,7 @@ final class Endpoints {
         m.put("id", a.id());
         m.put("target", a.target());
         m.put("rule", a.rule());
-        m.put("severity", a.severity());
+        m.put("severity", a.severity().json());
         m.put("value", a.value());
         m.put("since", a.since());
         return m;
@@ -456,7 +456,7 @@ final class Endpoints {
     } catch (StoreUnavailableException e) {
       throw new ApiError(503, "maintenance runs are recorded in the history store, which is unavailable: " + e.getMessage());
     }
-    if (run.status().equals("skipped")) {
+    if (run.status() == MaintenanceRunner.Status.SKIPPED) {
       ctx.status(409);
     }
     return run;

@@ -2,6 +2,7 @@ package dev.pgopt.monitor.internal.incident;
 
 import dev.pgopt.connect.DatabaseFailure;
 import dev.pgopt.monitor.MonitorConfig;
+import dev.pgopt.monitor.internal.alert.Severity;
 import dev.pgopt.monitor.internal.collect.ActivitySnapshot;
 import dev.pgopt.monitor.internal.collect.ActivitySnapshot.SessionRow;
 import java.time.Clock;
@@ -36,7 +37,26 @@ public final class IncidentResponder {
 
   /** One remediation step, taken, refused or simulated. */
   public record Action(Instant at, String action, Integer pid, String role, String application, boolean dryRun,
-                       String outcome, String detail) {}
+                       Outcome outcome, String detail) {}
+
+  /** How a remediation step ended; stored and sent as its JSON name. */
+  public enum Outcome {
+    /** the signal was delivered */
+    DONE,
+    /** the backend had already finished or changed */
+    GONE,
+    FAILED,
+    /** a guardrail or the action budget said no */
+    REFUSED,
+    /** dry-run mode: what would have been done */
+    DRY_RUN;
+
+    @com.fasterxml.jackson.annotation.JsonValue
+
+    public String json() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
 
   private static final class Open {
     final Incident incident;
@@ -75,8 +95,8 @@ public final class IncidentResponder {
   public synchronized void unreachable(String target, String error) {
     if (existing(target, "unreachable").isEmpty()) {
       // other incidents stay open: with no sample we cannot tell whether they are over
-      open.computeIfAbsent(target, k -> new LinkedHashMap<>()).put("unreachable", create(target, "target_unreachable",
-          "critical", "unreachable", "target " + target + " is unreachable", error, clock.instant()));
+      open.computeIfAbsent(target, k -> new LinkedHashMap<>()).put("unreachable", create(target, Incident.Kind.TARGET_UNREACHABLE,
+          Severity.CRITICAL, "unreachable", "target " + target + " is unreachable", error, clock.instant()));
     }
   }
 
@@ -91,15 +111,15 @@ public final class IncidentResponder {
     List<Signal> signals = decide(target, snap, expectedReplicas);
     for (Signal s : signals) {
       String action = s.terminate() ? "terminate" : "cancel";
-      String outcome;
+      Outcome outcome;
       String detail;
       try {
         boolean ok = this.signals.signal(target, s.session().pid(), s.since(), s.terminate());
-        outcome = ok ? "done" : "gone";
+        outcome = ok ? Outcome.DONE : Outcome.GONE;
         detail = ok ? (s.terminate() ? "pg_terminate_backend" : "pg_cancel_backend") + "(" + s.session().pid() + ")"
             : "pid " + s.session().pid() + " had already finished or changed";
       } catch (DatabaseFailure e) {
-        outcome = "failed";
+        outcome = Outcome.FAILED;
         detail = e.getMessage();
       }
       sink.action(s.open().incident, new Action(s.at(), action, s.session().pid(), s.session().user(),
@@ -123,7 +143,7 @@ public final class IncidentResponder {
         continue;
       }
       String key = "runaway:" + s.pid() + "@" + s.queryStart();
-      Open o = existing(target, key).orElseGet(() -> create(target, "runaway_query", "warning", key,
+      Open o = existing(target, key).orElseGet(() -> create(target, Incident.Kind.RUNAWAY_QUERY, Severity.WARNING, key,
           "pid " + s.pid() + " (" + s.user() + ", " + app(s) + ") has run one statement for " + seconds(running),
           abbreviate(s.query()), now));
       seen.put(key, o);
@@ -148,7 +168,7 @@ public final class IncidentResponder {
       Instant since = root == null ? null : root.transactionStart() != null ? root.transactionStart() : root.queryStart();
       String key = "lock:" + e.getKey() + "@" + since;
       String who = root == null ? "pid " + e.getKey() : "pid " + root.pid() + " (" + root.user() + ", " + app(root) + ", " + root.state() + ")";
-      Open o = existing(target, key).orElseGet(() -> create(target, "lock_chain", "warning", key,
+      Open o = existing(target, key).orElseGet(() -> create(target, Incident.Kind.LOCK_CHAIN, Severity.WARNING, key,
           who + " blocks " + e.getValue().size() + " session(s) waiting longer than " + seconds(config.lockWait()),
           root == null ? "" : abbreviate(root.query()), now));
       seen.put(key, o);
@@ -162,7 +182,7 @@ public final class IncidentResponder {
     int usable = Math.max(1, snap.maxConnections() - snap.reservedConnections());
     double usage = 100.0 * clients / usable;
     if (usage >= config.saturationPercent()) {
-      Open o = existing(target, "saturation").orElseGet(() -> create(target, "connection_saturation", "critical",
+      Open o = existing(target, "saturation").orElseGet(() -> create(target, Incident.Kind.CONNECTION_SATURATION, Severity.CRITICAL,
           "saturation", String.format(java.util.Locale.ROOT, "%d of %d usable connections in use (%.0f%%)", clients, usable, usage), "", now));
       seen.put("saturation", o);
       if (config.terminateIdleInTransaction()) {
@@ -176,7 +196,7 @@ public final class IncidentResponder {
 
     String broken = replicationProblem(snap, expectedReplicas);
     if (broken != null) {
-      Open o = existing(target, "replication").orElseGet(() -> create(target, "replication_broken", "critical",
+      Open o = existing(target, "replication").orElseGet(() -> create(target, Incident.Kind.REPLICATION_BROKEN, Severity.CRITICAL,
           "replication", broken, "", now));
       seen.put("replication", o);
     }
@@ -211,7 +231,7 @@ public final class IncidentResponder {
     if (refusal.isPresent()) {
       if (o.refusalsLogged.add(refusal.get())) {
         sink.action(o.incident, new Action(now, "none", s.pid(), s.user(), s.application(), config.dryRun(),
-            "refused", "guardrail: " + refusal.get()));
+            Outcome.REFUSED, "guardrail: " + refusal.get()));
       }
       return;
     }
@@ -222,13 +242,13 @@ public final class IncidentResponder {
     String action = terminate ? "terminate" : "cancel";
     if (!guardrails.take()) {
       if (o.refusalsLogged.add("budget")) {
-        sink.action(o.incident, new Action(now, action, s.pid(), s.user(), s.application(), config.dryRun(), "refused",
+        sink.action(o.incident, new Action(now, action, s.pid(), s.user(), s.application(), config.dryRun(), Outcome.REFUSED,
             "guardrail: at most " + config.maxActions() + " actions per " + seconds(config.actionWindow())));
       }
       return;
     }
     if (config.dryRun()) {
-      sink.action(o.incident, new Action(now, action, s.pid(), s.user(), s.application(), true, "dry_run",
+      sink.action(o.incident, new Action(now, action, s.pid(), s.user(), s.application(), true, Outcome.DRY_RUN,
           "would " + action + " pid " + s.pid()));
     } else {
       signals.add(new Signal(o, s, since, terminate, now));
@@ -263,7 +283,7 @@ public final class IncidentResponder {
     return Optional.ofNullable(open.getOrDefault(target, Map.of()).get(key));
   }
 
-  private Open create(String target, String kind, String severity, String key, String subject, String details, Instant at) {
+  private Open create(String target, Incident.Kind kind, Severity severity, String key, String subject, String details, Instant at) {
     Incident i = new Incident(UUID.randomUUID().toString(), target, kind, severity, key, subject, details, at);
     sink.opened(i);
     return new Open(i);

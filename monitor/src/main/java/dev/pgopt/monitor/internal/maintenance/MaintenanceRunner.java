@@ -9,6 +9,7 @@ import dev.pgopt.analyze.health.HealthReport;
 import dev.pgopt.connect.DatabaseFailure;
 import dev.pgopt.monitor.MonitorConfig;
 import dev.pgopt.monitor.internal.alert.Notification;
+import dev.pgopt.monitor.internal.alert.Severity;
 import dev.pgopt.monitor.internal.collect.ActivitySnapshot;
 import dev.pgopt.monitor.internal.incident.BackendSignals;
 import dev.pgopt.monitor.internal.incident.Guardrails;
@@ -41,7 +42,17 @@ public final class MaintenanceRunner {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The recorded outcome. */
-  public record Run(long id, String task, String target, String status, Map<String, Object> summary) {}
+  public record Run(long id, String task, String target, Status status, Map<String, Object> summary) {}
+
+  /** How a run ended; stored and served as its JSON name ({@code running} is only ever a stored row's state). */
+  public enum Status {
+    SUCCEEDED, FAILED, SKIPPED;
+
+    @com.fasterxml.jackson.annotation.JsonValue
+    public String json() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
 
   private final HistoryStore store;
   private final MonitorConfig config;
@@ -67,19 +78,19 @@ public final class MaintenanceRunner {
     try (Connection lock = store.connection()) {
       lock.setAutoCommit(true);
       if (!advisoryLock(lock, task, target.name())) {
-        return new Run(0, task.key(), target.name(), "skipped", Map.of("reason", "another pgopt instance is running this task on this target"));
+        return new Run(0, task.key(), target.name(), Status.SKIPPED, Map.of("reason", "another pgopt instance is running this task on this target"));
       }
       try {
         Optional<Long> id = claim(lock, task, target.name(), scheduledFor);
         if (id.isEmpty()) {
-          return new Run(0, task.key(), target.name(), "skipped", Map.of("reason", "already run for " + scheduledFor));
+          return new Run(0, task.key(), target.name(), Status.SKIPPED, Map.of("reason", "already run for " + scheduledFor));
         }
         Map<String, Object> summary = new LinkedHashMap<>();
-        String status;
+        Status status;
         try {
           status = execute(task, target, dryRun, summary);
         } catch (DatabaseFailure | RuntimeException e) {
-          status = "failed";
+          status = Status.FAILED;
           summary.put("error", e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
         }
         finish(lock, id.get(), status, summary);
@@ -93,7 +104,7 @@ public final class MaintenanceRunner {
     }
   }
 
-  private String execute(MaintenanceTask task, MaintenanceTarget target, boolean dryRun, Map<String, Object> summary)
+  private Status execute(MaintenanceTask task, MaintenanceTarget target, boolean dryRun, Map<String, Object> summary)
       throws DatabaseFailure {
     switch (task) {
       case DAILY_HEALTH_CHECK -> {
@@ -107,12 +118,12 @@ public final class MaintenanceRunner {
         }
         summary.put("problems", problems);
         if (!report.status().equals("healthy")) {
-          notify.accept(new Notification("daily:" + target.name() + ":" + clock.instant(), "maintenance", "report",
-              report.status().equals("critical") ? "critical" : "warning", target.name(), "daily_health_check",
+          notify.accept(new Notification("daily:" + target.name() + ":" + clock.instant(), Notification.Kind.MAINTENANCE,
+              Notification.Event.REPORT, report.status().equals("critical") ? Severity.CRITICAL : Severity.WARNING, target.name(), "daily_health_check",
               problems.size() + " check(s) need attention: " + problems.stream().map(p -> (String) p.get("check")).toList(),
               null, null, clock.instant(), null));
         }
-        return "succeeded";
+        return Status.SUCCEEDED;
       }
       case WEEKLY_OPTIMIZATION -> {
         Advisor.Advice advice = target.advise();
@@ -123,12 +134,12 @@ public final class MaintenanceRunner {
         summary.put("findings", bySeverity);
         summary.put("top", advice.findings().stream().limit(5).map(f -> f.id() + ": " + f.title()).toList());
         if (!advice.findings().isEmpty()) {
-          notify.accept(new Notification("weekly:" + target.name() + ":" + clock.instant(), "maintenance", "report",
-              bySeverity.containsKey("critical") ? "critical" : "warning", target.name(), "weekly_optimization",
+          notify.accept(new Notification("weekly:" + target.name() + ":" + clock.instant(), Notification.Kind.MAINTENANCE,
+              Notification.Event.REPORT, bySeverity.containsKey("critical") ? Severity.CRITICAL : Severity.WARNING, target.name(), "weekly_optimization",
               advice.findings().size() + " finding(s) " + bySeverity + "; review them in the dashboard's indexes page or with pgopt advise",
               null, null, clock.instant(), null));
         }
-        return "succeeded";
+        return Status.SUCCEEDED;
       }
       case REFRESH_VIEWS -> {
         List<Map<String, Object>> views = new ArrayList<>();
@@ -149,7 +160,7 @@ public final class MaintenanceRunner {
           views.add(v);
         }
         summary.put("views", views);
-        return failed ? "failed" : "succeeded";
+        return failed ? Status.FAILED : Status.SUCCEEDED;
       }
       case ANALYZE_STALE -> {
         List<String> tables = target.staleTables(config.maintenance().staleFraction(), 50);
@@ -159,7 +170,7 @@ public final class MaintenanceRunner {
           done.add(t);
         }
         summary.put("analyzed", done);
-        return "succeeded";
+        return Status.SUCCEEDED;
       }
       case EMERGENCY_CLEANUP -> {
         ActivitySnapshot snap = target.activity();
@@ -188,7 +199,7 @@ public final class MaintenanceRunner {
         summary.put("dry_run", dryRun);
         summary.put("threshold_seconds", config.incidents().runawayQuery().toSeconds());
         summary.put("queries", actions);
-        return "succeeded";
+        return Status.SUCCEEDED;
       }
       default -> throw new IllegalStateException(task.key());
     }
@@ -233,11 +244,11 @@ public final class MaintenanceRunner {
     }
   }
 
-  private void finish(Connection c, long id, String status, Map<String, Object> summary) throws SQLException {
+  private void finish(Connection c, long id, Status status, Map<String, Object> summary) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(
         "UPDATE pgopt.maintenance_runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?")) {
       ps.setTimestamp(1, Timestamp.from(clock.instant()));
-      ps.setString(2, status);
+      ps.setString(2, status.json());
       ps.setString(3, JSON.writeValueAsString(summary));
       ps.setLong(4, id);
       ps.executeUpdate();

@@ -1,8 +1,11 @@
 package dev.pgopt.monitor.internal.store;
 
 import dev.pgopt.analyze.workload.StatementDelta;
+import dev.pgopt.monitor.internal.alert.Severity;
 import dev.pgopt.monitor.internal.collect.Series;
 import dev.pgopt.monitor.internal.collect.SlowSnapshot;
+import dev.pgopt.monitor.internal.incident.Incident;
+import dev.pgopt.monitor.internal.incident.IncidentResponder;
 import java.sql.PreparedStatement;
 import java.sql.Types;
 import java.time.Instant;
@@ -117,7 +120,7 @@ public final class HistoryWrites {
     });
   }
 
-  public static HistoryStore.Write alertOpened(String id, String target, String rule, String severity, Double value,
+  public static HistoryStore.Write alertOpened(String id, String target, String rule, Severity severity, Double value,
                                                Double threshold, String message, Instant startedAt) {
     return write(1, c -> {
       try (PreparedStatement ps = c.prepareStatement("""
@@ -128,7 +131,7 @@ public final class HistoryWrites {
         ps.setString(1, id);
         ps.setString(2, target);
         ps.setString(3, rule);
-        ps.setString(4, severity);
+        ps.setString(4, severity.json());
         setDouble(ps, 5, value);
         setDouble(ps, 6, threshold);
         ps.setString(7, message);
@@ -142,7 +145,7 @@ public final class HistoryWrites {
     return resolved("alert_events", id, at);
   }
 
-  public static HistoryStore.Write incidentOpened(String id, String target, String kind, String severity, String subject,
+  public static HistoryStore.Write incidentOpened(String id, String target, Incident.Kind kind, Severity severity, String subject,
                                                   String details, Instant at) {
     return write(1, c -> {
       try (PreparedStatement ps = c.prepareStatement("""
@@ -150,8 +153,8 @@ public final class HistoryWrites {
           ON CONFLICT (id) DO NOTHING""")) {
         ps.setString(1, id);
         ps.setString(2, target);
-        ps.setString(3, kind);
-        ps.setString(4, severity);
+        ps.setString(3, kind.json());
+        ps.setString(4, severity.json());
         ps.setString(5, subject);
         ps.setString(6, details);
         ps.setTimestamp(7, HistoryStore.ts(at));
@@ -175,7 +178,8 @@ public final class HistoryWrites {
   }
 
   public static HistoryStore.Write incidentAction(String incidentId, String target, Instant at, String action, Integer pid,
-                                                  String role, String application, boolean dryRun, String outcome,
+                                                  String role, String application, boolean dryRun,
+                                                  IncidentResponder.Outcome outcome,
                                                   String detail) {
     return write(1, c -> {
       try (PreparedStatement ps = c.prepareStatement("""
@@ -193,7 +197,7 @@ public final class HistoryWrites {
         ps.setString(6, role);
         ps.setString(7, application);
         ps.setBoolean(8, dryRun);
-        ps.setString(9, outcome);
+        ps.setString(9, outcome.json());
         ps.setString(10, detail);
         ps.executeUpdate();
       }
