@@ -16,7 +16,6 @@ public record Notification(String id, Kind kind, Event event, Severity severity,
     ALERT, INCIDENT, INCIDENT_ACTION, MAINTENANCE;
 
     @com.fasterxml.jackson.annotation.JsonValue
-
     public String json() {
       return name().toLowerCase(Locale.ROOT);
     }
@@ -30,7 +29,6 @@ public record Notification(String id, Kind kind, Event event, Severity severity,
     FIRING, ESCALATED, REPEAT, RESOLVED, OPENED, REPORT, DONE, GONE, FAILED, REFUSED, DRY_RUN;
 
     @com.fasterxml.jackson.annotation.JsonValue
-
     public String json() {
       return name().toLowerCase(Locale.ROOT);
     }

@@ -7,7 +7,6 @@ public enum Severity {
   WARNING, CRITICAL;
 
   @com.fasterxml.jackson.annotation.JsonValue
-
   public String json() {
     return name().toLowerCase(Locale.ROOT);
   }

@@ -12,7 +12,6 @@ public record Incident(String id, String target, Kind kind, Severity severity, S
     TARGET_UNREACHABLE, RUNAWAY_QUERY, LOCK_CHAIN, CONNECTION_SATURATION, REPLICATION_BROKEN;
 
     @com.fasterxml.jackson.annotation.JsonValue
-
     public String json() {
       return name().toLowerCase(Locale.ROOT);
     }

@@ -52,7 +52,6 @@ public final class IncidentResponder {
     DRY_RUN;
 
     @com.fasterxml.jackson.annotation.JsonValue
-
     public String json() {
       return name().toLowerCase(java.util.Locale.ROOT);
     }
