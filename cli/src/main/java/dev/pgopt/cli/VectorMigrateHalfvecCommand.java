@@ -1,7 +1,7 @@
 package dev.pgopt.cli;
 
 import dev.pgopt.analyze.health.Units;
-import dev.pgopt.advise.whatif.Quoting;
+import dev.pgopt.connect.Quoting;
 import dev.pgopt.apply.Applier;
 import dev.pgopt.connect.Connections;
 import dev.pgopt.vector.build.IndexBuildPlan;

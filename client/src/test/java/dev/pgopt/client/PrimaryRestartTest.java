@@ -29,6 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** On its own cluster: it crashes the primary, which the shared test cluster must never see. */
+// the extension only to be skipped with the other server tests in the fast tier: these start servers of their own
+@org.junit.jupiter.api.extension.ExtendWith(dev.pgopt.testkit.PostgresExtension.class)
 class PrimaryRestartTest {
 
   record Failure(Throwable error, long millis) {}

@@ -36,6 +36,8 @@ import org.junit.jupiter.api.Test;
  * asserted loosely here (this machine is shared and slow at times); {@code scripts/bench-client-recovery} runs more
  * rounds for the figures in docs/benchmarks/client.md.
  */
+// the extension only to be skipped with the other server tests in the fast tier: these start servers of their own
+@org.junit.jupiter.api.extension.ExtendWith(dev.pgopt.testkit.PostgresExtension.class)
 class RestartRecoveryTest {
   /** More rounds for the figures in docs/benchmarks/client.md: {@code -Dpgopt.recovery.rounds=5}. */
   private static final int ROUNDS = Integer.getInteger("pgopt.recovery.rounds", 1);

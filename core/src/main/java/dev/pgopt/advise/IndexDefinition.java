@@ -1,6 +1,6 @@
 package dev.pgopt.advise;
 
-import dev.pgopt.advise.whatif.Quoting;
+import dev.pgopt.connect.Quoting;
 import java.util.List;
 import java.util.Objects;
 

@@ -451,7 +451,7 @@ public final class Applier {
   }
 
   private static String quote(String s) {
-    return dev.pgopt.advise.whatif.Quoting.ident(s);
+    return dev.pgopt.connect.Quoting.ident(s);
   }
 
   private static String firstLine(String s) {

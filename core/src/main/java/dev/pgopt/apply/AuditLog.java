@@ -51,7 +51,7 @@ public final class AuditLog {
         String name = Sql.one(c, """
             SELECT conname FROM pg_constraint WHERE conrelid = 'pgopt.actions'::regclass AND contype = 'c'
                AND pg_get_constraintdef(oid) LIKE '%status%'""", rs -> rs.getString(1));
-        s.execute("ALTER TABLE pgopt.actions DROP CONSTRAINT " + dev.pgopt.advise.whatif.Quoting.ident(name)
+        s.execute("ALTER TABLE pgopt.actions DROP CONSTRAINT " + dev.pgopt.connect.Quoting.ident(name)
             + ", ADD CONSTRAINT actions_status_check CHECK (status IN ('running', 'succeeded', 'failed', 'unknown'))");
       }
     }

@@ -2,6 +2,8 @@ package dev.pgopt.testkit;
 
 import dev.pgopt.local.LocalRedis;
 import dev.pgopt.testkit.internal.SharedServers;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -16,9 +18,19 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * </ul>
  *
  * Replicas and PgBouncers are started on demand from {@link TestCluster} and closed by the test.
+ *
+ * <p>With {@code -Dpgopt.tests=fast} (the fast tier, {@code scripts/test --fast}) every test class that uses it is
+ * skipped: the tier runs only the tests that need no server.
  */
-public final class PostgresExtension implements ParameterResolver {
+public final class PostgresExtension implements ParameterResolver, ExecutionCondition {
   private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(PostgresExtension.class);
+
+  @Override
+  public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+    return "fast".equals(System.getProperty("pgopt.tests"))
+        ? ConditionEvaluationResult.disabled("needs real servers: not in the fast tier")
+        : ConditionEvaluationResult.enabled("real servers");
+  }
 
   @Override
   public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {

@@ -2,7 +2,7 @@ package dev.pgopt.advise.prove;
 
 import dev.pgopt.advise.Finding;
 import dev.pgopt.advise.whatif.ParameterValues;
-import dev.pgopt.advise.whatif.Quoting;
+import dev.pgopt.connect.Quoting;
 import dev.pgopt.collect.PlanGuard;
 import dev.pgopt.collect.StatementEntry;
 import dev.pgopt.connect.Sql;

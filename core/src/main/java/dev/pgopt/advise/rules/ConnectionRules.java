@@ -7,7 +7,7 @@ import dev.pgopt.advise.Finding.Confidence;
 import dev.pgopt.advise.Finding.DbObject;
 import dev.pgopt.advise.Finding.Severity;
 import dev.pgopt.advise.Rule;
-import dev.pgopt.advise.whatif.Quoting;
+import dev.pgopt.connect.Quoting;
 import dev.pgopt.analyze.health.Units;
 import dev.pgopt.connect.Sql;
 import java.sql.SQLException;

@@ -147,7 +147,7 @@ public final class IndexMissingRule implements Rule {
       CandidateGenerator.FullTextColumn f = c.getKey();
       List<String> category = Sql.list(ctx.connection(), "SELECT CASE WHEN t.typname = 'jsonb' THEN 'jsonb' ELSE t.typcategory::text END"
           + " FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = to_regclass(?) AND a.attname = ?",
-          rs -> rs.getString(1), dev.pgopt.advise.whatif.Quoting.ident(f.schema()) + "." + dev.pgopt.advise.whatif.Quoting.ident(f.table()),
+          rs -> rs.getString(1), dev.pgopt.connect.Quoting.ident(f.schema()) + "." + dev.pgopt.connect.Quoting.ident(f.table()),
           f.column());
       String type = category.isEmpty() ? "" : category.get(0);
       GinKind kind = type.equals("jsonb") ? (c.getValue() ? GinKind.JSONB : GinKind.JSONB_PATH)
@@ -201,8 +201,8 @@ public final class IndexMissingRule implements Rule {
   /** A GIN index for matches that read a table whole: heuristic, as HypoPG cannot simulate GIN. */
   private Finding ginFinding(CandidateGenerator.FullTextColumn f, List<Workload> statements, Map<String, Double> writesPerHour,
       GinKind kind) {
-    String table = dev.pgopt.advise.whatif.Quoting.ident(f.schema()) + "." + dev.pgopt.advise.whatif.Quoting.ident(f.table());
-    String name = dev.pgopt.advise.whatif.Quoting.indexName(f.table(), List.of(f.column(), kind.namePart));
+    String table = dev.pgopt.connect.Quoting.ident(f.schema()) + "." + dev.pgopt.connect.Quoting.ident(f.table());
+    String name = dev.pgopt.connect.Quoting.indexName(f.table(), List.of(f.column(), kind.namePart));
     double msPerHour = statements.stream().mapToDouble(w -> w.callsPerHour() * w.meanMs()).sum();
     List<Map<String, Object>> helped = statements.stream().map(w -> {
       Map<String, Object> m = new LinkedHashMap<>();
@@ -216,7 +216,7 @@ public final class IndexMissingRule implements Rule {
     evidence.put("statements", helped);
     evidence.put("why_heuristic", "HypoPG cannot simulate GIN indexes; the statements scan the whole table to match " + f.column()
         + " " + kind.why);
-    String column = dev.pgopt.advise.whatif.Quoting.ident(f.column());
+    String column = dev.pgopt.connect.Quoting.ident(f.column());
     return new Finding(id() + ":" + f.key() + " using" + (kind.opclass.isEmpty() ? " gin" : kind.opclass), id(),
         msPerHour >= 1000 ? Severity.WARNING : Severity.INFO,
         new DbObject(f.schema(), f.table(), name, List.of(f.column())),

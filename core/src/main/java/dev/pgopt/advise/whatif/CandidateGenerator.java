@@ -2,6 +2,7 @@ package dev.pgopt.advise.whatif;
 
 import dev.pgopt.collect.PlanNode;
 import dev.pgopt.collect.TableFacts;
+import dev.pgopt.connect.Quoting;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;

@@ -1,6 +1,7 @@
 package dev.pgopt.advise.whatif;
 
 import dev.pgopt.advise.IndexDefinition;
+import dev.pgopt.connect.Quoting;
 import java.util.List;
 
 /**

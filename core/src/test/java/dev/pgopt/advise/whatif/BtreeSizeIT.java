@@ -2,6 +2,7 @@ package dev.pgopt.advise.whatif;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pgopt.connect.Quoting;
 import dev.pgopt.connect.Sql;
 import dev.pgopt.testkit.PostgresExtension;
 import dev.pgopt.testkit.TestDatabase;

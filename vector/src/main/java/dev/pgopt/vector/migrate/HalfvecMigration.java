@@ -1,6 +1,6 @@
 package dev.pgopt.vector.migrate;
 
-import dev.pgopt.advise.whatif.Quoting;
+import dev.pgopt.connect.Quoting;
 import dev.pgopt.connect.Sql;
 import dev.pgopt.vector.inspect.PgvectorMissingException;
 import dev.pgopt.vector.inspect.VectorColumn;

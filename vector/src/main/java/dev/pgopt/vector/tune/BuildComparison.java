@@ -1,7 +1,7 @@
 package dev.pgopt.vector.tune;
 
 import dev.pgopt.vector.VectorRequestException;
-import dev.pgopt.advise.whatif.Quoting;
+import dev.pgopt.connect.Quoting;
 import dev.pgopt.connect.Sql;
 import dev.pgopt.vector.inspect.DistanceOperator;
 import dev.pgopt.vector.inspect.PgvectorMissingException;

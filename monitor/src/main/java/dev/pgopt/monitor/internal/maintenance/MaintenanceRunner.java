@@ -3,7 +3,7 @@ package dev.pgopt.monitor.internal.maintenance;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgopt.advise.Advisor;
 import dev.pgopt.advise.Finding;
-import dev.pgopt.advise.whatif.Quoting;
+import dev.pgopt.connect.Quoting;
 import dev.pgopt.analyze.health.CheckResult;
 import dev.pgopt.analyze.health.HealthReport;
 import dev.pgopt.connect.DatabaseFailure;

@@ -1,4 +1,4 @@
-package dev.pgopt.advise.whatif;
+package dev.pgopt.connect;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
