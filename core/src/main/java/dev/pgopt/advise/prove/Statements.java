@@ -44,6 +44,9 @@ record Statements(Map<String, String> runnable, Map<String, String> texts) {
   static Statements bind(Connection c, PlanGuard guard, List<Finding> proposals, Set<String> proposalTables,
                          List<StatementEntry> workload, int workloadStatements, List<String> notes) throws SQLException {
     ParameterValues values = new ParameterValues(c);
+    Map<String, List<String>> tablesByName = new HashMap<>();
+    Sql.list(c, "SELECT relname, schemaname || '.' || relname FROM pg_stat_user_tables",
+        rs -> tablesByName.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getString(2)));
     Map<String, String> runnable = new LinkedHashMap<>();
     Map<String, String> texts = new HashMap<>();
     Map<String, StatementEntry> byKey = new HashMap<>();
@@ -58,10 +61,12 @@ record Statements(Map<String, String> runnable, Map<String, String> texts) {
         }
         texts.put(key, query);
         long limit = entry != null ? Math.max(1, entry.counters().typicalRows()) : CLAIMED_LIMIT;
-        // a column is looked up in the proposal's own table first: other proposals' tables share names (created_at)
+        // a column is looked up in the proposal's own table first (tables share names: created_at), then in the
+        // tables the statement names
         ParameterValues.Bound bound = values.bind(query, Set.of(f.object().schema() + "." + f.object().table()), limit);
         if (bound.sql() == null) {
-          bound = values.bind(query, proposalTables, limit);
+          Set<String> named = named(query, tablesByName);
+          bound = values.bind(query, named.isEmpty() ? proposalTables : named, limit);
         }
         String problem = admit(c, guard, key, bound, runnable);
         if (problem != null) {
@@ -69,9 +74,6 @@ record Statements(Map<String, String> runnable, Map<String, String> texts) {
         }
       }
     }
-    Map<String, List<String>> tablesByName = new HashMap<>();
-    Sql.list(c, "SELECT relname, schemaname || '.' || relname FROM pg_stat_user_tables",
-        rs -> tablesByName.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getString(2)));
     List<StatementEntry> reads = workload.stream()
         .filter(e -> !Sql.isOwn(e.query()) && SqlText.startsAsQuery(e.query()))
         .sorted(Comparator.comparingDouble((StatementEntry e) -> e.counters().totalExecMs()).reversed())
@@ -85,12 +87,7 @@ record Statements(Map<String, String> runnable, Map<String, String> texts) {
       }
       texts.put(key, e.query());
       checked++;
-      Set<String> named = new LinkedHashSet<>();
-      for (SqlLexer.Token t : SqlLexer.lex(e.query(), true).tokens()) {
-        if (t.kind() == SqlLexer.Kind.IDENTIFIER) {
-          named.addAll(tablesByName.getOrDefault(t.text(), List.of()));
-        }
-      }
+      Set<String> named = named(e.query(), tablesByName);
       ParameterValues.Bound bound = values.bind(e.query(), named.isEmpty() ? proposalTables : named,
           Math.max(1, e.counters().typicalRows()));
       if (admit(c, guard, key, bound, runnable) != null) {
@@ -103,6 +100,17 @@ record Statements(Map<String, String> runnable, Map<String, String> texts) {
           + (unbound.size() > 5 ? ", …" : "") + "): a change in their plans is not measured");
     }
     return new Statements(runnable, texts);
+  }
+
+  /** The user tables whose names appear in the statement (any schema that has one). */
+  private static Set<String> named(String query, Map<String, List<String>> tablesByName) {
+    Set<String> named = new LinkedHashSet<>();
+    for (SqlLexer.Token t : SqlLexer.lex(query, true).tokens()) {
+      if (t.kind() == SqlLexer.Kind.IDENTIFIER) {
+        named.addAll(tablesByName.getOrDefault(t.text(), List.of()));
+      }
+    }
+    return named;
   }
 
   /** Adds the statement's runnable text, or returns why there is none. */
