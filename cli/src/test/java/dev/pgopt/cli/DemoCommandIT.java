@@ -14,6 +14,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** The demo end to end: a private server under PGOPT_HOME, created, reused, and stopped. */
+// the extension only to be skipped with the other server tests in the fast tier: the demo starts a server of its own
+@org.junit.jupiter.api.extension.ExtendWith(dev.pgopt.testkit.PostgresExtension.class)
 class DemoCommandIT {
 
   @Test

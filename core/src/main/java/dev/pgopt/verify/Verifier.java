@@ -45,8 +45,7 @@ public final class Verifier {
     double timeAfter = 0;
     long calls = 0;
     boolean reset = false;
-    for (var it = before.fields(); it.hasNext(); ) {
-      var field = it.next();
+    for (var field : before.properties()) {
       long queryId = Long.parseLong(field.getKey());
       JsonNode b = field.getValue();
       long callsBefore = b.path("calls").asLong();

@@ -73,7 +73,7 @@ public final class MonitorReporter implements AutoCloseable {
       }
       if (cache != null) {
         CacheStats s = cache.stats();
-        Map<String, Object> c = new LinkedHashMap<>(JSON.convertValue(s, Map.class));
+        Map<String, Object> c = new LinkedHashMap<>(JSON.convertValue(s, new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {}));
         c.put("l1_hit_rate", s.l1HitRate());
         c.put("l2_hit_rate", s.l2HitRate());
         body.put("cache", c);

@@ -43,7 +43,7 @@ public final class IndexInvalidRule implements Rule {
         SELECT n.nspname, t.relname, i.relname, format('%I.%I', n.nspname, i.relname), pg_relation_size(i.oid),
                x.indisready, pg_get_indexdef(i.oid), x.indisunique,
                (SELECT array_agg(pg_get_indexdef(i.oid, k, true) ORDER BY k) FROM generate_series(1, x.indnkeyatts) k),
-               pg_get_expr(x.indpred, x.indrelid), """ + (ctx.serverVersionNum() >= 150000 ? "x.indnullsnotdistinct" : "false") + """
+               pg_get_expr(x.indpred, x.indrelid),""" + " " + (ctx.serverVersionNum() >= 150000 ? "x.indnullsnotdistinct" : "false") + """
         , format('%I.%I', tn.nspname, t.relname)
           FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
           JOIN pg_namespace n ON n.oid = i.relnamespace JOIN pg_namespace tn ON tn.oid = t.relnamespace

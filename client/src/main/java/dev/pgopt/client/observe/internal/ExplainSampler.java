@@ -89,7 +89,7 @@ final class ExplainSampler implements AutoCloseable {
   /** Plans show constants and bound values in conditions: sanitize every string as SQL. */
   static JsonNode withoutData(JsonNode node) {
     if (node instanceof ObjectNode o) {
-      o.fields().forEachRemaining(e -> {
+      o.properties().forEach(e -> {
         if (e.getValue().isTextual()) {
           e.setValue(TextNode.valueOf(SqlSanitizer.sanitize(e.getValue().asText())));
         } else {
