@@ -4,7 +4,8 @@ import dev.pgopt.cli.internal.DemoHome;
 import dev.pgopt.connect.Connections;
 import dev.pgopt.connect.DatabaseFailure;
 import dev.pgopt.connect.DatabaseTarget;
-import dev.pgopt.embed.SampleEmbeddings;
+import dev.pgopt.cli.internal.EmbedModule;
+import dev.pgopt.sample.EmbeddingFiller;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -17,7 +18,8 @@ import picocli.CommandLine.Mixin;
         + " repository's name and description (all-MiniLM-L6-v2, computed in process, offline).",
         "Embeddings are cached under $PGOPT_HOME, so each text is embedded once per machine (about 2.5 minutes for"
             + " the 63k repositories on 2 cores); interrupted runs resume where they stopped."},
-    footer = {"", "Exit codes: 0 done, 3 cannot connect or the sample dataset is missing, 64 usage error."})
+    footer = {"", "Exit codes: 0 done, 3 cannot connect, the sample dataset is missing or pgopt-embed.jar is not beside"
+        + " pgopt.jar, 64 usage error."})
 public final class SampleEmbedCommand implements Callable<Integer> {
   private final Context ctx;
 
@@ -31,8 +33,15 @@ public final class SampleEmbedCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     DatabaseTarget target = connection.target(ctx);
+    EmbeddingFiller filler = EmbedModule.load().orElseThrow(() -> new CliFailure(ExitCode.UNKNOWN,
+        "sample embed needs " + EmbedModule.expectedAt().map(Object::toString).orElse(EmbedModule.JAR)
+            + " (the model and ONNX Runtime, kept out of pgopt.jar): build it with mvn package, which puts it there"));
+    Thread thread = Thread.currentThread();
+    ClassLoader before = thread.getContextClassLoader();
+    // the model library finds its model file through the context class loader: the one that loaded the module
+    thread.setContextClassLoader(filler.getClass().getClassLoader());
     try (Connection c = Connections.open(target, connection.sessionOptions())) {
-      SampleEmbeddings.Result r = SampleEmbeddings.fill(c, DemoHome.resolve(ctx.env()).path(), ctx.err()::println);
+      EmbeddingFiller.Result r = filler.fill(c, DemoHome.resolve(ctx.env()).path(), ctx.err()::println);
       ctx.out().printf("embedded %,d repositories in %.1f s (%,d computed, %,d from the cache)%n", r.rows(), r.seconds(),
           r.computed(), r.fromCache());
       return ExitCode.OK;
@@ -46,6 +55,8 @@ public final class SampleEmbedCommand implements Callable<Integer> {
       throw new CliFailure(ExitCode.UNKNOWN, "embedding failed: " + e.getMessage().lines().findFirst().orElse(""), e);
     } catch (IOException e) {
       throw new CliFailure(ExitCode.UNKNOWN, "cannot use the embedding cache: " + e.getMessage(), e);
+    } finally {
+      thread.setContextClassLoader(before);
     }
   }
 }

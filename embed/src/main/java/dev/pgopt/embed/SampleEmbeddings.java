@@ -1,5 +1,6 @@
 package dev.pgopt.embed;
 
+import dev.pgopt.sample.EmbeddingFiller;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.file.Path;
@@ -10,9 +11,9 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.Set;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.postgresql.PGConnection;
 
@@ -20,15 +21,14 @@ import org.postgresql.PGConnection;
  * Fills {@code repositories.embedding} of the sample dataset with real embeddings of "name: description". Resumable:
  * only rows still NULL are done, in committed chunks; embeddings come from the machine's cache when present.
  */
-public final class SampleEmbeddings {
+public final class SampleEmbeddings implements EmbeddingFiller {
   private static final int CHUNK = 4096;
 
-  /** What was done. */
-  public record Result(long rows, long computed, long fromCache, double seconds) {}
+  /** For {@link java.util.ServiceLoader}. */
+  public SampleEmbeddings() {}
 
-  private SampleEmbeddings() {}
-
-  public static Result fill(Connection c, Path cacheDir, Consumer<String> progress) throws SQLException, IOException {
+  @Override
+  public Result fill(Connection c, Path cacheDir, Consumer<String> progress) throws SQLException, IOException {
     long start = System.nanoTime();
     EmbeddingCache cache = EmbeddingCache.open(cacheDir.resolve("embeddings"));
     SentenceEmbedder embedder = null;
