@@ -1,0 +1,4 @@
+/**
+ * Keyset pagination helpers: pages that stay fast at any depth, unlike OFFSET.
+ */
+package dev.pgopt.client.paging;

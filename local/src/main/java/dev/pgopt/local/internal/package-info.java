@@ -1,0 +1,4 @@
+/**
+ * Running commands, waiting for ports and stopping processes.
+ */
+package dev.pgopt.local.internal;

@@ -1,0 +1,4 @@
+/**
+ * Moving vector columns to halfvec online, in batches sized by time.
+ */
+package dev.pgopt.vector.migrate;
