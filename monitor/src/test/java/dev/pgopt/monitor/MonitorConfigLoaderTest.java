@@ -1,0 +1,76 @@
+package dev.pgopt.monitor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pgopt.connect.Environment;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The configuration loader on plain text: what a good file gives, and one clear line for each kind of bad one. */
+class MonitorConfigLoaderTest {
+  private static final Environment ENV = Environment.of(Map.of("STORE_PW", "s3cret-store-pw"), Path.of("/nonexistent"), "ops");
+  private static final String TARGETS = "targets:\n  - name: app\n    url: postgresql://monitor@db/app\n";
+
+  private static MonitorConfig parse(String yaml) throws ConfigException {
+    return MonitorConfigLoader.parse(yaml, "monitor.yaml", ENV, Optional.of("postgresql://pgopt@127.0.0.1/history"));
+  }
+
+  @Test
+  void aMinimalFileGetsTheDocumentedDefaults() throws Exception {
+    MonitorConfig c = parse(TARGETS);
+    assertThat(c.targets()).singleElement().satisfies(t -> {
+      assertThat(t.name()).isEqualTo("app");
+      assertThat(t.expectedReplicas()).isZero();
+    });
+    assertThat(c.server().host()).isEqualTo("127.0.0.1");
+    assertThat(c.store().url()).isEqualTo("postgresql://pgopt@127.0.0.1/history");
+    assertThat(c.collect().activityInterval()).isPositive();
+  }
+
+  @Test
+  void secretsComeFromTheEnvironmentAndAreNeverEchoed() throws Exception {
+    MonitorConfig c = parse(TARGETS + "store:\n  url: postgresql://pgopt@h/history\n  password: ${env:STORE_PW}\n");
+    assertThat(c.store().password()).contains("s3cret-store-pw");
+    assertThatThrownBy(() -> parse(TARGETS + "store:\n  url: postgresql://pgopt@h/history\n  password: ${env:MISSING_PW}\n"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("MISSING_PW is not set").hasMessageNotContaining("s3cret");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      not YAML                   | 'targets: [unclosed'                                                                 | not valid YAML
+      not a mapping              | '- just\\n- a list'                                                                  | expected a mapping with at least a 'targets' list
+      no targets                 | 'targets: []'                                                                        | targets: at least one target is needed
+      unknown top-level key      | 'targets:\\n  - {name: app, url: x}\\ntargtes: []'                                   | unknown key; expected one of
+      bad target name            | 'targets:\\n  - {name: App One, url: x}'                                             | is not a target name
+      target named twice         | 'targets:\\n  - {name: app, url: x}\\n  - {name: app, url: y}'                       | target 'app' is named twice
+      target without url         | 'targets:\\n  - {name: app}'                                                         | targets[0].url: is required
+      bad size                   | 'targets:\\n  - {name: app, url: x, size_budget: lots}'                              | 'lots' is not a size
+      replicas out of range      | 'targets:\\n  - {name: app, url: x, expected_replicas: 100}'                         | 100 is out of range 0..64
+      bad duration               | 'targets:\\n  - {name: app, url: x}\\ncollect: {activity_interval: soon}'            | 'soon' is not a duration
+      too frequent               | 'targets:\\n  - {name: app, url: x}\\ncollect: {statements_interval: 1s}'            | must be at least 5s
+      unknown alert rule         | 'targets:\\n  - {name: app, url: x}\\nalerts: {rules: {disk_on_fire: {for: 1m}}}'    | unknown alert rule; the rules are
+      unknown channel kind       | 'targets:\\n  - {name: app, url: x}\\nalerts: {channels: [{name: a, kind: pager}]}'  | 'pager' is not a channel kind
+      webhook without url        | 'targets:\\n  - {name: app, url: x}\\nalerts: {channels: [{name: a, kind: webhook}]}'| a webhook channel needs url
+      webhook not http           | 'targets:\\n  - {name: app, url: x}\\nalerts: {channels: [{name: a, kind: webhook, url: ftp://h}]}' | must be an http:// or https:// URL
+      short token                | 'targets:\\n  - {name: app, url: x}\\nserver: {read_token: short}'                   | a token needs at least 16 characters
+      open without a token       | 'targets:\\n  - {name: app, url: x}\\nserver: {host: 0.0.0.0}'                       | beyond loopback needs read_token or admin_token
+      not a boolean              | 'targets:\\n  - {name: app, url: x, allow_user_functions: maybe}'                    | 'maybe' is not true or false
+      """)
+  void eachBadFileGetsOneLineThatSaysWhereAndWhat(String what, String yaml, String expected) {
+    assertThatThrownBy(() -> parse(yaml.replace("\\n", "\n")))
+        .as(what).isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("monitor.yaml: ").hasMessageContaining(expected)
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n").doesNotContain("Exception"));
+  }
+
+  @Test
+  void withoutAStoreAndWithoutADefaultTheFileSaysHowToGetOne() {
+    assertThatThrownBy(() -> MonitorConfigLoader.parse(TARGETS, "monitor.yaml", ENV, Optional.empty()))
+        .hasMessageContaining("no history store");
+  }
+}
