@@ -2,9 +2,9 @@ package dev.pgopt.advise.prove;
 
 import dev.pgopt.advise.Finding;
 import dev.pgopt.advise.whatif.ParameterValues;
-import dev.pgopt.connect.Quoting;
 import dev.pgopt.collect.PlanGuard;
 import dev.pgopt.collect.StatementEntry;
+import dev.pgopt.connect.Quoting;
 import dev.pgopt.connect.Sql;
 import java.sql.Connection;
 import java.sql.SQLException;

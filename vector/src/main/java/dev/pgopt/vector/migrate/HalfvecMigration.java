@@ -2,16 +2,16 @@ package dev.pgopt.vector.migrate;
 
 import dev.pgopt.connect.Quoting;
 import dev.pgopt.connect.Sql;
+import dev.pgopt.vector.VectorRequestException;
 import dev.pgopt.vector.inspect.PgvectorMissingException;
 import dev.pgopt.vector.inspect.VectorColumn;
 import dev.pgopt.vector.inspect.VectorIndex;
 import dev.pgopt.vector.inspect.VectorInventory;
-import dev.pgopt.vector.VectorRequestException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 

@@ -1,8 +1,8 @@
 package dev.pgopt.vector.tune;
 
-import dev.pgopt.vector.VectorRequestException;
 import dev.pgopt.connect.Quoting;
 import dev.pgopt.connect.Sql;
+import dev.pgopt.vector.VectorRequestException;
 import dev.pgopt.vector.inspect.DistanceOperator;
 import dev.pgopt.vector.inspect.PgvectorMissingException;
 import dev.pgopt.vector.inspect.VectorColumn;
