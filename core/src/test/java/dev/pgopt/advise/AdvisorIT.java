@@ -693,6 +693,24 @@ class AdvisorIT {
     }
   }
 
+  /**
+   * An index-only scan pays only where the visibility map says the pages are all-visible: {@code orders} vacuumed, as
+   * autovacuum would have by then (a VACUUM right after the load can find the rows not yet visible to every session),
+   * and pg_stat_statements emptied for the statements the test runs next.
+   */
+  private static void allVisibleWithAFreshWorkload(Connection c) throws Exception {
+    Probe.waitUntil(() -> {
+      try {
+        c.createStatement().execute("VACUUM orders");
+        return Probe.count(c, "SELECT relallvisible FROM pg_class WHERE relname = 'orders'") > 6000;
+      } catch (java.sql.SQLException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    c.createStatement().execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
+        + " WHERE datname = current_database()), 0)");
+  }
+
   @Test
   void aRangeScanThatReadsAFewNarrowColumnsGetsACoveringIndex(TestCluster cluster) throws Exception {
     try (TestDatabase db = cluster.createDatabase()) {
@@ -701,16 +719,7 @@ class AdvisorIT {
               + " repeat('x', 200) FROM generate_series(1, 200000) g",
           "ANALYZE orders");
       try (Connection c = db.connect()) {
-        Probe.waitUntil(() -> {
-          try {
-            c.createStatement().execute("VACUUM orders");
-            return Probe.count(c, "SELECT relallvisible FROM pg_class WHERE relname = 'orders'") > 6000;
-          } catch (java.sql.SQLException e) {
-            throw new IllegalStateException(e);
-          }
-        });
-        c.createStatement().execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
-            + " WHERE datname = current_database()), 0)");
+        allVisibleWithAFreshWorkload(c);
         try (var ps = c.prepareStatement("SELECT sum(total) FROM orders WHERE placed >= ? AND placed < ?")) {
           for (int i = 0; i < 20; i++) {
             ps.setObject(1, java.time.OffsetDateTime.now().minusDays(100 + i));
@@ -734,18 +743,7 @@ class AdvisorIT {
               + " FROM generate_series(1, 200000) g",
           "ANALYZE orders");
       try (Connection c = db.connect()) {
-        // an index-only scan pays only where the visibility map says the pages are all-visible: vacuumed, as autovacuum
-        // would have by then (a VACUUM right after the load can find the rows not yet visible to every session)
-        Probe.waitUntil(() -> {
-          try {
-            c.createStatement().execute("VACUUM orders");
-            return Probe.count(c, "SELECT relallvisible FROM pg_class WHERE relname = 'orders'") > 6000;
-          } catch (java.sql.SQLException e) {
-            throw new IllegalStateException(e);
-          }
-        });
-        c.createStatement().execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
-            + " WHERE datname = current_database()), 0)");
+        allVisibleWithAFreshWorkload(c);
         try (var ps = c.prepareStatement("SELECT placed, total FROM orders WHERE account = ?")) {
           for (int i = 0; i < 20; i++) {
             ps.setInt(1, i);

@@ -95,7 +95,9 @@ class IndexProofIT {
         workload(22, "SELECT count(*) FROM orders WHERE note = $1", 10, 5_000, 10),
         // no value for it: counted, not run
         workload(23, "SELECT id FROM orders WHERE account = abs($1)", 10, 4_000, 10),
-        workload(24, "UPDATE orders SET note = $1 WHERE id = $2", 10, 3_000, 10));
+        workload(24, "UPDATE orders SET note = $1 WHERE id = $2", 10, 3_000, 10),
+        // pg_stat_statements text is from outside: a second statement is never run
+        workload(25, "SELECT id FROM orders WHERE account = $1; DROP TABLE orders", 10, 2_000, 10));
     try (Connection c = db.connect()) {
       IndexProof.Result r = IndexProof.prove(c, PlanGuard.strict(), List.of(trap, orders), workload, IndexProof.Options.DEFAULTS);
       assertThat(r.notes()).anySatisfy(n -> assertThat(n).contains("dropped trap_b_idx: queryid 21 ran")
@@ -105,10 +107,11 @@ class IndexProofIT {
         assertThat(f.confidence()).isEqualTo(Finding.Confidence.MEASURED);
       });
       // two rounds: the second built the index on orders alone and found nothing slower
-      assertThat(r.notes()).anySatisfy(n -> assertThat(n).contains("1 of the workload's 3 other read statements")
-          .contains("queryid 23"));
+      assertThat(r.notes()).anySatisfy(n -> assertThat(n).contains("2 of the workload's 4 other read statements")
+          .contains("queryid 23").contains("queryid 25"));
       assertThat(r.notes()).anySatisfy(n -> assertThat(n).contains("2 rounds").contains("1 of them not claimed"));
       assertThat(Probe.count(c, "SELECT count(*) FROM pg_indexes WHERE indexname IN ('trap_b_idx', 'orders_account_idx')")).isZero();
+      assertThat(Probe.count(c, "SELECT count(*) FROM orders")).isEqualTo(200000);
     }
   }
 
