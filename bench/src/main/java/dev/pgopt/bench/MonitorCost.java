@@ -1,15 +1,10 @@
 package dev.pgopt.bench;
 
-import dev.pgopt.connect.DatabaseTarget;
 import dev.pgopt.connect.Environment;
-import dev.pgopt.connect.SessionOptions;
 import dev.pgopt.local.FreePort;
 import dev.pgopt.monitor.Monitor;
 import dev.pgopt.monitor.MonitorConfig;
 import dev.pgopt.monitor.MonitorConfigLoader;
-import dev.pgopt.monitor.internal.collect.ActivitySnapshot;
-import dev.pgopt.monitor.internal.collect.SlowSnapshot;
-import dev.pgopt.monitor.internal.collect.TargetCollector;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,7 +14,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -44,6 +38,8 @@ public final class MonitorCost {
   private static final String EXPORTER = "/usr/bin/prometheus-postgres-exporter";
   // start-up (schema migration, first snapshots, first advisor run) is not the steady state being measured
   private static final long WARM_UP_MS = 15_000;
+  // 60 activity and 12 statements snapshots at the 1 s / 5 s schedule used for the collection figures
+  private static final long COLLECTION_WINDOW_MS = 60_000;
   private static final String PGBENCH = "/usr/lib/postgresql/15/bin/pgbench";
   private static final String EXAMPLE_QUERIES = "/usr/share/doc/prometheus-postgres-exporter/examples/queries.yaml";
 
@@ -61,7 +57,7 @@ public final class MonitorCost {
       createWideSchema(servers, tables);
       System.out.printf(Locale.ROOT, "schema: %,d tables, %,d indexes created in %.0f s%n", tables, tables * 3,
           (System.nanoTime() - start) / 1e9);
-      collectionCost(servers, tables);
+      collectionCost(servers);
       if (pgbenchSeconds > 0) {
         pgbenchOverhead(servers, pgbenchSeconds);
       }
@@ -87,37 +83,11 @@ public final class MonitorCost {
     }
   }
 
-  private static void collectionCost(BenchServers servers, int tables) throws Exception {
-    DatabaseTarget target = DatabaseTarget.parse(servers.url("wide"), env());
-    SessionOptions options = new SessionOptions(Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(1), "pgopt-monitor");
-    int runs = 15;
-    double[] activity = new double[runs];
-    double[] slow = new double[runs];
-    int rows = 0;
-    try (TargetCollector collector = new TargetCollector(target, options, Clock.systemUTC(), new dev.pgopt.monitor.internal.collect.OwnSessions())) {
-      collector.activity();
-      collector.slow();
-      for (int i = 0; i < runs; i++) {
-        long t0 = System.nanoTime();
-        ActivitySnapshot a = collector.activity();
-        activity[i] = (System.nanoTime() - t0) / 1e6;
-        long t1 = System.nanoTime();
-        SlowSnapshot sl = collector.slow();
-        slow[i] = (System.nanoTime() - t1) / 1e6;
-        rows = a.sessions().size() + sl.tables().size() + sl.indexes().size() + sl.statements().map(x -> x.entries().size()).orElse(0);
-      }
-    }
-    System.out.printf(Locale.ROOT, "pgopt activity snapshot: median %.1f ms, p95 %.1f ms%n", median(activity), p95(activity));
-    System.out.printf(Locale.ROOT, "pgopt statements+tables+indexes snapshot: median %.1f ms, p95 %.1f ms (%,d rows read)%n",
-        median(slow), p95(slow), rows);
-
-    double ours = median(activity) + median(slow);
-    exporter(servers, ours, "postgres_exporter (built-in metrics)");
-    if (java.nio.file.Files.exists(Path.of(EXAMPLE_QUERIES))) {
-      exporter(servers, ours, "postgres_exporter (+ the packaged example queries.yaml: per-table and per-statement)",
-          "--extend.query-path=" + EXAMPLE_QUERIES);
-    }
-
+  /**
+   * The monitor's own {@code pgopt_collection_duration_seconds} summary, read from {@code /metrics} twice: the mean
+   * per snapshot between the reads (the first snapshots, which warm caches, are before the first read) and the max.
+   */
+  private static void collectionCost(BenchServers servers) throws Exception {
     String yaml = """
         server: {port: 0}
         store: {url: "%s"}
@@ -125,14 +95,49 @@ public final class MonitorCost {
         collect: {activity_interval: 1s, statements_interval: 5s}
         """.formatted(servers.url("history"), servers.url("wide"));
     MonitorConfig config = MonitorConfigLoader.parse(yaml, "bench", env(), Optional.empty());
+    String body;
+    double activityMs;
+    double statementsMs;
     try (Monitor m = Monitor.start(config, env(), Clock.systemUTC(), "bench")) {
-      Thread.sleep(7000);
       HttpClient http = HttpClient.newHttpClient();
-      String body = http.send(HttpRequest.newBuilder(URI.create(m.baseUrl() + "/metrics")).build(),
-          HttpResponse.BodyHandlers.ofString()).body();
-      System.out.printf(Locale.ROOT, "pgopt /metrics: %,d series, %,d bytes (bounded: no per-table or per-query labels by default)%n",
-          series(body), body.length());
+      URI metrics = URI.create(m.baseUrl() + "/metrics");
+      Thread.sleep(12_000);
+      String before = http.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString()).body();
+      Thread.sleep(COLLECTION_WINDOW_MS);
+      body = http.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString()).body();
+      activityMs = report("pgopt activity snapshot", before, body, "activity");
+      statementsMs = report("pgopt statements+tables+indexes snapshot", before, body, "statements");
     }
+    System.out.printf(Locale.ROOT, "pgopt /metrics: %,d series, %,d bytes (bounded: no per-table or per-query labels by default)%n",
+        series(body), body.length());
+
+    double ours = activityMs + statementsMs;
+    exporter(servers, ours, "postgres_exporter (built-in metrics)");
+    if (java.nio.file.Files.exists(Path.of(EXAMPLE_QUERIES))) {
+      exporter(servers, ours, "postgres_exporter (+ the packaged example queries.yaml: per-table and per-statement)",
+          "--extend.query-path=" + EXAMPLE_QUERIES);
+    }
+  }
+
+  private static double report(String label, String before, String after, String collector) {
+    String labels = "{collector=\"" + collector + "\",target=\"wide\"}";
+    double count = sample(after, "pgopt_collection_duration_seconds_count" + labels)
+        - sample(before, "pgopt_collection_duration_seconds_count" + labels);
+    double sum = sample(after, "pgopt_collection_duration_seconds_sum" + labels)
+        - sample(before, "pgopt_collection_duration_seconds_sum" + labels);
+    if (count <= 0) {
+      throw new IllegalStateException("no " + collector + " snapshot between the two reads of /metrics");
+    }
+    double mean = 1000 * sum / count;
+    System.out.printf(Locale.ROOT, "%s: mean %.1f ms over %.0f snapshots, max %.1f ms%n", label, mean, count,
+        1000 * sample(after, "pgopt_collection_duration_seconds_max" + labels));
+    return mean;
+  }
+
+  private static double sample(String body, String series) {
+    return body.lines().filter(l -> l.startsWith(series + " ")).findFirst()
+        .map(l -> Double.parseDouble(l.substring(series.length() + 1).trim()))
+        .orElseThrow(() -> new IllegalStateException("no series " + series + " in /metrics"));
   }
 
   private static void exporter(BenchServers servers, double oursMs, String label, String... extra) throws Exception {

@@ -1,0 +1,14 @@
+/** Benchmarks and load commands (docs/benchmarks). It uses the other modules only through what they export. */
+module dev.pgopt.bench {
+  requires dev.pgopt.client;
+  requires dev.pgopt.core;
+  requires dev.pgopt.local;
+  requires dev.pgopt.monitor;
+  requires com.zaxxer.hikari;
+  requires java.management;
+  requires java.net.http;
+  requires jmh.core;
+  requires org.postgresql.jdbc;
+  requires pgvector;
+  requires tpch;
+}

@@ -1,0 +1,17 @@
+/**
+ * The {@code pgopt} command line. It exports nothing: it is run, not linked. The shaded jar runs on the class path;
+ * the opens say what picocli reads reflectively should it run as a module.
+ */
+module dev.pgopt.cli {
+  requires dev.pgopt.core;
+  requires dev.pgopt.local;
+  requires dev.pgopt.monitor;
+  requires dev.pgopt.sample;
+  requires dev.pgopt.vector;
+  requires info.picocli;
+  requires org.postgresql.jdbc;
+
+  opens dev.pgopt.cli to info.picocli;
+
+  uses dev.pgopt.sample.EmbeddingFiller;
+}
