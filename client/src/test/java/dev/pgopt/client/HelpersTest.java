@@ -13,12 +13,27 @@ import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(PostgresExtension.class)
 class HelpersTest {
   record Item(int id, String text, int score) {}
+
+  @Test
+  void aClosedDataSourceRefusesWork(TestDatabase db) throws Exception {
+    PgoptDataSource ds = PgoptDataSource.builder().primary(db.url()).build();
+    int one = ds.read("one", c -> 1);
+    assertThat(one).isEqualTo(1);
+    ds.close();
+    ds.close();
+    for (ThrowingCallable borrow : List.<ThrowingCallable>of(ds::getConnection, () -> ds.reader().getConnection(),
+        () -> ds.writer().getConnection(), () -> ds.read("one", c -> 1), () -> ds.tx("one", c -> 1))) {
+      assertThatThrownBy(borrow).isInstanceOf(java.sql.SQLException.class).hasMessageContaining("closed")
+          .satisfies(e -> assertThat(((java.sql.SQLException) e).getSQLState()).isEqualTo("08003"));
+    }
+  }
 
   @Test
   void copyAndBatchInsertStoreEveryRowWithAwkwardText(TestDatabase db) throws Exception {

@@ -48,7 +48,7 @@ class RoutingTest {
     return replica.url(db.name());
   }
 
-  private static PgoptDataSource.Builder twoReplicas(TestDatabase db) {
+  private static PgoptDataSourceBuilder twoReplicas(TestDatabase db) {
     return PgoptDataSource.builder()
         .primary(db.url())
         .replica("a", replicaUrl(replicaA, db), 1, "zone-1")
