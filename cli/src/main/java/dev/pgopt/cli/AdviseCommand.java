@@ -1,10 +1,10 @@
 package dev.pgopt.cli;
 
+import dev.pgopt.connect.Quantities;
 import dev.pgopt.advise.Advisor;
 import dev.pgopt.advise.FindingsJson;
 import dev.pgopt.advise.prove.IndexProof;
 import dev.pgopt.advise.whatif.IndexBudget;
-import dev.pgopt.analyze.health.Units;
 import dev.pgopt.cli.internal.HumanFindings;
 import dev.pgopt.connect.DatabaseFailure;
 import dev.pgopt.connect.DatabaseTarget;
@@ -88,7 +88,7 @@ public final class AdviseCommand implements Callable<Integer> {
     Map<String, String> machine = new HashMap<>();
     if (memory != null) {
       try {
-        machine.put("memory_bytes", Long.toString((long) Units.parseBytes(memory)));
+        machine.put("memory_bytes", Long.toString((long) Quantities.parseBytes(memory)));
       } catch (IllegalArgumentException e) {
         throw new CliFailure(ExitCode.USAGE, "--memory: " + e.getMessage());
       }

@@ -1,6 +1,6 @@
 package dev.pgopt.cli;
 
-import dev.pgopt.analyze.health.Units;
+import dev.pgopt.connect.Quantities;
 import dev.pgopt.connect.DatabaseTarget;
 import dev.pgopt.connect.InvalidTargetException;
 import dev.pgopt.connect.SessionOptions;
@@ -43,7 +43,7 @@ public final class ConnectionOptions {
 
   static Duration duration(String text, String option) {
     try {
-      double seconds = Units.parseSeconds(text);
+      double seconds = Quantities.parseSeconds(text);
       if (seconds <= 0) {
         throw new IllegalArgumentException("'" + text + "' must be positive");
       }

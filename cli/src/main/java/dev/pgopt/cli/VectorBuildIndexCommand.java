@@ -1,5 +1,6 @@
 package dev.pgopt.cli;
 
+import dev.pgopt.connect.Quantities;
 import dev.pgopt.analyze.health.Units;
 import dev.pgopt.apply.Applier;
 import dev.pgopt.connect.Connections;
@@ -90,7 +91,7 @@ public final class VectorBuildIndexCommand implements Callable<Integer> {
     };
     long cap;
     try {
-      cap = (long) Units.parseBytes(maxMemory);
+      cap = (long) Quantities.parseBytes(maxMemory);
     } catch (IllegalArgumentException e) {
       throw new CliFailure(ExitCode.USAGE, "--max-memory: " + e.getMessage());
     }

@@ -3,21 +3,22 @@ package dev.pgopt.monitor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.pgopt.analyze.health.Units;
 import dev.pgopt.connect.Environment;
+import dev.pgopt.monitor.internal.alert.AlertRule;
+import dev.pgopt.monitor.internal.config.YamlSection;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import java.util.regex.Pattern;
 
 /**
@@ -26,17 +27,14 @@ import java.util.regex.Pattern;
  * here, so the file itself can be committed.
  */
 public final class MonitorConfigLoader {
-  private static final Pattern SECRET = Pattern.compile("\\$\\{(env|file):([^}]+)}");
   private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_-]{0,62}");
-  private static final Set<String> RULES = Set.of("target_down", "avg_query_time", "connection_usage", "error_rate",
-      "cache_hit_ratio", "slow_queries", "database_size", "replication_lag", "xid_age", "vector_search_time");
   private static final Set<String> CHANNEL_KINDS = Set.of("webhook", "slack", "email", "log");
 
-  private final Environment env;
+  private static final Set<String> RULES = AlertRule.defaults().stream().map(AlertRule::name)
+      .collect(Collectors.toCollection(TreeSet::new));
   private final String source;
 
-  private MonitorConfigLoader(Environment env, String source) {
-    this.env = env;
+  private MonitorConfigLoader(String source) {
     this.source = source;
   }
 
@@ -66,25 +64,20 @@ public final class MonitorConfigLoader {
     if (root == null || !root.isObject()) {
       throw new ConfigException(source + ": expected a mapping with at least a 'targets' list");
     }
-    MonitorConfigLoader loader = new MonitorConfigLoader(env, source);
-    try {
-      return loader.read(loader.new Section("", root), defaultStoreUrl);
-    } catch (Unchecked e) {
-      throw (ConfigException) e.getCause();
-    }
+    return new MonitorConfigLoader(source).read(YamlSection.root(root, source, env), defaultStoreUrl);
   }
 
-  private MonitorConfig read(Section root, Optional<String> defaultStoreUrl) throws ConfigException {
+  private MonitorConfig read(YamlSection root, Optional<String> defaultStoreUrl) throws ConfigException {
     root.allow("server", "store", "targets", "collect", "alerts", "incidents", "maintenance", "metrics");
     MonitorConfig.Server server = server(root.section("server"));
     MonitorConfig.Store store = store(root.section("store"), defaultStoreUrl);
     List<MonitorConfig.Target> targets = new ArrayList<>();
     Set<String> names = new HashSet<>();
-    List<Section> items = root.list("targets");
+    List<YamlSection> items = root.list("targets");
     if (items.isEmpty()) {
       throw fail(root.path("targets"), "at least one target is needed: - name: app\\n    url: postgresql://monitor@host/db");
     }
-    for (Section t : items) {
+    for (YamlSection t : items) {
       t.allow("name", "url", "password", "size_budget", "expected_replicas", "allow_user_functions");
       String name = t.require("name");
       if (!NAME.matcher(name).matches()) {
@@ -93,7 +86,7 @@ public final class MonitorConfigLoader {
       if (!names.add(name)) {
         throw fail(t.path("name"), "target '" + name + "' is named twice");
       }
-      Optional<Long> budget = t.optional("size_budget").map(v -> bytes(t, "size_budget", v));
+      Optional<Long> budget = t.bytes("size_budget");
       targets.add(new MonitorConfig.Target(name, t.require("url"), t.optional("password"), budget,
           t.integer("expected_replicas", 0, 0, 64), t.bool("allow_user_functions", false)));
     }
@@ -102,7 +95,7 @@ public final class MonitorConfigLoader {
         new MonitorConfig.Metrics(metrics(root.section("metrics"))));
   }
 
-  private MonitorConfig.Server server(Section s) throws ConfigException {
+  private MonitorConfig.Server server(YamlSection s) throws ConfigException {
     s.allow("host", "port", "read_token", "admin_token", "tls_certificate", "tls_private_key", "mutations_per_minute",
         "max_request_bytes");
     String host = s.string("host", "127.0.0.1");
@@ -128,7 +121,7 @@ public final class MonitorConfigLoader {
     return server;
   }
 
-  private MonitorConfig.Store store(Section s, Optional<String> defaultStoreUrl) throws ConfigException {
+  private MonitorConfig.Store store(YamlSection s, Optional<String> defaultStoreUrl) throws ConfigException {
     s.allow("url", "password", "raw_retention", "hourly_retention", "buffered_rows");
     Optional<String> url = s.optional("url").or(() -> defaultStoreUrl);
     if (url.isEmpty()) {
@@ -142,7 +135,7 @@ public final class MonitorConfigLoader {
     return new MonitorConfig.Store(url.get(), s.optional("password"), raw, hourly, s.integer("buffered_rows", 100_000, 1000, 10_000_000));
   }
 
-  private MonitorConfig.Collect collect(Section s) throws ConfigException {
+  private MonitorConfig.Collect collect(YamlSection s) throws ConfigException {
     s.allow("activity_interval", "statements_interval", "findings_interval", "statement_timeout", "statements_kept",
         "tables_kept", "slow_query");
     Duration activity = s.duration("activity_interval", Duration.ofSeconds(15));
@@ -158,22 +151,22 @@ public final class MonitorConfigLoader {
         s.integer("tables_kept", 50, 0, 5000), s.duration("slow_query", Duration.ofSeconds(1)));
   }
 
-  private MonitorConfig.Alerts alerts(Section s) throws ConfigException {
+  private MonitorConfig.Alerts alerts(YamlSection s) throws ConfigException {
     s.allow("rules", "channels", "repeat_interval");
     Map<String, MonitorConfig.RuleSettings> rules = new LinkedHashMap<>();
-    Section r = s.section("rules");
+    YamlSection r = s.section("rules");
     for (String name : r.keys()) {
       if (!RULES.contains(name)) {
-        throw fail(r.path(name), "unknown alert rule; the rules are " + String.join(", ", RULES.stream().sorted().toList()));
+        throw fail(r.path(name), "unknown alert rule; the rules are " + String.join(", ", RULES));
       }
-      Section rule = r.section(name);
+      YamlSection rule = r.section(name);
       rule.allow("enabled", "warning", "critical", "for");
       rules.put(name, new MonitorConfig.RuleSettings(rule.bool("enabled", null), rule.number("warning"),
           rule.number("critical"), rule.duration("for", null)));
     }
     List<MonitorConfig.Channel> channels = new ArrayList<>();
     Set<String> names = new HashSet<>();
-    for (Section c : s.list("channels")) {
+    for (YamlSection c : s.list("channels")) {
       c.allow("name", "kind", "url", "smtp_host", "smtp_port", "starttls", "username", "password", "from", "to");
       String kind = c.require("kind");
       if (!CHANNEL_KINDS.contains(kind)) {
@@ -204,7 +197,7 @@ public final class MonitorConfigLoader {
     return new MonitorConfig.Alerts(rules, List.copyOf(channels), s.duration("repeat_interval", Duration.ofHours(4)));
   }
 
-  private MonitorConfig.Incidents incidents(Section s) throws ConfigException {
+  private MonitorConfig.Incidents incidents(YamlSection s) throws ConfigException {
     s.allow("runaway_query", "lock_wait", "saturation_percent", "dry_run", "cancel_runaway", "terminate_runaway",
         "terminate_after", "cancel_lock_blocker", "terminate_idle_in_transaction", "idle_in_transaction",
         "exclude_applications", "exclude_roles", "max_actions", "action_window");
@@ -217,7 +210,7 @@ public final class MonitorConfigLoader {
         s.duration("action_window", Duration.ofMinutes(10)));
   }
 
-  private MonitorConfig.Maintenance maintenance(Section s) throws ConfigException {
+  private MonitorConfig.Maintenance maintenance(YamlSection s) throws ConfigException {
     s.allow("daily_health_check", "weekly_optimization", "refresh_views", "views", "analyze_stale", "stale_fraction");
     MonitorConfig.Maintenance m = new MonitorConfig.Maintenance(s.optional("daily_health_check"),
         s.optional("weekly_optimization"), s.optional("refresh_views"), s.strings("views"), s.optional("analyze_stale"),
@@ -226,208 +219,12 @@ public final class MonitorConfigLoader {
     return m;
   }
 
-  private int metrics(Section s) throws ConfigException {
+  private int metrics(YamlSection s) throws ConfigException {
     s.allow("per_statement_series");
     return s.integer("per_statement_series", 0, 0, 100);
   }
 
-  private long bytes(Section s, String key, String value) {
-    try {
-      return (long) Units.parseBytes(value);
-    } catch (IllegalArgumentException e) {
-      throw new Unchecked(fail(s.path(key), "'" + value + "' is not a size; write e.g. 10GB or 512MB"));
-    }
-  }
-
-  private Duration duration(Section s, String key, String value) {
-    try {
-      return Units.parseDuration(value);
-    } catch (IllegalArgumentException e) {
-      throw new Unchecked(fail(s.path(key), "'" + value + "' is not a duration; write e.g. 15s, 5min, 2h or 7d"));
-    }
-  }
-
-  private String resolveSecrets(Section s, String key, String value) {
-    Matcher m = SECRET.matcher(value);
-    StringBuilder out = new StringBuilder();
-    while (m.find()) {
-      String name = m.group(2).trim();
-      String resolved;
-      if (m.group(1).equals("env")) {
-        resolved = env.get(name).orElseThrow(() ->
-            new Unchecked(fail(s.path(key), "environment variable " + name + " is not set; export it or use ${file:...}")));
-      } else {
-        try {
-          resolved = Files.readString(Path.of(name)).strip();
-        } catch (IOException e) {
-          throw new Unchecked(fail(s.path(key), "cannot read secret file " + name + " (" + e.getClass().getSimpleName() + ")"));
-        }
-      }
-      m.appendReplacement(out, Matcher.quoteReplacement(resolved));
-    }
-    m.appendTail(out);
-    return out.toString();
-  }
-
   private ConfigException fail(String path, String message) {
     return new ConfigException(source + ": " + path + ": " + message);
-  }
-
-  /** Carries a ConfigException through lambdas. */
-  private static final class Unchecked extends RuntimeException {
-    Unchecked(ConfigException cause) {
-      super(cause);
-    }
-  }
-
-  private final class Section {
-    private final String path;
-    private final JsonNode node;
-
-    Section(String path, JsonNode node) {
-      this.path = path;
-      this.node = node;
-    }
-
-    String path(String key) {
-      return path.isEmpty() ? key : path + "." + key;
-    }
-
-    void allow(String... keys) throws ConfigException {
-      if (node.isMissingNode() || node.isNull()) {
-        return;
-      }
-      if (!node.isObject()) {
-        throw fail(path, "expected a mapping");
-      }
-      Set<String> allowed = Set.of(keys);
-      for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-        String k = it.next();
-        if (!allowed.contains(k)) {
-          throw fail(path(k), "unknown key; expected one of " + String.join(", ", keys));
-        }
-      }
-    }
-
-    List<String> keys() {
-      List<String> out = new ArrayList<>();
-      node.fieldNames().forEachRemaining(out::add);
-      return out;
-    }
-
-    Section section(String key) {
-      return new Section(path(key), node.path(key));
-    }
-
-    List<Section> list(String key) throws ConfigException {
-      JsonNode n = node.path(key);
-      if (n.isMissingNode() || n.isNull()) {
-        return List.of();
-      }
-      if (!n.isArray()) {
-        throw fail(path(key), "expected a list");
-      }
-      List<Section> out = new ArrayList<>();
-      for (int i = 0; i < n.size(); i++) {
-        out.add(new Section(path(key) + "[" + i + "]", n.get(i)));
-      }
-      return out;
-    }
-
-    Optional<String> optional(String key) throws ConfigException {
-      JsonNode n = node.path(key);
-      if (n.isMissingNode() || n.isNull()) {
-        return Optional.empty();
-      }
-      if (!n.isValueNode()) {
-        throw fail(path(key), "expected a single value");
-      }
-      try {
-        String v = resolveSecrets(this, key, n.asText()).strip();
-        return v.isEmpty() ? Optional.empty() : Optional.of(v);
-      } catch (Unchecked e) {
-        throw (ConfigException) e.getCause();
-      }
-    }
-
-    String require(String key) throws ConfigException {
-      return optional(key).orElseThrow(() -> fail(path(key), "is required"));
-    }
-
-    String string(String key, String dflt) throws ConfigException {
-      return optional(key).orElse(dflt);
-    }
-
-    List<String> strings(String key) throws ConfigException {
-      JsonNode n = node.path(key);
-      if (n.isMissingNode() || n.isNull()) {
-        return List.of();
-      }
-      if (n.isValueNode()) {
-        return List.of(n.asText());
-      }
-      List<String> out = new ArrayList<>();
-      for (JsonNode v : n) {
-        if (!v.isValueNode()) {
-          throw fail(path(key), "expected a list of values");
-        }
-        out.add(v.asText());
-      }
-      return List.copyOf(out);
-    }
-
-    Duration duration(String key, Duration dflt) throws ConfigException {
-      Optional<String> v = optional(key);
-      try {
-        return v.map(t -> MonitorConfigLoader.this.duration(this, key, t)).orElse(dflt);
-      } catch (Unchecked e) {
-        throw (ConfigException) e.getCause();
-      }
-    }
-
-    int integer(String key, int dflt, int min, int max) throws ConfigException {
-      Optional<String> v = optional(key);
-      if (v.isEmpty()) {
-        return dflt;
-      }
-      try {
-        int i = Integer.parseInt(v.get());
-        if (i < min || i > max) {
-          throw fail(path(key), i + " is out of range " + min + ".." + max);
-        }
-        return i;
-      } catch (NumberFormatException e) {
-        throw fail(path(key), "'" + v.get() + "' is not a whole number");
-      }
-    }
-
-    Double number(String key) throws ConfigException {
-      Optional<String> v = optional(key);
-      if (v.isEmpty()) {
-        return null;
-      }
-      try {
-        return Double.parseDouble(v.get());
-      } catch (NumberFormatException e) {
-        throw fail(path(key), "'" + v.get() + "' is not a number");
-      }
-    }
-
-    double number(String key, double dflt) throws ConfigException {
-      Double d = number(key);
-      return d == null ? dflt : d;
-    }
-
-    Boolean bool(String key, Boolean dflt) throws ConfigException {
-      Optional<String> v = optional(key);
-      if (v.isEmpty()) {
-        return dflt;
-      }
-      return switch (v.get()) {
-        case "true", "yes", "on" -> true;
-        case "false", "no", "off" -> false;
-        default -> throw fail(path(key), "'" + v.get() + "' is not true or false");
-      };
-    }
   }
 }

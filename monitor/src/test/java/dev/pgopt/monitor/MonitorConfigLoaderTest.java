@@ -73,4 +73,14 @@ class MonitorConfigLoaderTest {
     assertThatThrownBy(() -> MonitorConfigLoader.parse(TARGETS, "monitor.yaml", ENV, Optional.empty()))
         .hasMessageContaining("no history store");
   }
+
+  @Test
+  void everyAlertRuleTheEngineDefinesCanBeConfiguredAndNoOther() throws ConfigException {
+    for (dev.pgopt.monitor.internal.alert.AlertRule rule : dev.pgopt.monitor.internal.alert.AlertRule.defaults()) {
+      MonitorConfig c = parse(TARGETS + "alerts: {rules: {" + rule.name() + ": {enabled: false}}}\n");
+      assertThat(c.alerts().rules()).containsKey(rule.name());
+    }
+    assertThatThrownBy(() -> parse(TARGETS + "alerts: {rules: {disk_on_fire: {enabled: false}}}\n"))
+        .hasMessageContaining(dev.pgopt.monitor.internal.alert.AlertRule.defaults().get(0).name());
+  }
 }

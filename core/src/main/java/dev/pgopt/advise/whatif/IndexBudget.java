@@ -1,5 +1,7 @@
 package dev.pgopt.advise.whatif;
 
+import dev.pgopt.connect.Quantities;
+
 /**
  * How much index storage {@code index.missing} may propose: a size, or a percentage of the database size.
  * Exactly one of the two is set.
@@ -17,7 +19,7 @@ public record IndexBudget(Long bytes, Double percentOfDatabase) {
       }
       return new IndexBudget(null, p);
     }
-    return new IndexBudget((long) dev.pgopt.analyze.health.Units.parseBytes(t), null);
+    return new IndexBudget((long) Quantities.parseBytes(t), null);
   }
 
   public long resolve(long databaseBytes) {

@@ -1,5 +1,7 @@
 package dev.pgopt.analyze.health;
 
+import dev.pgopt.connect.Quantities;
+
 /**
  * A configurable limit: {@code key} as used in flags and config files (e.g. {@code connections.warning}),
  * its kind, its default (null: off unless set) and why the default is what it is.
@@ -21,8 +23,8 @@ public record ThresholdDefinition(String key, Kind kind, String defaultValue, St
 
     public double parse(String text) {
       return switch (this) {
-        case SECONDS -> Units.parseSeconds(text);
-        case BYTES -> Units.parseBytes(text);
+        case SECONDS -> Quantities.parseSeconds(text);
+        case BYTES -> Quantities.parseBytes(text);
         case PERCENT -> {
           double v = number(text.replace("%", ""));
           // some limits are percentages of a setting and may exceed 100 (xid_wraparound.warning)

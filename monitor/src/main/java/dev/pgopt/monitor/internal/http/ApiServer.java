@@ -47,7 +47,10 @@ public final class ApiServer implements AutoCloseable {
   private final Map<String, RateLimiter> limiters = new ConcurrentHashMap<>();
   private final RateLimiterConfig limiterConfig;
   private final Javalin app;
-  private final Endpoints endpoints;
+  private final TargetEndpoints targets;
+  private final QueryEndpoints queries;
+  private final FindingEndpoints findings;
+  private final OperationsEndpoints operations;
 
   public ApiServer(MonitorCore core, MonitorConfig.Server settings) throws ConfigException {
     this.core = core;
@@ -55,7 +58,10 @@ public final class ApiServer implements AutoCloseable {
     this.tokens = new TokenCheck(settings.readToken(), settings.adminToken());
     this.limiterConfig = RateLimiterConfig.custom().limitForPeriod(settings.mutationsPerMinute())
         .limitRefreshPeriod(Duration.ofMinutes(1)).timeoutDuration(Duration.ZERO).build();
-    this.endpoints = new Endpoints(core);
+    this.targets = new TargetEndpoints(core);
+    this.queries = new QueryEndpoints(core);
+    this.findings = new FindingEndpoints(core);
+    this.operations = new OperationsEndpoints(core);
     KeyStore keyStore = settings.tlsCertificate().isPresent()
         ? PemTls.keyStore(settings.tlsCertificate().get(), settings.tlsPrivateKey().get()) : null;
     this.app = Javalin.create(config -> configure(config, keyStore));
@@ -93,22 +99,22 @@ public final class ApiServer implements AutoCloseable {
     r.get("/api/openapi.yaml", ctx -> ctx.contentType("application/yaml").result(
         getClass().getResourceAsStream("/openapi/monitor-openapi.yaml")));
     r.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(core.registry().scrape()));
-    r.get("/api/targets", ctx -> json(ctx, endpoints.targets()));
-    r.get("/api/targets/{target}/health", ctx -> json(ctx, endpoints.health(ctx)));
-    r.get("/api/targets/{target}/queries", ctx -> json(ctx, endpoints.queries(ctx)));
-    r.get("/api/targets/{target}/queries/history", ctx -> json(ctx, endpoints.queryHistory(ctx)));
-    r.get("/api/targets/{target}/findings", ctx -> json(ctx, endpoints.findings(ctx)));
-    r.get("/api/targets/{target}/history", ctx -> json(ctx, endpoints.history(ctx)));
-    r.get("/api/targets/{target}/tables", ctx -> json(ctx, endpoints.tables(ctx)));
-    r.get("/api/targets/{target}/vector", ctx -> json(ctx, endpoints.vector(ctx)));
-    r.get("/api/alerts", ctx -> json(ctx, endpoints.alerts(ctx)));
-    r.get("/api/incidents", ctx -> json(ctx, endpoints.incidents()));
-    r.get("/api/maintenance", ctx -> json(ctx, endpoints.maintenanceRuns()));
+    r.get("/api/targets", ctx -> json(ctx, targets.targets()));
+    r.get("/api/targets/{target}/health", ctx -> json(ctx, targets.health(ctx)));
+    r.get("/api/targets/{target}/queries", ctx -> json(ctx, queries.queries(ctx)));
+    r.get("/api/targets/{target}/queries/history", ctx -> json(ctx, queries.queryHistory(ctx)));
+    r.get("/api/targets/{target}/findings", ctx -> json(ctx, findings.findings(ctx)));
+    r.get("/api/targets/{target}/history", ctx -> json(ctx, targets.history(ctx)));
+    r.get("/api/targets/{target}/tables", ctx -> json(ctx, targets.tables(ctx)));
+    r.get("/api/targets/{target}/vector", ctx -> json(ctx, targets.vector(ctx)));
+    r.get("/api/alerts", ctx -> json(ctx, operations.alerts(ctx)));
+    r.get("/api/incidents", ctx -> json(ctx, operations.incidents()));
+    r.get("/api/maintenance", ctx -> json(ctx, operations.maintenanceRuns()));
     r.get("/api/clients", ctx -> json(ctx, core.clients().view()));
-    r.post("/api/clients/{name}", ctx -> json(ctx, endpoints.clientReport(ctx, body(ctx))));
-    r.post("/api/targets/{target}/explain", ctx -> json(ctx, endpoints.explain(ctx, body(ctx))));
-    r.post("/api/targets/{target}/actions", ctx -> json(ctx, endpoints.action(ctx, body(ctx))));
-    r.post("/api/targets/{target}/maintenance/{task}", ctx -> json(ctx, endpoints.maintenance(ctx, body(ctx))));
+    r.post("/api/clients/{name}", ctx -> json(ctx, operations.clientReport(ctx, body(ctx))));
+    r.post("/api/targets/{target}/explain", ctx -> json(ctx, queries.explain(ctx, body(ctx))));
+    r.post("/api/targets/{target}/actions", ctx -> json(ctx, findings.action(ctx, body(ctx))));
+    r.post("/api/targets/{target}/maintenance/{task}", ctx -> json(ctx, operations.maintenance(ctx, body(ctx))));
     r.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getMessage()));
     r.exception(ApiError.class, (e, ctx) -> error(ctx, e.status, e.getMessage()));
     r.exception(dev.pgopt.connect.DatabaseFailure.class, (e, ctx) -> error(ctx, 503, "the target did not answer: " + e.getMessage()));

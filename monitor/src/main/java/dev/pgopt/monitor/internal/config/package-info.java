@@ -1,0 +1,2 @@
+/** Reading pgopt.yml: typed, path-named reads of its mappings with secrets resolved. */
+package dev.pgopt.monitor.internal.config;
