@@ -1,6 +1,5 @@
 package dev.pgopt.cli;
 
-import dev.pgopt.connect.Quantities;
 import dev.pgopt.advise.Advisor;
 import dev.pgopt.advise.FindingsJson;
 import dev.pgopt.advise.prove.IndexProof;
@@ -9,6 +8,7 @@ import dev.pgopt.cli.internal.HumanFindings;
 import dev.pgopt.connect.DatabaseFailure;
 import dev.pgopt.connect.DatabaseTarget;
 import dev.pgopt.connect.InvalidTargetException;
+import dev.pgopt.connect.Quantities;
 import dev.pgopt.connect.Session;
 import dev.pgopt.connect.Sql;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package dev.pgopt.cli;
 
-import dev.pgopt.connect.Quantities;
 import dev.pgopt.connect.DatabaseTarget;
 import dev.pgopt.connect.InvalidTargetException;
+import dev.pgopt.connect.Quantities;
 import dev.pgopt.connect.SessionOptions;
 import java.time.Duration;
 import picocli.CommandLine.Option;

@@ -1,5 +1,6 @@
 package dev.pgopt.cli;
 
+import dev.pgopt.advise.IndexDefinition;
 import dev.pgopt.analyze.health.Units;
 import dev.pgopt.apply.Applier;
 import dev.pgopt.connect.Connections;
@@ -176,7 +177,7 @@ public final class VectorMigrateHalfvecCommand implements Callable<Integer> {
       }
       if (existing.isPresent()) {
         try (java.sql.Statement st = c.createStatement()) {
-          st.execute("DROP INDEX CONCURRENTLY IF EXISTS " + old.schema() + "." + name);
+          st.execute(IndexDefinition.dropIfExists(old.schema(), name));
         }
       }
       IndexBuildPlan plan;

@@ -3,6 +3,7 @@ package dev.pgopt.advise;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -21,6 +22,7 @@ public record IndexStatement(Kind kind, String index, String definition) {
   private static final Pattern CREATE = Pattern.compile(
       "(?is)^CREATE\\s+(UNIQUE\\s+)?INDEX\\s+CONCURRENTLY\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?(" + NAME + ")\\s+ON\\s+(.*?);?\\s*$");
   private static final Pattern DROP = Pattern.compile("(?is)^DROP\\s+INDEX\\s+(?:CONCURRENTLY\\s+)?(?:IF\\s+EXISTS\\s+)?(" + NAME + ")\\s*;?\\s*$");
+  private static final Pattern TABLE = Pattern.compile("(?is)^(?:ONLY\\s+)?(" + NAME + ")");
   private static final Pattern REINDEX = Pattern.compile("(?is)^REINDEX\\s+(?:\\([^)]*\\)\\s*)?INDEX\\s+(?:CONCURRENTLY\\s+)?(" + NAME + ")\\s*;?\\s*$");
 
   /** The statements of an action, one per line group ending in ';'. */
@@ -46,8 +48,27 @@ public record IndexStatement(Kind kind, String index, String definition) {
     return out;
   }
 
+  /** The index a build statement creates, as the catalog spells it: its table's schema ({@code public} if unqualified). */
+  public record BuiltIndex(String schema, String name) {}
+
+  /** The index {@code statement} builds, when it is one {@code CREATE INDEX CONCURRENTLY} as pgopt writes them. */
+  public static Optional<BuiltIndex> built(String statement) {
+    Matcher m = CREATE.matcher(statement.strip());
+    if (!m.matches()) {
+      return Optional.empty();
+    }
+    Matcher t = TABLE.matcher(m.group(3));
+    List<String> table = t.find() ? parts(t.group(1)) : List.of();
+    List<String> index = parts(m.group(2));
+    return Optional.of(new BuiltIndex(table.size() == 2 ? table.get(0) : "public", index.get(index.size() - 1)));
+  }
+
   /** The index as one comparable key: each dotted part unquoted, unquoted parts folded to lower case. */
   public String indexKey() {
+    return String.join(".", parts(index));
+  }
+
+  private static List<String> parts(String index) {
     List<String> parts = new ArrayList<>();
     StringBuilder cur = new StringBuilder();
     boolean quoted = false;
@@ -71,6 +92,6 @@ public record IndexStatement(Kind kind, String index, String definition) {
       }
     }
     parts.add(wasQuoted ? cur.toString() : cur.toString().toLowerCase(Locale.ROOT));
-    return String.join(".", parts);
+    return parts;
   }
 }

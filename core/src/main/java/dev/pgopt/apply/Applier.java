@@ -20,8 +20,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Executes findings' actions without hurting production: one at a time, outside transactions (CONCURRENTLY needs
@@ -63,8 +61,6 @@ public final class Applier {
   public record Result(String findingId, boolean succeeded, String message, long auditId) {}
 
   static final long LOCK_KEY = 0x7067_6f70_7441_7070L; // "pgoptApp"
-  private static final Pattern CREATE_INDEX = Pattern.compile(
-      "(?is)^CREATE\\s+(?:UNIQUE\\s+)?INDEX\\s+CONCURRENTLY\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?(\"(?:[^\"]|\"\")+\"|[^\\s(]+)\\s+ON\\s+(?:ONLY\\s+)?((?:\"(?:[^\"]|\"\")+\"|[^\\s.(\"]+)\\.)?");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   // the socket may stay silent this much longer than the server's own statement_timeout before pgjdbc gives up on it
@@ -241,13 +237,13 @@ public final class Applier {
       if (sql.matches("(?is)^(SET|RESET)\\s.*")) {
         continue; // session settings for the build: gone with the session, nothing to look for
       }
-      Matcher m = CREATE_INDEX.matcher(sql);
-      if (!m.find()) {
+      Optional<IndexStatement.BuiltIndex> built = IndexStatement.built(sql);
+      if (built.isEmpty()) {
         return new Outcome(AuditLog.Status.UNKNOWN, why + "; pgopt cannot tell from the catalog whether " + firstLine(sql)
             + " took effect: check it by hand");
       }
-      String schema = m.group(2) != null ? unquote(m.group(2).substring(0, m.group(2).length() - 1)) : "public";
-      String name = unquote(m.group(1));
+      String schema = built.get().schema();
+      String name = built.get().name();
       Boolean valid = indexValidity(c, schema, name);
       if (valid == null) {
         return new Outcome(AuditLog.Status.FAILED, why + "; index " + name + " does not exist");
@@ -270,10 +266,10 @@ public final class Applier {
   }
 
   private void execute(Connection c, Connection monitor, String sql, List<String> notes) throws SQLException, ApplyFailed {
-    Matcher index = CREATE_INDEX.matcher(sql);
-    boolean building = index.find();
-    String schema = building && index.group(2) != null ? unquote(index.group(2).substring(0, index.group(2).length() - 1)) : "public";
-    String name = building ? unquote(index.group(1)) : null;
+    Optional<IndexStatement.BuiltIndex> built = IndexStatement.built(sql);
+    boolean building = built.isPresent();
+    String schema = built.map(IndexStatement.BuiltIndex::schema).orElse(null);
+    String name = built.map(IndexStatement.BuiltIndex::name).orElse(null);
     if (building) {
       // an earlier run's leftover must not make this one fail with "already exists"
       Boolean before = indexValidity(c, schema, name);
@@ -444,10 +440,6 @@ public final class Applier {
       out.add(cur.toString().strip());
     }
     return out;
-  }
-
-  private static String unquote(String s) {
-    return s.startsWith("\"") ? s.substring(1, s.length() - 1).replace("\"\"", "\"") : s;
   }
 
   private static String quote(String s) {

@@ -37,6 +37,13 @@ class IndexDefinitionTest {
       assertThat(s.kind()).isEqualTo(IndexStatement.Kind.DROP);
       assertThat(s.index()).isEqualTo("\"My Schema\".\"we\"\"ird;name\"");
     });
+    // what apply looks up in the catalog after a build: names as pg_class spells them
+    assertThat(IndexStatement.built(d.create())).contains(new IndexStatement.BuiltIndex("My Schema", "we\"ird;name"));
+    assertThat(IndexStatement.built("CREATE INDEX CONCURRENTLY Orders_Idx ON ONLY Shop.Orders (a);"))
+        .contains(new IndexStatement.BuiltIndex("shop", "orders_idx"));
+    assertThat(IndexStatement.built("CREATE INDEX CONCURRENTLY i ON t (a)")).contains(new IndexStatement.BuiltIndex("public", "i"));
+    assertThat(IndexStatement.built("VACUUM ANALYZE t")).isEmpty();
+    assertThat(IndexStatement.built("CREATE INDEX i ON t (a)")).as("not concurrent: not one of pgopt's").isEmpty();
   }
 
   @Test

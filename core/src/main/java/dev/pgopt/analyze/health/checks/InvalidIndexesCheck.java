@@ -6,6 +6,7 @@ import dev.pgopt.analyze.health.HealthCheck;
 import dev.pgopt.analyze.health.Status;
 import dev.pgopt.analyze.health.Threshold;
 import dev.pgopt.analyze.health.Units;
+import dev.pgopt.connect.Quoting;
 import dev.pgopt.connect.Sql;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
@@ -52,7 +53,7 @@ public final class InvalidIndexesCheck implements HealthCheck {
         : broken.size() + " invalid: " + String.join(", ", broken.stream().limit(5)
             .map(i -> i.schema() + "." + i.name() + " on " + i.table() + " (" + Units.bytes(i.bytes()) + ")").toList());
     String fix = broken.isEmpty() ? null
-        : "REINDEX INDEX CONCURRENTLY " + broken.get(0).schema() + "." + broken.get(0).name()
+        : "REINDEX INDEX CONCURRENTLY " + Quoting.ident(broken.get(0).schema()) + "." + Quoting.ident(broken.get(0).name())
             + " to rebuild it, or DROP INDEX CONCURRENTLY if it is not needed";
     return new CheckResult(NAME, status, broken.size(), Integer.toString(broken.size()),
         Threshold.above(1.0, null, "indexes"), message, fix, details);

@@ -1,6 +1,5 @@
 package dev.pgopt.monitor.internal.http;
 
-import dev.pgopt.connect.Quantities;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pgopt.connect.Quantities;
 import dev.pgopt.monitor.internal.MonitorCore;
