@@ -3,106 +3,46 @@ package dev.pgopt.client.route.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import dev.pgopt.client.ConsistencyToken;
 import dev.pgopt.client.NodeUnavailableException;
 import dev.pgopt.client.route.NodeState;
 import dev.pgopt.client.route.NodeTransition;
 import dev.pgopt.client.route.ReadFallback;
 import dev.pgopt.client.route.Role;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import java.lang.reflect.Proxy;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Routing decisions on stub connections (as HikariCP's own tests use a stub driver): no server, so every case of lag,
+ * Routing decisions on stub connections ({@link StubNodes}): no server, so every case of lag,
  * role, zone, token and fallback is set up exactly and runs in milliseconds. The real-server behaviour is covered by
  * the client's integration tests.
  */
 class RouterTest {
-  private static final long MAX_LAG_BYTES = 1_000_000;
-  private final List<HikariDataSource> pools = new ArrayList<>();
-  private final List<NodeTransition> transitions = new ArrayList<>();
+  private static final long MAX_LAG_BYTES = StubNodes.MAX_LAG_BYTES;
+  private final StubNodes stubs = new StubNodes();
+  private final List<NodeTransition> transitions = stubs.transitions;
 
   @AfterEach
   void close() {
-    pools.forEach(HikariDataSource::close);
-  }
-
-  /** A connection that answers what HikariCP asks, and {@code replayLsn} to the replay-position query. */
-  private static Connection stub(AtomicLong replayLsn) {
-    ResultSet rs = (ResultSet) Proxy.newProxyInstance(RouterTest.class.getClassLoader(), new Class<?>[] {ResultSet.class},
-        (p, m, a) -> switch (m.getName()) {
-          case "next" -> true;
-          case "getLong" -> replayLsn.get();
-          default -> defaultFor(m.getReturnType());
-        });
-    PreparedStatement ps = (PreparedStatement) Proxy.newProxyInstance(RouterTest.class.getClassLoader(),
-        new Class<?>[] {PreparedStatement.class}, (p, m, a) -> m.getName().equals("executeQuery") ? rs : defaultFor(m.getReturnType()));
-    return (Connection) Proxy.newProxyInstance(RouterTest.class.getClassLoader(), new Class<?>[] {Connection.class},
-        (p, m, a) -> switch (m.getName()) {
-          case "isValid", "getAutoCommit" -> true;
-          case "getTransactionIsolation" -> Connection.TRANSACTION_READ_COMMITTED;
-          case "prepareStatement" -> ps;
-          case "toString" -> "stub";
-          case "hashCode" -> System.identityHashCode(p);
-          case "equals" -> p == a[0];
-          default -> defaultFor(m.getReturnType());
-        });
-  }
-
-  private static Object defaultFor(Class<?> type) {
-    if (type == boolean.class) {
-      return false;
-    }
-    if (type == int.class || type == long.class) {
-      return type == int.class ? (Object) 0 : (Object) 0L;
-    }
-    return null;
+    stubs.close();
   }
 
   private Node node(String name, Role role, String zone, NodeHealth health, AtomicLong replayLsn) {
-    PoolConnector connector = new PoolConnector(() -> stub(replayLsn));
-    HikariConfig config = new HikariConfig();
-    config.setDataSource(connector);
-    config.setPoolName(name);
-    config.setMaximumPoolSize(2);
-    config.setMinimumIdle(0);
-    config.setConnectionTimeout(250);
-    config.setInitializationFailTimeout(-1);
-    HikariDataSource pool = new HikariDataSource(config);
-    pools.add(pool);
-    Node n = new Node(name, role, zone, 1, name + ":5432", pool, connector, CircuitBreaker.ofDefaults(name), System::nanoTime,
-        Instant.EPOCH);
-    n.health(health);
-    return n;
+    return stubs.node(name, role, zone, health, replayLsn);
   }
 
   private static NodeHealth primaryAt(long lsn) {
-    return new NodeHealth(true, false, lsn, 0, 0, 1e6, null);
+    return StubNodes.primaryAt(lsn);
   }
 
   private static NodeHealth replica(long replayLsn, long lagBytes) {
-    return new NodeHealth(true, true, replayLsn, lagBytes, 0, 1e6, null);
+    return StubNodes.replica(replayLsn, lagBytes);
   }
 
   private Router router(Node primary, List<Node> replicas, String zone, ReadFallback fallback) {
-    Router r = new Router(primary, replicas, new RoundRobinSelector(), zone, MAX_LAG_BYTES, Duration.ofSeconds(10), fallback,
-        Duration.ZERO, System::nanoTime, Clock.fixed(Instant.EPOCH, ZoneOffset.UTC), transitions::add);
-    r.refresh();
-    return r;
+    return stubs.router(primary, replicas, zone, fallback);
   }
 
   private static String readFrom(Router r, ConsistencyToken token) throws Exception {
