@@ -2,11 +2,12 @@ package dev.pgopt.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.lang.module.ModuleDescriptor;
+import java.lang.module.ModuleFinder;
+import java.lang.module.ModuleReference;
+import java.net.URI;
 import java.net.URL;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.Deque;
@@ -30,16 +31,18 @@ class ModuleBoundariesTest {
   private static Map<String, ModuleDescriptor> modules;
 
   @BeforeAll
-  static void readDescriptors() throws IOException {
+  static void readDescriptors() throws Exception {
     modules = new TreeMap<>();
     for (URL url : Collections.list(ModuleBoundariesTest.class.getClassLoader().getResources("module-info.class"))) {
-      try (InputStream in = url.openStream()) {
-        ModuleDescriptor d = ModuleDescriptor.read(in);
-        if (d.name().startsWith("dev.pgopt.")) {
-          modules.put(d.name(), d);
+      // the module's root (a jar, or target/classes in a reactor build): a ModuleFinder lists all its packages, not
+      // only those the descriptor names
+      Path root = url.getProtocol().equals("jar")
+          ? Path.of(URI.create(url.toString().substring(4, url.toString().indexOf("!/"))))
+          : Path.of(url.toURI()).getParent();
+      for (ModuleReference ref : ModuleFinder.of(root).findAll()) {
+        if (ref.descriptor().name().startsWith("dev.pgopt.")) {
+          modules.put(ref.descriptor().name(), ref.descriptor());
         }
-      } catch (IOException e) {
-        throw new UncheckedIOException(url.toString(), e);
       }
     }
   }

@@ -816,13 +816,47 @@ class AdvisorIT {
       List<Finding> missing = of(advise(db), "index.missing");
       assertThat(missing).as(missing.toString()).singleElement().satisfies(f -> {
         assertThat(f.action().sql()).isEqualTo(
-            "CREATE INDEX CONCURRENTLY \"Notes_owner_partial_idx\" ON public.\"Notes\" (owner) WHERE deleted_at IS NULL;");
+            "CREATE INDEX CONCURRENTLY \"Notes_owner_where_deleted_at_is_null_idx\" ON public.\"Notes\" (owner) WHERE deleted_at IS NULL;");
         assertThat(f.id()).isEqualTo("index.missing:public.Notes(owner) where deleted_at IS NULL");
       });
       db.execute(missing.get(0).action().sql());
       try (Connection c = db.connect()) {
         assertThat(Probe.text(c, "EXPLAIN (FORMAT JSON) SELECT id, body FROM \"Notes\" WHERE owner = 5 AND deleted_at IS NULL"))
-            .contains("Notes_owner_partial_idx");
+            .contains("Notes_owner_where_deleted_at_is_null_idx");
+      }
+    }
+  }
+
+  @Test
+  void aBooleanFlagTheStatementTestsBecomesThePartialIndexPredicate(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      db.execute("CREATE TABLE tasks (id int, owner int, done boolean NOT NULL, urgent boolean NOT NULL, body text)",
+          "INSERT INTO tasks SELECT g, g % 3000, g % 20 <> 0, g % 50 = 0, md5(g::text) FROM generate_series(1, 80000) g",
+          "ANALYZE tasks");
+      try (Connection c = db.connect()) {
+        Probe.waitUntil(() -> Probe.exists(c, "SELECT 1 FROM pg_stat_user_tables WHERE relname = 'tasks' AND n_tup_ins >= 80000"));
+        c.createStatement().execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
+            + " WHERE datname = current_database()), 0)");
+        try (var open = c.prepareStatement("SELECT id, body FROM tasks WHERE owner = ? AND NOT done");
+            var urgent = c.prepareStatement("SELECT id FROM tasks WHERE urgent AND owner = ?")) {
+          for (int i = 0; i < 40; i++) {
+            open.setInt(1, i);
+            open.executeQuery().close();
+            urgent.setInt(1, i);
+            urgent.executeQuery().close();
+          }
+        }
+      }
+      List<String> actions = of(advise(db), "index.missing").stream().map(f -> f.action().sql()).toList();
+      assertThat(actions).as(actions.toString())
+          .anySatisfy(a -> assertThat(a).endsWith("ON public.tasks (owner) WHERE NOT done;"))
+          .anySatisfy(a -> assertThat(a).endsWith("ON public.tasks (owner) WHERE urgent;"));
+      for (String a : actions) {
+        db.execute(a);
+      }
+      try (Connection c = db.connect()) {
+        assertThat(Probe.text(c, "EXPLAIN (FORMAT JSON) SELECT id, body FROM tasks WHERE owner = 5 AND NOT done"))
+            .contains("Index");
       }
     }
   }

@@ -16,8 +16,9 @@ import java.util.regex.Pattern;
  * Index candidates from a statement's plan: for each scan of a large table, the columns its conditions compare with
  * equality and with ranges, and the ORDER BY a Sort above it needs. Single columns, equality columns together,
  * equality then the first range column, equality then the sort columns; and when the conditions include
- * {@code col IS [NOT] NULL} (soft deletes, pending rows), the equality-led candidates again as partial indexes with that
- * predicate; the most complete equality-led one (else the first range column) also with INCLUDE columns for an
+ * {@code col IS [NOT] NULL} (soft deletes) or test a boolean column ({@code NOT archived}, {@code pending}): conditions
+ * pg_stat_statements keeps as written, so every call has them; the equality-led candidates again as partial indexes
+ * with that predicate; the most complete equality-led one (else the first range column) also with INCLUDE columns for an
  * index-only scan; BRIN on range-filtered
  * columns of big tables. Candidates an existing index already covers by prefix are left out.
  */
@@ -179,11 +180,22 @@ public final class CandidateGenerator {
     String conditions = (n.filter() == null ? "" : n.filter()) + " " + (n.indexCondition() == null ? "" : n.indexCondition());
     Set<String> eq = new LinkedHashSet<>();
     Set<String> range = new LinkedHashSet<>();
-    Set<String> nullChecks = new LinkedHashSet<>();
+    // conditions the statement text keeps as written (pg_stat_statements replaces constants, not these): a partial
+    // index with them as its predicate serves every call; column → condition
+    Map<String, String> kept = new LinkedHashMap<>();
     Matcher nulls = Pattern.compile("(?<![\\p{L}\\p{N}_\"])" + aliasPattern(alias) + "\\." + IDENT + "\\s+IS\\s+(NOT\\s+)?NULL")
         .matcher(conditions);
     while (nulls.find()) {
-      nullChecks.add(Quoting.ident(unquote(nulls.group(1))) + (nulls.group(2) == null ? " IS NULL" : " IS NOT NULL"));
+      String col = unquote(nulls.group(1));
+      kept.putIfAbsent(col, Quoting.ident(col) + (nulls.group(2) == null ? " IS NULL" : " IS NOT NULL"));
+    }
+    // a boolean column tested alone, as a whole conjunct: "NOT t.archived", "t.pending AND ..."
+    Matcher flags = Pattern.compile("(?:^|\\(|\\bAND\\s)\\s*(NOT\\s+)?" + aliasPattern(alias) + "\\." + IDENT
+        + "(?=\\s*(?:\\)|$|\\sAND\\b))").matcher((n.filter() == null ? "" : "(" + n.filter() + ")") + " AND "
+        + (n.indexCondition() == null ? "" : "(" + n.indexCondition() + ")"));
+    while (flags.find()) {
+      String col = unquote(flags.group(2));
+      kept.putIfAbsent(col, (flags.group(1) == null ? "" : "NOT ") + Quoting.ident(col));
     }
     Matcher m = Pattern.compile("(?<![\\p{L}\\p{N}_\"])" + aliasPattern(alias) + "\\." + IDENT
         + "\\)?(?:::[a-z ]+(?:\\[\\])?)?\\s*(=|<=|>=|<>|<|>|~~|IS NULL)").matcher(conditions);
@@ -272,12 +284,12 @@ public final class CandidateGenerator {
         }
       }
     }
-    String predicate = nullChecks.isEmpty() ? null : String.join(" AND ", nullChecks);
+    String predicate = kept.isEmpty() ? null : String.join(" AND ", kept.values());
     int full = columnSets.size();
     if (predicate != null) {
       for (int i = 0; i < full; i++) {
         List<String> cols = columnSets.get(i);
-        if (!cols.isEmpty() && eq.contains(cols.get(0)) && nullChecks.stream().noneMatch(check -> check.startsWith(Quoting.ident(cols.get(0)) + " "))) {
+        if (!cols.isEmpty() && eq.contains(cols.get(0)) && !kept.containsKey(cols.get(0))) {
           columnSets.add(cols);
           descSets.add(descSets.get(i));
         }

@@ -87,7 +87,10 @@ public record IndexCandidate(String schema, String table, List<String> columns, 
       parts.add("brin");
     }
     if (predicate != null) {
-      parts.add("partial");
+      // the predicate in the name: two partial indexes on the same columns differ by it (owner WHERE NOT done, owner
+      // WHERE urgent)
+      parts.add("where");
+      parts.add(predicate.toLowerCase(java.util.Locale.ROOT).replaceAll("[^\\p{L}\\p{N}]+", "_").replaceAll("^_|_$", ""));
     }
     return Quoting.indexName(table, parts);
   }
