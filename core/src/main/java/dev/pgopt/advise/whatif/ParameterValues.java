@@ -4,6 +4,7 @@ import dev.pgopt.collect.internal.SqlLexer;
 import dev.pgopt.connect.Sql;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,25 @@ public final class ParameterValues {
   /** The text to run, or why there is none. */
   public record Bound(String sql, String problem) {}
 
+  /** Where a placeholder's value comes from. */
+  public sealed interface Source {
+    /**
+     * A value fixed by the statement's shape ({@code LIMIT}: the typical row count, {@code OFFSET} 0, margins, operands).
+     * {@code inline}: PostgreSQL needs it written into the text, not bound ({@code date $1}, {@code interval $1},
+     * {@code extract($1 from ...)}).
+     */
+    record Fixed(String value, boolean quoted, boolean inline) implements Source {}
+
+    /** A value of {@code column} of {@code table} (schema.table); {@code equality} for =, IN and LIKE. */
+    record Column(String table, String column, boolean equality, boolean inArithmetic, boolean inline) implements Source {}
+  }
+
+  /** One placeholder occurrence: its place in the text, its number ({@code $3}: 3) and where its value comes from. */
+  public record Site(int start, int end, int number, Source source) {}
+
+  /** Every placeholder's source, or why one has none (then the statement cannot be run as the application runs it). */
+  public record Sites(List<Site> sites, String problem) {}
+
   private final Connection connection;
   private final Map<String, String[]> values = new HashMap<>();
 
@@ -41,52 +61,72 @@ public final class ParameterValues {
   }
 
   public Bound bind(String sql, Set<String> tables, long typicalRows) throws SQLException {
-    List<SqlLexer.Token> t = SqlLexer.lex(sql, true).tokens();
+    Sites found = sites(sql, tables, typicalRows);
+    if (found.problem() != null) {
+      return new Bound(null, found.problem());
+    }
     StringBuilder out = new StringBuilder(sql.length());
     int copied = 0;
+    for (Site site : found.sites()) {
+      String value;
+      if (site.source() instanceof Source.Fixed f) {
+        value = f.quoted() ? "'" + f.value() + "'" : f.value();
+      } else {
+        Source.Column col = (Source.Column) site.source();
+        String[] stats = values.get(col.table() + "." + col.column());
+        String v = col.equality() && stats[0] != null ? stats[0] : stats[1] != null ? stats[1] : stats[0];
+        // a quoted value would be of unknown type, which arithmetic with a number cannot resolve
+        value = col.inArithmetic() && NUMBER.matcher(v).matches() ? v : ValueSamples.literal(v);
+      }
+      out.append(sql, copied, site.start()).append(value);
+      copied = site.end();
+    }
+    return new Bound(out.append(sql.substring(copied)).toString(), null);
+  }
+
+  /** Where each placeholder of {@code sql} gets its value: a fixed one, or a column of one of {@code tables}. */
+  public Sites sites(String sql, Set<String> tables, long typicalRows) throws SQLException {
+    List<SqlLexer.Token> t = SqlLexer.lex(sql, true).tokens();
+    List<Site> out = new ArrayList<>();
     for (int i = 0; i < t.size(); i++) {
       SqlLexer.Token p = t.get(i);
       if (p.kind() != SqlLexer.Kind.PARAMETER) {
         continue;
       }
-      String value = null;
+      Source source = null;
       String before = i > 0 ? t.get(i - 1).text() : "";
       if (before.equals("limit")) {
-        value = Long.toString(Math.max(1, typicalRows));
+        source = new Source.Fixed(Long.toString(Math.max(1, typicalRows)), false, false);
       } else if (before.equals("offset")) {
-        value = "0";
+        source = new Source.Fixed("0", false, false);
       } else if (before.equals("extract")) {
-        value = "'year'"; // extract(year from d): any field runs alike
+        source = new Source.Fixed("year", true, true); // extract(year from d): any field runs alike
       } else if (before.equals("interval")) {
         // date $1 + interval $2 month: the width of a window, whose unit the text keeps; one unit of it
-        value = "'1'";
+        source = new Source.Fixed("1", true, true);
       } else if (ARITHMETIC.contains(before) && i > 1 && t.get(i - 2).kind() == SqlLexer.Kind.PARAMETER) {
         // between $4 - $5 and $6 + $7: a range around a value; the value itself
-        value = before.equals("+") || before.equals("-") ? "0" : "1";
+        source = new Source.Fixed(before.equals("+") || before.equals("-") ? "0" : "1", false, false);
       } else {
         String[] column = columnFor(sql, t, TYPE_PREFIXES.contains(before) ? i - 1 : i);
-        if (column != null) {
-          String[] stats = stats(column[0], column[1], tables);
-          if (stats != null) {
-            boolean equality = column[2].equals("=") || column[2].equals("in") || column[2].contains("like")
-                || column[2].startsWith("~~");
-            String v = equality && stats[0] != null ? stats[0] : stats[1] != null ? stats[1] : stats[0];
-            boolean inArithmetic = i + 1 < t.size() && ARITHMETIC.contains(t.get(i + 1).text());
-            // a quoted value would be of unknown type, which arithmetic with a number cannot resolve
-            value = v == null ? null : inArithmetic && NUMBER.matcher(v).matches() ? v : ValueSamples.literal(v);
-          }
+        String table = column == null ? null : tableOf(column[0], column[1], tables);
+        if (table != null) {
+          boolean equality = column[2].equals("=") || column[2].equals("in") || column[2].contains("like")
+              || column[2].startsWith("~~");
+          boolean inArithmetic = i + 1 < t.size() && ARITHMETIC.contains(t.get(i + 1).text());
+          source = new Source.Column(table, column[0], equality, inArithmetic, TYPE_PREFIXES.contains(before));
         }
       }
-      if (value == null) {
-        value = operand(t, i);
+      if (source == null) {
+        String operand = operand(t, i);
+        source = operand == null ? null : new Source.Fixed(operand, false, false);
       }
-      if (value == null) {
-        return new Bound(null, p.text() + " is compared with no column whose statistics give a value");
+      if (source == null) {
+        return new Sites(List.of(), p.text() + " is compared with no column whose statistics give a value");
       }
-      out.append(sql, copied, p.start()).append(value);
-      copied = p.end();
+      out.add(new Site(p.start(), p.end(), Integer.parseInt(p.text().substring(1)), source));
     }
-    return new Bound(out.append(sql.substring(copied)).toString(), null);
+    return new Sites(out, null);
   }
 
   /**
@@ -138,10 +178,13 @@ public final class ParameterValues {
     return new String[] {t.get(c).text(), qualifier, operator};
   }
 
-  /** {most common value, middle histogram bound} of the column in the one table that has it (or the one named). */
-  private String[] stats(String column, String qualifier, Set<String> tables) throws SQLException {
+  /**
+   * The one table of {@code tables} (or the one {@code qualifier} names) whose statistics have {@code column}, with
+   * {most common value, middle histogram bound} cached for it; null when none or several have it.
+   */
+  private String tableOf(String column, String qualifier, Set<String> tables) throws SQLException {
     boolean named = qualifier != null && tables.stream().anyMatch(x -> x.endsWith("." + qualifier));
-    String[] found = null;
+    String found = null;
     int matches = 0;
     for (String table : tables) {
       String name = table.substring(table.indexOf('.') + 1);
@@ -154,12 +197,12 @@ public final class ParameterValues {
             + " (histogram_bounds::text::text[])[greatest(1, array_length(histogram_bounds::text::text[], 1) / 2)]"
             + " FROM pg_stats WHERE schemaname = ? AND tablename = ? AND attname = ? ORDER BY inherited DESC LIMIT 1",
             rs -> new String[] {rs.getString(1), rs.getString(2)}, table.substring(0, table.indexOf('.')), name, column);
-        s = rows.isEmpty() ? new String[0] : rows.get(0);
+        s = rows.isEmpty() || rows.get(0)[0] == null && rows.get(0)[1] == null ? new String[0] : rows.get(0);
         values.put(table + "." + column, s);
       }
       if (s.length > 0) {
         matches++;
-        found = s;
+        found = table;
       }
     }
     return matches == 1 ? found : null;

@@ -1,0 +1,321 @@
+package dev.pgopt.load;
+
+import dev.pgopt.load.internal.RequestClock;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * An open-loop run of a {@link WorkloadMix}: requests are due at a fixed rate whatever the server does, each taken by
+ * the next free connection, so a slow server shows as latency and schedule lag, not as fewer requests (the mistake a
+ * closed loop, where each client waits for its last answer, makes). Every session is read-only.
+ */
+public final class LoadRun {
+  /** Opens one connection of the run. */
+  @FunctionalInterface
+  public interface ConnectionSource {
+    Connection open() throws SQLException;
+  }
+
+  /** Hears each second of the run: requests sent in it and their latency (ms); nothing by default. */
+  @FunctionalInterface
+  public interface Progress {
+    Progress NONE = (second, sent, p50, p95, p99, failed) -> { };
+
+    void second(long second, long sent, double p50, double p95, double p99, long failed);
+  }
+
+  // microseconds, up to an hour, 3 significant digits: HdrHistogram's usual setting for latencies
+  private static final long HIGHEST_MICROS = 3_600_000_000L;
+  private static final int ERRORS_KEPT = 20;
+
+  private final ConnectionSource source;
+  private final Progress progress;
+
+  public LoadRun(ConnectionSource source, Progress progress) {
+    this.source = source;
+    this.progress = progress;
+  }
+
+  public LoadResult run(WorkloadMix mix, LoadOptions options) throws SQLException, InterruptedException {
+    List<Connection> connections = new ArrayList<>();
+    try {
+      for (int i = 0; i < options.clients(); i++) {
+        Connection c = source.open();
+        connections.add(c);
+        try (Statement s = c.createStatement()) {
+          s.execute("SET default_transaction_read_only = on");
+        }
+      }
+      return run(mix, options, connections);
+    } finally {
+      for (Connection c : connections) {
+        try {
+          c.close();
+        } catch (SQLException ignored) {
+          // the server went away during the run: nothing to close
+        }
+      }
+    }
+  }
+
+  private LoadResult run(WorkloadMix mix, LoadOptions o, List<Connection> connections) throws InterruptedException {
+    int n = mix.statements().size();
+    RequestClock clock = new RequestClock(System.nanoTime() + 100_000_000L, o.ratePerSecond(), o.warmup(), o.duration(),
+        o.drainLimit());
+    AtomicLong next = new AtomicLong();
+    AtomicLong sent = new AtomicLong();
+    AtomicLong failedNow = new AtomicLong();
+    Recorder live = new Recorder(HIGHEST_MICROS, 3);
+    List<Worker> workers = new ArrayList<>();
+    for (int i = 0; i < connections.size(); i++) {
+      workers.add(new Worker(source, connections.get(i), mix, clock, next, sent, failedNow, live,
+          new SplittableRandom(o.seed() * 31 + i), n));
+    }
+    List<Thread> threads = new ArrayList<>();
+    for (Worker w : workers) {
+      Thread t = new Thread(w, "pgopt-load-" + threads.size());
+      t.setDaemon(true);
+      threads.add(t);
+      t.start();
+    }
+    long second = 0;
+    long lastSent = 0;
+    long lastFailed = 0;
+    Histogram interval = null;
+    while (threads.stream().anyMatch(Thread::isAlive)) {
+      long wake = clock.start() + (second + 1) * 1_000_000_000L;
+      long wait = wake - System.nanoTime();
+      if (wait > 0) {
+        threads.get(0).join(Math.max(1, wait / 1_000_000), 0);
+      }
+      if (System.nanoTime() >= wake) {
+        interval = live.getIntervalHistogram(interval);
+        long s = sent.get();
+        long f = failedNow.get();
+        second++;
+        progress.second(second, s - lastSent, ms(interval.getValueAtPercentile(50)), ms(interval.getValueAtPercentile(95)),
+            ms(interval.getValueAtPercentile(99)), f - lastFailed);
+        lastSent = s;
+        lastFailed = f;
+      }
+    }
+    for (Worker w : workers) {
+      Connection c = w.connection();
+      if (c != null && !connections.contains(c)) {
+        try {
+          c.close();
+        } catch (SQLException ignored) {
+          // a reconnected session the server dropped again
+        }
+      }
+    }
+    Histogram latency = new Histogram(HIGHEST_MICROS, 3);
+    Histogram service = new Histogram(HIGHEST_MICROS, 3);
+    Histogram lag = new Histogram(HIGHEST_MICROS, 3);
+    Histogram[] perStatement = new Histogram[n];
+    long[] completed = new long[n];
+    long[] failed = new long[n];
+    Map<String, Long> errors = new HashMap<>();
+    for (int i = 0; i < n; i++) {
+      perStatement[i] = new Histogram(HIGHEST_MICROS, 3);
+    }
+    for (Worker w : workers) {
+      latency.add(w.latency);
+      service.add(w.service);
+      lag.add(w.lag);
+      for (int i = 0; i < n; i++) {
+        perStatement[i].add(w.perStatement[i]);
+        completed[i] += w.completed[i];
+        failed[i] += w.failed[i];
+      }
+      w.errors.forEach((k, v) -> errors.merge(k, v, Long::sum));
+    }
+    long done = 0;
+    long bad = 0;
+    List<LoadResult.StatementResult> statements = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      WorkloadMix.Statement s = mix.statements().get(i);
+      done += completed[i];
+      bad += failed[i];
+      statements.add(new LoadResult.StatementResult(s.queryId(), s.query(), s.share(), completed[i], failed[i],
+          percentiles(perStatement[i])));
+    }
+    Map<String, Long> topErrors = new LinkedHashMap<>();
+    errors.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(ERRORS_KEPT)
+        .forEach(e -> topErrors.put(e.getKey(), e.getValue()));
+    long scheduled = clock.scheduledInWindow();
+    double seconds = o.duration().toNanos() / 1e9;
+    return new LoadResult(o.ratePerSecond(), seconds, o.clients(), scheduled, done, bad, Math.max(0, scheduled - done - bad),
+        (done + bad) / seconds, percentiles(latency), percentiles(service), percentiles(lag), statements, topErrors,
+        mix.skipped());
+  }
+
+  private static LoadResult.Percentiles percentiles(Histogram h) {
+    if (h.getTotalCount() == 0) {
+      return new LoadResult.Percentiles(0, 0, 0, 0, 0, 0, 0);
+    }
+    return new LoadResult.Percentiles(ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(90)),
+        ms(h.getValueAtPercentile(95)), ms(h.getValueAtPercentile(99)), ms(h.getValueAtPercentile(99.9)),
+        ms(h.getMaxValue()), h.getMean() / 1000);
+  }
+
+  private static double ms(long micros) {
+    return micros / 1000.0;
+  }
+
+  /** One connection taking due requests in turn. */
+  private static final class Worker implements Runnable {
+    final Histogram latency = new Histogram(HIGHEST_MICROS, 3);
+    final Histogram service = new Histogram(HIGHEST_MICROS, 3);
+    final Histogram lag = new Histogram(HIGHEST_MICROS, 3);
+    final Histogram[] perStatement;
+    final long[] completed;
+    final long[] failed;
+    final Map<String, Long> errors = new HashMap<>();
+    private final ConnectionSource source;
+    private Connection connection;
+    private long reconnectAfter;
+    private final WorkloadMix mix;
+    private final RequestClock clock;
+    private final AtomicLong next;
+    private final AtomicLong sent;
+    private final AtomicLong failedNow;
+    private final Recorder live;
+    private final SplittableRandom random;
+    private final PreparedStatement[] prepared;
+
+    Worker(ConnectionSource source, Connection connection, WorkloadMix mix, RequestClock clock, AtomicLong next,
+        AtomicLong sent, AtomicLong failedNow, Recorder live, SplittableRandom random, int statements) {
+      this.source = source;
+      this.connection = connection;
+      this.mix = mix;
+      this.clock = clock;
+      this.next = next;
+      this.sent = sent;
+      this.failedNow = failedNow;
+      this.live = live;
+      this.random = random;
+      this.perStatement = new Histogram[statements];
+      this.completed = new long[statements];
+      this.failed = new long[statements];
+      this.prepared = new PreparedStatement[statements];
+      for (int i = 0; i < statements; i++) {
+        perStatement[i] = new Histogram(HIGHEST_MICROS, 3);
+      }
+    }
+
+    @Override
+    public void run() {
+      while (true) {
+        long i = next.getAndIncrement();
+        long due = clock.due(i);
+        if (!clock.beforeEnd(due)) {
+          return;
+        }
+        long now;
+        while ((now = System.nanoTime()) < due) {
+          LockSupport.parkNanos(due - now);
+        }
+        if (clock.drainOver(now)) {
+          return;
+        }
+        int k = mix.pick(random);
+        long begin = System.nanoTime();
+        boolean ok = execute(k);
+        long end = System.nanoTime();
+        sent.incrementAndGet();
+        if (!ok) {
+          failedNow.incrementAndGet();
+        }
+        if (!clock.measured(due)) {
+          continue;
+        }
+        long micros = Math.max(1, (end - due) / 1000);
+        if (ok) {
+          completed[k]++;
+          latency.recordValue(Math.min(HIGHEST_MICROS, micros));
+          service.recordValue(Math.min(HIGHEST_MICROS, Math.max(1, (end - begin) / 1000)));
+          lag.recordValue(Math.min(HIGHEST_MICROS, Math.max(0, (begin - due) / 1000)));
+          perStatement[k].recordValue(Math.min(HIGHEST_MICROS, micros));
+          live.recordValue(Math.min(HIGHEST_MICROS, micros));
+        } else {
+          failed[k]++;
+        }
+      }
+    }
+
+    private boolean execute(int statement) {
+      try {
+        if (connection == null) {
+          reconnect();
+        }
+        PreparedStatement ps = prepared[statement];
+        if (ps == null) {
+          ps = connection.prepareStatement(mix.template(statement).jdbcSql());
+          prepared[statement] = ps;
+        }
+        mix.template(statement).bind(ps, random);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            // read every row: the application does
+          }
+        }
+        return true;
+      } catch (SQLException | RuntimeException e) {
+        String state = e instanceof SQLException sql && sql.getSQLState() != null ? sql.getSQLState() : "";
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+        errors.merge((state.isEmpty() ? "" : state + ": ") + message, 1L, Long::sum);
+        if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03")) {
+          // the session is gone: later requests fail fast until a new one opens (tried at most once a second)
+          dropConnection();
+        }
+        return false;
+      }
+    }
+
+    private void reconnect() throws SQLException {
+      long now = System.nanoTime();
+      if (now - reconnectAfter < 0) {
+        throw new SQLException("no connection to the server (reconnecting at most once a second)", "08003");
+      }
+      reconnectAfter = now + 1_000_000_000L;
+      Connection c = source.open();
+      try (Statement s = c.createStatement()) {
+        s.execute("SET default_transaction_read_only = on");
+      } catch (SQLException e) {
+        c.close();
+        throw e;
+      }
+      connection = c;
+    }
+
+    private void dropConnection() {
+      java.util.Arrays.fill(prepared, null);
+      try {
+        if (connection != null) {
+          connection.close();
+        }
+      } catch (SQLException ignored) {
+        // already broken
+      }
+      connection = null;
+    }
+
+    Connection connection() {
+      return connection;
+    }
+  }
+}

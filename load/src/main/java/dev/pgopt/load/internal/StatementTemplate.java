@@ -1,0 +1,51 @@
+package dev.pgopt.load.internal;
+
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.List;
+import java.util.Map;
+import java.util.random.RandomGenerator;
+
+/**
+ * A pg_stat_statements text in the form JDBC runs: its placeholders as {@code ?} in order, each bound per call from
+ * its generator (the same value for every occurrence of one {@code $n}), sent untyped so the server infers the type
+ * from the column, as it did for the application.
+ *
+ * @param jdbcSql the text with {@code ?} placeholders
+ * @param placeholders for each {@code ?}, in order, the {@code $n} it stands for
+ * @param generators by {@code $n}
+ */
+public record StatementTemplate(String jdbcSql, List<Integer> placeholders, Map<Integer, ValueGenerator> generators) {
+  /** Where one {@code $n}'s values come from. */
+  public sealed interface ValueGenerator {
+    String next(RandomGenerator random);
+
+    /** The same value every call: a LIMIT's typical row count, an offset, a neutral operand. */
+    record Fixed(String value) implements ValueGenerator {
+      @Override
+      public String next(RandomGenerator random) {
+        return value;
+      }
+    }
+
+    /** Values of the column the parameter is compared with, as often as its statistics say they occur. */
+    record FromColumn(ValueDistribution distribution) implements ValueGenerator {
+      @Override
+      public String next(RandomGenerator random) {
+        return distribution.draw(random);
+      }
+    }
+  }
+
+  /** Binds one call's values; returns them by {@code $n} (for reports of a failing call). */
+  public Map<Integer, String> bind(PreparedStatement ps, RandomGenerator random) throws SQLException {
+    Map<Integer, String> drawn = new java.util.HashMap<>();
+    for (int i = 0; i < placeholders.size(); i++) {
+      int n = placeholders.get(i);
+      String v = drawn.computeIfAbsent(n, k -> generators.get(k).next(random));
+      ps.setObject(i + 1, v, Types.OTHER);
+    }
+    return drawn;
+  }
+}
