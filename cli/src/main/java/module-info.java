@@ -4,6 +4,7 @@
  */
 module dev.pgopt.cli {
   requires dev.pgopt.core;
+  requires dev.pgopt.load;
   requires dev.pgopt.local;
   requires dev.pgopt.monitor;
   requires dev.pgopt.sample;

@@ -1,0 +1,305 @@
+package dev.pgopt.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.pgopt.analyze.health.Units;
+import dev.pgopt.collect.StatementStatisticsUnavailable;
+import dev.pgopt.connect.Connections;
+import dev.pgopt.connect.DatabaseFailure;
+import dev.pgopt.connect.DatabaseTarget;
+import dev.pgopt.connect.Session;
+import dev.pgopt.load.LoadOptions;
+import dev.pgopt.load.LoadResult;
+import dev.pgopt.load.LoadRun;
+import dev.pgopt.load.WorkloadMix;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Replays the database's own read workload (pg_stat_statements: the most called statements, by their "
+        + "share of calls, with parameter values drawn from the columns' statistics) at a fixed arrival rate, and "
+        + "reports latency from when each request was due (coordinated omission corrected), service time and schedule lag.",
+        "With --find-max and --p95, raises the rate until the objective fails and reports the highest rate that held. "
+            + "Sessions are read-only; writes are never replayed (docs/bench.md)."},
+    footer = {"", "Exit codes: 0 done (objective met, when one is given), 1 objective not met, 3 cannot connect or no "
+        + "statement to replay, 64 usage error."})
+public final class BenchCommand implements Callable<Integer> {
+  private final Context ctx;
+
+  @Mixin
+  ConnectionOptions connection = new ConnectionOptions();
+
+  @Option(names = "--rate", defaultValue = "100/s", paramLabel = "N/s",
+      description = "Requests started per second, whatever the server does (default: ${DEFAULT-VALUE}); with --find-max, the first rate tried.")
+  String rate;
+
+  @Option(names = "--duration", defaultValue = "30s", paramLabel = "DURATION", description = "Measured time per run (default: ${DEFAULT-VALUE}).")
+  String duration;
+
+  @Option(names = "--warmup", defaultValue = "5s", paramLabel = "DURATION", description = "Unmeasured time before it (default: ${DEFAULT-VALUE}).")
+  String warmup;
+
+  @Option(names = "--clients", defaultValue = "8", description = "Connections serving the requests (default: ${DEFAULT-VALUE}).")
+  int clients;
+
+  @Option(names = "--top", defaultValue = "20", description = "Replay the N most called read statements (default: ${DEFAULT-VALUE}).")
+  int top;
+
+  @Option(names = "--p95", paramLabel = "DURATION", description = "Latency objective for p95, e.g. 20ms: the run passes when p95 is at most this, nothing failed and every due request was sent.")
+  String p95;
+
+  @Option(names = "--find-max", description = "Search for the highest rate meeting --p95: double the rate until it fails, then halve the gap 4 times.")
+  boolean findMax;
+
+  @Option(names = "--drain", defaultValue = "30s", paramLabel = "DURATION",
+      description = "How long requests still waiting when the schedule ends may take before they are counted as not sent (default: ${DEFAULT-VALUE}).")
+  String drain;
+
+  @Option(names = "--seed", defaultValue = "1", description = "Seed of the statement and value draws (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--format", defaultValue = "human", description = "human (default) or json (docs/bench.md).")
+  String format;
+
+  public BenchCommand(Context ctx) {
+    this.ctx = ctx;
+  }
+
+  record Step(double rate, boolean met, LoadResult result) {}
+
+  @Override
+  public Integer call() {
+    if (!format.equals("human") && !format.equals("json")) {
+      throw new CliFailure(ExitCode.USAGE, "--format must be human or json, not '" + format + "'");
+    }
+    if (top < 1 || top > 500) {
+      throw new CliFailure(ExitCode.USAGE, "--top must be between 1 and 500");
+    }
+    if (findMax && p95 == null) {
+      throw new CliFailure(ExitCode.USAGE, "--find-max needs a latency objective: --p95 20ms, say");
+    }
+    double firstRate = rate(rate);
+    Duration measured = ConnectionOptions.duration(duration, "--duration");
+    Duration warm = warmup.equals("0") || warmup.equals("0s") ? Duration.ZERO : ConnectionOptions.duration(warmup, "--warmup");
+    Duration drainLimit = ConnectionOptions.duration(drain, "--drain");
+    Double objectiveMs = p95 == null ? null : objective(p95);
+    LoadOptions first;
+    try {
+      first = new LoadOptions(firstRate, measured, warm, clients, drainLimit, seed);
+    } catch (IllegalArgumentException e) {
+      throw new CliFailure(ExitCode.USAGE, e.getMessage());
+    }
+    DatabaseTarget target = connection.target(ctx);
+    WorkloadMix mix;
+    try (Session session = Session.open(target, connection.sessionOptions())) {
+      mix = session.readOnly(c -> {
+        try {
+          return WorkloadMix.fromStatistics(c, session.serverVersionNum(), top);
+        } catch (StatementStatisticsUnavailable e) {
+          throw new CliFailure(ExitCode.UNKNOWN, e.getMessage() + " (database " + target.display() + ")");
+        } catch (IllegalStateException e) {
+          throw new CliFailure(ExitCode.UNKNOWN, e.getMessage() + " (database " + target.display() + ")");
+        }
+      });
+    } catch (DatabaseFailure f) {
+      throw new CliFailure(ExitCode.UNKNOWN, f.getMessage(), f);
+    }
+    LoadRun run = new LoadRun(() -> {
+      try {
+        return Connections.open(target, connection.sessionOptions());
+      } catch (DatabaseFailure f) {
+        throw new SQLException(f.getMessage(), "08001");
+      }
+    }, format.equals("human") ? this::progress : LoadRun.Progress.NONE);
+    if (format.equals("human")) {
+      ctx.err().printf(Locale.ROOT, "pgopt bench: %s, %d statements replayed (%d not), %d clients%n", target.display(),
+          mix.statements().size(), mix.skipped().size(), clients);
+    }
+    List<Step> steps = new ArrayList<>();
+    try {
+      Step s = step(run, mix, first, objectiveMs);
+      steps.add(s);
+      if (findMax) {
+        search(run, mix, first, objectiveMs, steps);
+      }
+    } catch (SQLException e) {
+      throw new CliFailure(ExitCode.UNKNOWN, "cannot open the run's connections to " + target.display() + ": "
+          + e.getMessage().lines().findFirst().orElse(""), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliFailure(ExitCode.UNKNOWN, "interrupted");
+    }
+    Step best = steps.stream().filter(Step::met).max((a, b) -> Double.compare(a.rate(), b.rate())).orElse(null);
+    Step shown = findMax ? (best != null ? best : steps.get(0)) : steps.get(0);
+    if (format.equals("json")) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("target", target.display());
+      out.put("generated_at", ctx.clock().instant().toString());
+      out.put("objective_p95_ms", objectiveMs);
+      out.put("max_rate_meeting_objective", findMax ? best == null ? null : best.rate() : null);
+      out.put("result", shown.result());
+      if (findMax) {
+        out.put("steps", steps);
+      }
+      try {
+        ctx.out().println(JSON.writeValueAsString(out));
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalStateException(e);
+      }
+    } else {
+      human(shown.result(), objectiveMs, findMax ? steps : List.of(), best);
+    }
+    if (objectiveMs == null) {
+      return ExitCode.OK;
+    }
+    return (findMax ? best != null : shown.met()) ? ExitCode.OK : ExitCode.WARNING;
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE).enable(SerializationFeature.INDENT_OUTPUT);
+
+  private Step step(LoadRun run, WorkloadMix mix, LoadOptions o, Double objectiveMs) throws SQLException, InterruptedException {
+    if (format.equals("human")) {
+      ctx.err().printf(Locale.ROOT, "rate %s/s for %s (warm-up %s)%n", number(o.ratePerSecond()), duration, warmup);
+    }
+    LoadResult r = run.run(mix, o);
+    return new Step(o.ratePerSecond(), objectiveMs == null || met(r, objectiveMs), r);
+  }
+
+  static boolean met(LoadResult r, double objectiveMs) {
+    return r.failed() == 0 && r.unsent() == 0 && r.latency().p95() <= objectiveMs
+        && r.achievedRate() >= 0.98 * r.targetRate();
+  }
+
+  /** Doubles the rate until the objective fails, then halves the gap between the last good and first bad rate 4 times. */
+  private void search(LoadRun run, WorkloadMix mix, LoadOptions first, double objectiveMs, List<Step> steps)
+      throws SQLException, InterruptedException {
+    double good = steps.get(0).met() ? first.ratePerSecond() : 0;
+    double bad = steps.get(0).met() ? 0 : first.ratePerSecond();
+    while (bad == 0 && good < 1_000_000 / 2.0) {
+      Step s = step(run, mix, with(first, good * 2), objectiveMs);
+      steps.add(s);
+      if (s.met()) {
+        good = s.rate();
+      } else {
+        bad = s.rate();
+      }
+    }
+    for (int i = 0; i < 4 && bad > 0 && bad - good > Math.max(1, good * 0.05); i++) {
+      double mid = Math.round((good + bad) / 2);
+      Step s = step(run, mix, with(first, mid), objectiveMs);
+      steps.add(s);
+      if (s.met()) {
+        good = mid;
+      } else {
+        bad = mid;
+      }
+    }
+  }
+
+  private static LoadOptions with(LoadOptions o, double rate) {
+    return new LoadOptions(rate, o.duration(), o.warmup(), o.clients(), o.drainLimit(), o.seed());
+  }
+
+  private void progress(long second, long sent, double p50, double p95, double p99, long failed) {
+    ctx.err().printf(Locale.ROOT, "  %3d s  %6d sent  p50 %s  p95 %s  p99 %s  %d failed%n", second, sent, ms(p50), ms(p95),
+        ms(p99), failed);
+  }
+
+  private void human(LoadResult r, Double objectiveMs, List<Step> steps, Step best) {
+    var out = ctx.out();
+    out.printf(Locale.ROOT, "Requests: %s due, %s answered, %s failed, %s not sent; %s/s achieved (target %s/s, %d clients)%n",
+        Units.count(r.scheduled()), Units.count(r.completed()), Units.count(r.failed()), Units.count(r.unsent()),
+        number(r.achievedRate()), number(r.targetRate()), r.clients());
+    out.println(line("Latency (from when due)", r.latency()));
+    out.println(line("Service time (from sent)", r.serviceTime()));
+    out.printf(Locale.ROOT, "Schedule lag: p99 %s, max %s%n", ms(r.lag().p99()), ms(r.lag().max()));
+    if (objectiveMs != null && steps.isEmpty()) {
+      out.printf(Locale.ROOT, "Objective p95 <= %s: %s%n", ms(objectiveMs), met(r, objectiveMs) ? "met" : "NOT met");
+    }
+    out.println();
+    out.println("   share    answered     p50       p95       p99    failed  statement");
+    for (LoadResult.StatementResult s : r.statements()) {
+      out.printf(Locale.ROOT, "  %5.1f %%  %9s  %8s  %8s  %8s  %7s  %s%n", 100 * s.share(), Units.count(s.completed()),
+          ms(s.latency().p50()), ms(s.latency().p95()), ms(s.latency().p99()), Units.count(s.failed()),
+          Units.truncate(s.query(), 70));
+    }
+    if (!r.errors().isEmpty()) {
+      out.println();
+      out.println("Errors:");
+      r.errors().forEach((k, v) -> out.printf(Locale.ROOT, "  %7s  %s%n", Units.count(v), Units.truncate(k, 100)));
+    }
+    if (!r.skipped().isEmpty()) {
+      out.println();
+      out.println("Not replayed:");
+      r.skipped().stream().limit(10).forEach(s -> out.printf(Locale.ROOT, "  %s — %s%n", Units.truncate(s.query(), 60), s.reason()));
+      if (r.skipped().size() > 10) {
+        out.printf(Locale.ROOT, "  … and %d more (--format json lists all)%n", r.skipped().size() - 10);
+      }
+    }
+    if (!steps.isEmpty()) {
+      out.println();
+      out.println("Search (p95 <= " + ms(objectiveMs) + "):");
+      for (Step s : steps) {
+        out.printf(Locale.ROOT, "  %8s/s  p95 %8s  failed %s  not sent %s  %s%n", number(s.rate()), ms(s.result().latency().p95()),
+            Units.count(s.result().failed()), Units.count(s.result().unsent()), s.met() ? "met" : "not met");
+      }
+      out.println(best == null ? "No rate tried met the objective."
+          : "Highest rate meeting the objective: " + number(best.rate()) + "/s");
+    }
+  }
+
+  private static String line(String label, LoadResult.Percentiles p) {
+    return String.format(Locale.ROOT, "%s: p50 %s, p90 %s, p95 %s, p99 %s, p99.9 %s, max %s", label, ms(p.p50()),
+        ms(p.p90()), ms(p.p95()), ms(p.p99()), ms(p.p999()), ms(p.max()));
+  }
+
+  private static String ms(double ms) {
+    return ms >= 1000 ? String.format(Locale.ROOT, "%.2f s", ms / 1000)
+        : ms >= 10 ? String.format(Locale.ROOT, "%.0f ms", ms) : String.format(Locale.ROOT, "%.2f ms", ms);
+  }
+
+  private static String number(double n) {
+    return n == Math.rint(n) ? String.format(Locale.ROOT, "%,.0f", n) : String.format(Locale.ROOT, "%,.1f", n);
+  }
+
+  /** Milliseconds, fractions allowed: a local point query's p95 is well under one. */
+  private static double objective(String text) {
+    try {
+      double seconds = dev.pgopt.connect.Quantities.parseSeconds(text);
+      if (!(seconds > 0)) {
+        throw new IllegalArgumentException("'" + text + "' must be positive");
+      }
+      return seconds * 1000;
+    } catch (IllegalArgumentException e) {
+      throw new CliFailure(ExitCode.USAGE, "--p95: " + e.getMessage());
+    }
+  }
+
+  static double rate(String text) {
+    String t = text.strip().toLowerCase(Locale.ROOT);
+    if (t.endsWith("/s")) {
+      t = t.substring(0, t.length() - 2).strip();
+    }
+    try {
+      double r = Double.parseDouble(t);
+      if (!(r > 0) || r > 1_000_000) {
+        throw new NumberFormatException();
+      }
+      return r;
+    } catch (NumberFormatException e) {
+      throw new CliFailure(ExitCode.USAGE, "--rate must be a number of requests per second above 0 and at most 1,000,000, "
+          + "like 500/s, not '" + text + "'");
+    }
+  }
+}

@@ -1,0 +1,111 @@
+package dev.pgopt.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pgopt.testkit.PostgresExtension;
+import dev.pgopt.testkit.TestCluster;
+import dev.pgopt.testkit.TestDatabase;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+@ExtendWith(PostgresExtension.class)
+class BenchCommandIT {
+  @TempDir
+  Path home;
+
+  private CliRun run(String... args) {
+    return CliRun.of(Map.of(), home, args);
+  }
+
+  private static TestDatabase withWorkload(TestCluster cluster) throws Exception {
+    TestDatabase db = cluster.createDatabase();
+    db.execute("CREATE TABLE gadgets (id int PRIMARY KEY, kind int, name text)",
+        "INSERT INTO gadgets SELECT g, g % 7, 'gadget ' || g FROM generate_series(1, 5000) g", "ANALYZE gadgets");
+    try (Connection c = db.connect()) {
+      c.createStatement().execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
+          + " WHERE datname = current_database()), 0)");
+      try (PreparedStatement byId = c.prepareStatement("SELECT name FROM gadgets WHERE id = ?");
+          PreparedStatement byKind = c.prepareStatement("SELECT count(*) FROM gadgets WHERE kind = ?")) {
+        for (int i = 1; i <= 60; i++) {
+          byId.setInt(1, i);
+          byId.executeQuery().close();
+          if (i % 3 == 0) {
+            byKind.setInt(1, i % 7);
+            byKind.executeQuery().close();
+          }
+        }
+      }
+    }
+    return db;
+  }
+
+  @Test
+  void replaysTheWorkloadAtTheRateAndReportsJson(TestCluster cluster) throws Exception {
+    try (TestDatabase db = withWorkload(cluster)) {
+      CliRun r = run("bench", "--url", db.url(), "--rate", "50/s", "--duration", "2s", "--warmup", "0s", "--clients", "2",
+          "--p95", "2s", "--format", "json");
+      assertThat(r.exitCode()).as(r.err()).isZero();
+      JsonNode report = new ObjectMapper().readTree(r.out());
+      JsonNode result = report.get("result");
+      assertThat(result.get("scheduled").asLong()).isEqualTo(100);
+      assertThat(result.get("completed").asLong()).isEqualTo(100);
+      assertThat(result.get("unsent").asLong()).isZero();
+      assertThat(result.get("latency").get("p95").asDouble()).isPositive();
+      assertThat(result.get("statements")).hasSize(2);
+      assertThat(result.get("statements").get(0).get("query").asText()).isEqualTo("SELECT name FROM gadgets WHERE id = $1");
+      assertThat(result.get("statements").get(0).get("share").asDouble()).isBetween(0.7, 0.8);
+      assertThat(report.get("objective_p95_ms").asDouble()).isEqualTo(2000.0);
+    }
+  }
+
+  @Test
+  void humanReportAndAnObjectiveThatCannotBeMet(TestCluster cluster) throws Exception {
+    try (TestDatabase db = withWorkload(cluster)) {
+      CliRun r = run("bench", "--url", db.url(), "--rate", "20", "--duration", "1s", "--warmup", "0s", "--clients", "1",
+          "--p95", "0.001ms");
+      assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
+      assertThat(r.out()).contains("Requests: 20 due, 20 answered, 0 failed, 0 not sent")
+          .contains("Objective p95 <= ").contains("NOT met").contains("SELECT name FROM gadgets WHERE id = $1");
+      assertThat(r.err()).contains("2 statements replayed").contains("rate 20/s");
+    }
+  }
+
+  @Test
+  void badInputGetsOneLineAndExit64(TestCluster cluster) throws Exception {
+    try (TestDatabase db = withWorkload(cluster)) {
+      for (String[] args : new String[][] {
+          {"--rate", "0"}, {"--rate", "fast"}, {"--rate", "-5/s"}, {"--duration", "soon"}, {"--clients", "0"},
+          {"--find-max"}, {"--format", "xml"}, {"--top", "0"}}) {
+        String[] all = new String[args.length + 3];
+        all[0] = "bench";
+        all[1] = "--url";
+        all[2] = db.url();
+        System.arraycopy(args, 0, all, 3, args.length);
+        CliRun r = run(all);
+        assertThat(r.exitCode()).as(String.join(" ", args) + ": " + r.err()).isEqualTo(64);
+        assertThat(r.err().strip().lines().count()).as(r.err()).isLessThanOrEqualTo(2);
+        assertThat(r.err()).doesNotContain("Exception").doesNotContain("\tat ");
+      }
+    }
+  }
+
+  @Test
+  void aDatabaseWithNothingToReplaySaysSo(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      try (Connection c = db.connect()) {
+        c.createStatement().execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
+            + " WHERE datname = current_database()), 0)");
+      }
+      CliRun r = run("bench", "--url", db.url(), "--rate", "10", "--duration", "1s");
+      assertThat(r.exitCode()).isEqualTo(3);
+      assertThat(r.err()).contains("can be replayed").doesNotContain("\tat ");
+    }
+  }
+}
