@@ -2,6 +2,7 @@
 module dev.pgopt.bench {
   requires dev.pgopt.client;
   requires dev.pgopt.core;
+  requires dev.pgopt.load;
   requires dev.pgopt.local;
   requires dev.pgopt.monitor;
   requires com.zaxxer.hikari;

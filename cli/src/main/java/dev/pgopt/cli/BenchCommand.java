@@ -65,6 +65,10 @@ public final class BenchCommand implements Callable<Integer> {
       description = "How long requests still waiting when the schedule ends may take before they are counted as not sent (default: ${DEFAULT-VALUE}).")
   String drain;
 
+  @Option(names = "--arrivals", defaultValue = "poisson", paramLabel = "KIND",
+      description = "poisson (default: independent users, exponential gaps, as pgbench -R) or uniform (evenly spaced).")
+  String arrivals;
+
   @Option(names = "--seed", defaultValue = "1", description = "Seed of the statement and value draws (default: ${DEFAULT-VALUE}).")
   long seed;
 
@@ -95,7 +99,7 @@ public final class BenchCommand implements Callable<Integer> {
     Double objectiveMs = p95 == null ? null : objective(p95);
     LoadOptions first;
     try {
-      first = new LoadOptions(firstRate, measured, warm, clients, drainLimit, seed);
+      first = new LoadOptions(firstRate, measured, warm, clients, drainLimit, seed, arrivals(arrivals));
     } catch (IllegalArgumentException e) {
       throw new CliFailure(ExitCode.USAGE, e.getMessage());
     }
@@ -208,7 +212,15 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   private static LoadOptions with(LoadOptions o, double rate) {
-    return new LoadOptions(rate, o.duration(), o.warmup(), o.clients(), o.drainLimit(), o.seed());
+    return o.withRate(rate);
+  }
+
+  private static LoadOptions.Arrivals arrivals(String text) {
+    return switch (text.toLowerCase(Locale.ROOT)) {
+      case "poisson" -> LoadOptions.Arrivals.POISSON;
+      case "uniform" -> LoadOptions.Arrivals.UNIFORM;
+      default -> throw new CliFailure(ExitCode.USAGE, "--arrivals must be poisson or uniform, not '" + text + "'");
+    };
   }
 
   private void progress(long second, long sent, double p50, double p95, double p99, long failed) {

@@ -50,7 +50,7 @@ class BenchCommandIT {
   void replaysTheWorkloadAtTheRateAndReportsJson(TestCluster cluster) throws Exception {
     try (TestDatabase db = withWorkload(cluster)) {
       CliRun r = run("bench", "--url", db.url(), "--rate", "50/s", "--duration", "2s", "--warmup", "0s", "--clients", "2",
-          "--p95", "2s", "--format", "json");
+          "--p95", "2s", "--arrivals", "uniform", "--format", "json");
       assertThat(r.exitCode()).as(r.err()).isZero();
       JsonNode report = new ObjectMapper().readTree(r.out());
       JsonNode result = report.get("result");
@@ -69,7 +69,7 @@ class BenchCommandIT {
   void humanReportAndAnObjectiveThatCannotBeMet(TestCluster cluster) throws Exception {
     try (TestDatabase db = withWorkload(cluster)) {
       CliRun r = run("bench", "--url", db.url(), "--rate", "20", "--duration", "1s", "--warmup", "0s", "--clients", "1",
-          "--p95", "0.001ms");
+          "--p95", "0.001ms", "--arrivals", "uniform");
       assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
       assertThat(r.out()).contains("Requests: 20 due, 20 answered, 0 failed, 0 not sent")
           .contains("Objective p95 <= ").contains("NOT met").contains("SELECT name FROM gadgets WHERE id = $1");
@@ -82,7 +82,7 @@ class BenchCommandIT {
     try (TestDatabase db = withWorkload(cluster)) {
       for (String[] args : new String[][] {
           {"--rate", "0"}, {"--rate", "fast"}, {"--rate", "-5/s"}, {"--duration", "soon"}, {"--clients", "0"},
-          {"--find-max"}, {"--format", "xml"}, {"--top", "0"}}) {
+          {"--find-max"}, {"--format", "xml"}, {"--top", "0"}, {"--arrivals", "bursty"}}) {
         String[] all = new String[args.length + 3];
         all[0] = "bench";
         all[1] = "--url";

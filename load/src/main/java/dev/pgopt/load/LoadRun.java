@@ -74,14 +74,13 @@ public final class LoadRun {
   private LoadResult run(WorkloadMix mix, LoadOptions o, List<Connection> connections) throws InterruptedException {
     int n = mix.statements().size();
     RequestClock clock = new RequestClock(System.nanoTime() + 100_000_000L, o.ratePerSecond(), o.warmup(), o.duration(),
-        o.drainLimit());
-    AtomicLong next = new AtomicLong();
+        o.drainLimit(), o.arrivals() == LoadOptions.Arrivals.POISSON, o.seed());
     AtomicLong sent = new AtomicLong();
     AtomicLong failedNow = new AtomicLong();
     Recorder live = new Recorder(HIGHEST_MICROS, 3);
     List<Worker> workers = new ArrayList<>();
     for (int i = 0; i < connections.size(); i++) {
-      workers.add(new Worker(source, connections.get(i), mix, clock, next, sent, failedNow, live,
+      workers.add(new Worker(source, connections.get(i), mix, clock, sent, failedNow, live,
           new SplittableRandom(o.seed() * 31 + i), n));
     }
     List<Thread> threads = new ArrayList<>();
@@ -190,20 +189,18 @@ public final class LoadRun {
     private long reconnectAfter;
     private final WorkloadMix mix;
     private final RequestClock clock;
-    private final AtomicLong next;
     private final AtomicLong sent;
     private final AtomicLong failedNow;
     private final Recorder live;
     private final SplittableRandom random;
     private final PreparedStatement[] prepared;
 
-    Worker(ConnectionSource source, Connection connection, WorkloadMix mix, RequestClock clock, AtomicLong next,
-        AtomicLong sent, AtomicLong failedNow, Recorder live, SplittableRandom random, int statements) {
+    Worker(ConnectionSource source, Connection connection, WorkloadMix mix, RequestClock clock, AtomicLong sent,
+        AtomicLong failedNow, Recorder live, SplittableRandom random, int statements) {
       this.source = source;
       this.connection = connection;
       this.mix = mix;
       this.clock = clock;
-      this.next = next;
       this.sent = sent;
       this.failedNow = failedNow;
       this.live = live;
@@ -220,8 +217,7 @@ public final class LoadRun {
     @Override
     public void run() {
       while (true) {
-        long i = next.getAndIncrement();
-        long due = clock.due(i);
+        long due = clock.nextDue();
         if (!clock.beforeEnd(due)) {
           return;
         }

@@ -217,10 +217,14 @@ public final class WorkloadMix {
 
   private static Optional<ValueDistribution> distribution(Connection c, String table, String column) {
     try {
-      List<ValueDistribution> found = Sql.list(c, "SELECT most_common_vals::text::text[], most_common_freqs, null_frac,"
-          + " histogram_bounds::text::text[] FROM pg_stats WHERE schemaname = ? AND tablename = ? AND attname = ?"
-          + " ORDER BY inherited DESC LIMIT 1", rs -> new ValueDistribution(strings(rs.getArray(1)), doubles(rs.getArray(2)),
-              rs.getDouble(3), strings(rs.getArray(4))), table.substring(0, table.indexOf('.')),
+      List<ValueDistribution> found = Sql.list(c, "SELECT s.most_common_vals::text::text[], s.most_common_freqs, s.null_frac,"
+          + " s.histogram_bounds::text::text[], CASE WHEN s.n_distinct >= 0 THEN s.n_distinct"
+          + " ELSE -s.n_distinct * greatest(k.reltuples, 0) END"
+          + " FROM pg_stats s JOIN pg_namespace n ON n.nspname = s.schemaname"
+          + " JOIN pg_class k ON k.relnamespace = n.oid AND k.relname = s.tablename"
+          + " WHERE s.schemaname = ? AND s.tablename = ? AND s.attname = ? ORDER BY s.inherited DESC LIMIT 1",
+          rs -> new ValueDistribution(strings(rs.getArray(1)), doubles(rs.getArray(2)), rs.getDouble(3),
+              strings(rs.getArray(4)), rs.getDouble(5)), table.substring(0, table.indexOf('.')),
           table.substring(table.indexOf('.') + 1), column);
       return found.stream().findFirst();
     } catch (SQLException | IllegalArgumentException e) {

@@ -118,7 +118,7 @@ class LoadRunIT {
       WorkloadMix mix = mix(db);
       List<Long> seconds = new java.util.concurrent.CopyOnWriteArrayList<>();
       LoadResult r = new LoadRun(db::connect, (second, sent, p50, p95, p99, failed) -> seconds.add(sent))
-          .run(mix, new LoadOptions(200, Duration.ofSeconds(5), Duration.ofSeconds(1), 4, Duration.ofSeconds(10), 7));
+          .run(mix, new LoadOptions(200, Duration.ofSeconds(5), Duration.ofSeconds(1), 4, Duration.ofSeconds(10), 7, LoadOptions.Arrivals.UNIFORM));
       assertThat(r.scheduled()).isEqualTo(1000);
       assertThat(r.failed()).as(r.errors().toString()).isZero();
       assertThat(r.unsent()).isZero();
@@ -127,6 +127,13 @@ class LoadRunIT {
       assertThat(r.latency().p50()).isGreaterThan(0).isLessThan(r.latency().max() + 0.001);
       assertThat(r.statements()).extracting(LoadResult.StatementResult::completed).allSatisfy(n -> assertThat(n).isPositive());
       assertThat(seconds).as("one progress line a second").hasSizeBetween(5, 8);
+
+      // Poisson arrivals (the default): the number due is random around rate × duration, and all of it is served
+      LoadResult poisson = new LoadRun(db::connect, LoadRun.Progress.NONE)
+          .run(mix, new LoadOptions(200, Duration.ofSeconds(5), Duration.ofSeconds(1), 4, Duration.ofSeconds(10), 11));
+      assertThat(poisson.scheduled()).isBetween(1000L - 130, 1000L + 130);
+      assertThat(poisson.completed()).isEqualTo(poisson.scheduled());
+      assertThat(poisson.unsent()).isZero();
     }
   }
 
@@ -136,7 +143,7 @@ class LoadRunIT {
       // 2 connections × 20 ms per request: about 100 requests a second at most, asked for 200
       WorkloadMix slow = WorkloadMix.of(Map.of("SELECT pg_sleep(0.02)", 1.0));
       LoadResult r = new LoadRun(db::connect, LoadRun.Progress.NONE)
-          .run(slow, new LoadOptions(200, Duration.ofSeconds(3), NO_WARMUP, 2, Duration.ofSeconds(30), 1));
+          .run(slow, new LoadOptions(200, Duration.ofSeconds(3), NO_WARMUP, 2, Duration.ofSeconds(30), 1, LoadOptions.Arrivals.UNIFORM));
       assertThat(r.scheduled()).isEqualTo(600);
       assertThat(r.completed() + r.failed() + r.unsent()).isEqualTo(600);
       assertThat(r.unsent()).as("every due request was sent, late").isZero();
