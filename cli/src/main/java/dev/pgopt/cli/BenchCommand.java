@@ -72,6 +72,10 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "Seed of the statement and value draws (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--repeat", defaultValue = "1",
+      description = "Run the same rate N times (seeds differ) and report each; bench compare then judges differences against the spread (default: ${DEFAULT-VALUE}).")
+  int repeat;
+
   @Option(names = "--format", defaultValue = "human", description = "human (default) or json (docs/bench.md).")
   String format;
 
@@ -88,6 +92,12 @@ public final class BenchCommand implements Callable<Integer> {
     }
     if (top < 1 || top > 500) {
       throw new CliFailure(ExitCode.USAGE, "--top must be between 1 and 500");
+    }
+    if (repeat < 1 || repeat > 20) {
+      throw new CliFailure(ExitCode.USAGE, "--repeat must be between 1 and 20");
+    }
+    if (findMax && repeat > 1) {
+      throw new CliFailure(ExitCode.USAGE, "use --repeat or --find-max, not both");
     }
     if (findMax && p95 == null) {
       throw new CliFailure(ExitCode.USAGE, "--find-max needs a latency objective: --p95 20ms, say");
@@ -130,9 +140,14 @@ public final class BenchCommand implements Callable<Integer> {
           mix.statements().size(), mix.skipped().size(), clients);
     }
     List<Step> steps = new ArrayList<>();
+    List<Step> repeats = new ArrayList<>();
     try {
       Step s = step(run, mix, first, objectiveMs);
       steps.add(s);
+      for (int i = 1; i < repeat; i++) {
+        repeats.add(step(run, mix, new LoadOptions(first.ratePerSecond(), first.duration(), first.warmup(), first.clients(),
+            first.drainLimit(), first.seed() + i, first.arrivals()), objectiveMs));
+      }
       if (findMax) {
         search(run, mix, first, objectiveMs, steps);
       }
@@ -152,6 +167,12 @@ public final class BenchCommand implements Callable<Integer> {
       out.put("objective_p95_ms", objectiveMs);
       out.put("max_rate_meeting_objective", findMax ? best == null ? null : best.rate() : null);
       out.put("result", shown.result());
+      if (repeat > 1) {
+        List<LoadResult> runs = new ArrayList<>();
+        runs.add(steps.get(0).result());
+        repeats.forEach(x -> runs.add(x.result()));
+        out.put("runs", runs);
+      }
       if (findMax) {
         out.put("steps", steps);
       }
@@ -162,11 +183,17 @@ public final class BenchCommand implements Callable<Integer> {
       }
     } else {
       human(shown.result(), objectiveMs, findMax ? steps : List.of(), best);
+      for (int i = 0; i < repeats.size(); i++) {
+        LoadResult r = repeats.get(i).result();
+        ctx.out().printf(Locale.ROOT, "Run %d: %s answered, %s failed, %s not sent; %s%n", i + 2, Units.count(r.completed()),
+            Units.count(r.failed()), Units.count(r.unsent()), line("latency", r.latency()));
+      }
     }
     if (objectiveMs == null) {
       return ExitCode.OK;
     }
-    return (findMax ? best != null : shown.met()) ? ExitCode.OK : ExitCode.WARNING;
+    boolean allMet = shown.met() && repeats.stream().allMatch(Step::met);
+    return (findMax ? best != null : allMet) ? ExitCode.OK : ExitCode.WARNING;
   }
 
   private static final ObjectMapper JSON = new ObjectMapper()

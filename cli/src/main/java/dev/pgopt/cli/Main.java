@@ -33,7 +33,7 @@ public final class Main {
     cl.addSubcommand(new ApplyCommand(ctx));
     cl.addSubcommand(new VerifyCommand(ctx));
     cl.addSubcommand(new ServeCommand(ctx));
-    cl.addSubcommand(new BenchCommand(ctx));
+    cl.addSubcommand(new CommandLine(new BenchCommand(ctx)).addSubcommand(new BenchCompareCommand(ctx)));
     cl.addSubcommand(new CommandLine(new VectorCommand())
         .addSubcommand(new VectorInspectCommand(ctx))
         .addSubcommand(new VectorTuneCommand(ctx))

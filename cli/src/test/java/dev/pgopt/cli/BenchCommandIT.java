@@ -108,4 +108,47 @@ class BenchCommandIT {
       assertThat(r.err()).contains("can be replayed").doesNotContain("\tat ");
     }
   }
+
+  @Test
+  void compareSeesWhatAnIndexChangedAcrossRepeatedRuns(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      db.execute("CREATE TABLE parts (id int PRIMARY KEY, code int NOT NULL, name text)",
+          "INSERT INTO parts SELECT g, g, 'part ' || g FROM generate_series(1, 200000) g", "ANALYZE parts");
+      try (Connection c = db.connect()) {
+        c.createStatement().execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
+            + " WHERE datname = current_database()), 0)");
+        try (PreparedStatement ps = c.prepareStatement("SELECT name FROM parts WHERE code = ?")) {
+          for (int i = 1; i <= 20; i++) {
+            ps.setInt(1, i * 997);
+            ps.executeQuery().close();
+          }
+        }
+      }
+      String[] args = {"bench", "--url", db.url(), "--rate", "20/s", "--duration", "2s", "--warmup", "0s", "--clients", "2",
+          "--repeat", "2", "--format", "json"};
+      CliRun before = run(args);
+      assertThat(before.exitCode()).as(before.err()).isZero();
+      assertThat(new ObjectMapper().readTree(before.out()).get("runs")).hasSize(2);
+      db.execute("CREATE INDEX parts_code_idx ON parts (code)");
+      CliRun after = run(args);
+      Path a = home.resolve("before.json");
+      Path b = home.resolve("after.json");
+      java.nio.file.Files.writeString(a, before.out());
+      java.nio.file.Files.writeString(b, after.out());
+
+      CliRun compared = run("bench", "compare", a.toString(), b.toString());
+      assertThat(compared.exitCode()).as(compared.err()).isZero();
+      assertThat(compared.out()).contains("2 runs").containsPattern("-\\d+%\\s+lower in every run\\s+SELECT name FROM parts WHERE code = \\$1");
+      JsonNode json = new ObjectMapper().readTree(run("bench", "compare", a.toString(), b.toString(), "--format", "json").out());
+      assertThat(json.get("statements").get("SELECT name FROM parts WHERE code = $1").get("ratio").asDouble()).isLessThan(0.5);
+
+      CliRun missing = run("bench", "compare", home.resolve("nope.json").toString(), b.toString());
+      assertThat(missing.exitCode()).isEqualTo(64);
+      assertThat(missing.err()).contains("no such file");
+      java.nio.file.Files.writeString(a, "{\"hello\": 1}");
+      CliRun notReport = run("bench", "compare", a.toString(), b.toString());
+      assertThat(notReport.exitCode()).isEqualTo(64);
+      assertThat(notReport.err()).contains("not a pgopt bench JSON report").doesNotContain("\tat ");
+    }
+  }
 }
