@@ -208,8 +208,9 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   static boolean met(LoadResult r, double objectiveMs) {
-    return r.failed() == 0 && r.unsent() == 0 && r.latency().p95() <= objectiveMs
-        && r.achievedRate() >= 0.98 * r.targetRate();
+    // every due request sent and answered: with Poisson arrivals the number due varies around rate × duration, so
+    // the achieved rate is not compared with the target
+    return r.failed() == 0 && r.unsent() == 0 && r.latency().p95() <= objectiveMs;
   }
 
   /** Doubles the rate until the objective fails, then halves the gap between the last good and first bad rate 4 times. */

@@ -11,9 +11,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -48,8 +48,11 @@ public final class BenchCompareCommand implements Callable<Integer> {
   /** One measure before and after: every run's value, and what can be said of the difference. */
   record Change(String what, List<Double> before, List<Double> after, double ratio, String verdict) {}
 
-  /** A statement's p95 before and after, and the overall latency percentiles. */
-  record Comparison(String before, String after, List<Change> overall, Map<String, Change> statements,
+  /** One statement's p95 before and after (runs in which it was not answered at all are left out). */
+  record StatementChange(String queryId, String query, Change p95) {}
+
+  /** The overall latency percentiles and achieved rate, and each statement's p95, before and after. */
+  record Comparison(String before, String after, List<Change> overall, List<StatementChange> statements,
       List<String> onlyBefore, List<String> onlyAfter) {}
 
   @Override
@@ -64,7 +67,7 @@ public final class BenchCompareCommand implements Callable<Integer> {
       overall.add(change("latency " + p, values(a, r -> r.path("latency").path(p)), values(b, r -> r.path("latency").path(p))));
     }
     overall.add(change("achieved rate", values(a, r -> r.path("achieved_rate")), values(b, r -> r.path("achieved_rate"))));
-    Map<String, Change> statements = new LinkedHashMap<>();
+    List<StatementChange> statements = new ArrayList<>();
     List<String> onlyBefore = new ArrayList<>();
     Map<String, String> queries = new LinkedHashMap<>();
     for (JsonNode s : a.get(0).path("statements")) {
@@ -77,12 +80,12 @@ public final class BenchCompareCommand implements Callable<Integer> {
       }
     }
     queries.forEach((id, query) -> {
-      List<Double> x = values(a, r -> statement(r, id).path("latency").path("p95"));
-      List<Double> y = values(b, r -> statement(r, id).path("latency").path("p95"));
-      if (y.isEmpty()) {
+      List<Double> x = values(a, r -> answered(statement(r, id)).path("latency").path("p95"));
+      List<Double> y = values(b, r -> answered(statement(r, id)).path("latency").path("p95"));
+      if (values(b, r -> statement(r, id).path("completed")).isEmpty()) {
         onlyBefore.add(query);
-      } else if (!x.isEmpty()) {
-        statements.put(query, change("p95", x, y));
+      } else if (!x.isEmpty() && !y.isEmpty()) {
+        statements.add(new StatementChange(id, query, change("p95", x, y)));
       }
     });
     Comparison c = new Comparison(before.toString(), after.toString(), overall, statements, onlyBefore, onlyAfter);
@@ -109,8 +112,8 @@ public final class BenchCompareCommand implements Callable<Integer> {
     }
     out.println();
     out.println("  p95 per statement:");
-    c.statements().forEach((q, ch) -> out.printf(Locale.ROOT, "  %12s -> %-12s %6s  %-36s %s%n", range(ch.before()),
-        range(ch.after()), percent(ch.ratio()), ch.verdict(), Units.truncate(q, 60)));
+    c.statements().forEach(sc -> out.printf(Locale.ROOT, "  %12s -> %-12s %6s  %-36s %s%n", range(sc.p95().before()),
+        range(sc.p95().after()), percent(sc.p95().ratio()), sc.p95().verdict(), Units.truncate(sc.query(), 60)));
     c.onlyBefore().forEach(q -> out.println("  only before: " + Units.truncate(q, 80)));
     c.onlyAfter().forEach(q -> out.println("  only after: " + Units.truncate(q, 80)));
     if (runsBefore == 1 || runsAfter == 1) {
@@ -160,6 +163,11 @@ public final class BenchCompareCommand implements Callable<Integer> {
           + " write one with pgopt bench --format json");
     }
     return out;
+  }
+
+  /** The statement, or nothing when it was not answered in that run (its percentiles would read 0). */
+  private static JsonNode answered(JsonNode statement) {
+    return statement.path("completed").asLong() > 0 ? statement : com.fasterxml.jackson.databind.node.MissingNode.getInstance();
   }
 
   private static JsonNode statement(JsonNode run, String queryId) {

@@ -236,17 +236,20 @@ public final class LoadRun {
         if (!ok) {
           failedNow.incrementAndGet();
         }
+        long micros = Math.min(HIGHEST_MICROS, Math.max(1, (end - due) / 1000));
+        if (ok) {
+          // the progress lines show the warm-up too; the result only the measured window
+          live.recordValue(micros);
+        }
         if (!clock.measured(due)) {
           continue;
         }
-        long micros = Math.max(1, (end - due) / 1000);
         if (ok) {
           completed[k]++;
-          latency.recordValue(Math.min(HIGHEST_MICROS, micros));
+          latency.recordValue(micros);
           service.recordValue(Math.min(HIGHEST_MICROS, Math.max(1, (end - begin) / 1000)));
           lag.recordValue(Math.min(HIGHEST_MICROS, Math.max(0, (begin - due) / 1000)));
-          perStatement[k].recordValue(Math.min(HIGHEST_MICROS, micros));
-          live.recordValue(Math.min(HIGHEST_MICROS, micros));
+          perStatement[k].recordValue(micros);
         } else {
           failed[k]++;
         }

@@ -101,7 +101,7 @@ public final class WorkloadMix {
         continue;
       }
       if (!SqlText.startsAsQuery(e.query()) || e.query().toLowerCase(Locale.ROOT).matches("(?s).*\\bfor\\s+(update|share|no key update|key share)\\b.*")) {
-        skipped.add(new Skipped(e.queryId(), e.query(), e.counters().calls(), "not a read: writes are not replayed"));
+        skipped.add(new Skipped(e.queryId(), e.query(), e.counters().calls(), "not a read: writes, DDL and transaction control are not replayed"));
         continue;
       }
       reads.add(e);
