@@ -10,6 +10,7 @@ module dev.pgopt.cli {
   requires dev.pgopt.sample;
   requires dev.pgopt.vector;
   requires info.picocli;
+  requires java.desktop;
   requires org.postgresql.jdbc;
 
   opens dev.pgopt.cli to info.picocli;

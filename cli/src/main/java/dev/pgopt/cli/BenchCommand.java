@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.pgopt.analyze.health.Units;
+import dev.pgopt.cli.internal.LatencyPlot;
 import dev.pgopt.collect.StatementStatisticsUnavailable;
 import dev.pgopt.connect.Connections;
 import dev.pgopt.connect.DatabaseFailure;
@@ -13,6 +14,7 @@ import dev.pgopt.load.LoadOptions;
 import dev.pgopt.load.LoadResult;
 import dev.pgopt.load.LoadRun;
 import dev.pgopt.load.WorkloadMix;
+import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -76,6 +78,16 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Run the same rate N times (seeds differ) and report each; bench compare then judges differences against the spread (default: ${DEFAULT-VALUE}).")
   int repeat;
 
+  @Option(names = "--stages", paramLabel = "RATE:DURATION,...",
+      description = "Runs one after another at each rate for its duration, e.g. 100/s:30s,500/s:60s (no warm-up between them).")
+  String stages;
+
+  @Option(names = "--plot", paramLabel = "FILE.png", description = "Write the run second by second (latency percentiles, requests sent) as a PNG.")
+  Path plot;
+
+  @Option(names = "--hdr-log", paramLabel = "FILE", description = "Write each second's latency histogram in HdrHistogram's interval log format.")
+  Path hdrLog;
+
   @Option(names = "--format", defaultValue = "human", description = "human (default) or json (docs/bench.md).")
   String format;
 
@@ -99,6 +111,10 @@ public final class BenchCommand implements Callable<Integer> {
     if (findMax && repeat > 1) {
       throw new CliFailure(ExitCode.USAGE, "use --repeat or --find-max, not both");
     }
+    if (stages != null && (findMax || repeat > 1)) {
+      throw new CliFailure(ExitCode.USAGE, "--stages runs its own rates: not with --find-max or --repeat");
+    }
+    List<double[]> stageList = stages == null ? List.of() : stages(stages);
     if (findMax && p95 == null) {
       throw new CliFailure(ExitCode.USAGE, "--find-max needs a latency objective: --p95 20ms, say");
     }
@@ -128,6 +144,14 @@ public final class BenchCommand implements Callable<Integer> {
     } catch (DatabaseFailure f) {
       throw new CliFailure(ExitCode.UNKNOWN, f.getMessage(), f);
     }
+    java.io.PrintStream logOut = null;
+    if (hdrLog != null) {
+      try {
+        logOut = new java.io.PrintStream(java.nio.file.Files.newOutputStream(hdrLog), true, java.nio.charset.StandardCharsets.UTF_8);
+      } catch (java.io.IOException e) {
+        throw new CliFailure(ExitCode.USAGE, "--hdr-log: cannot write " + hdrLog + " (" + e.getMessage() + ")");
+      }
+    }
     LoadRun run = new LoadRun(() -> {
       try {
         return Connections.open(target, connection.sessionOptions());
@@ -135,6 +159,9 @@ public final class BenchCommand implements Callable<Integer> {
         throw new SQLException(f.getMessage(), "08001");
       }
     }, format.equals("human") ? this::progress : LoadRun.Progress.NONE);
+    if (logOut != null) {
+      run.histogramLog(logOut);
+    }
     if (format.equals("human")) {
       ctx.err().printf(Locale.ROOT, "pgopt bench: %s, %d statements replayed (%d not), %d clients%n", target.display(),
           mix.statements().size(), mix.skipped().size(), clients);
@@ -142,8 +169,11 @@ public final class BenchCommand implements Callable<Integer> {
     List<Step> steps = new ArrayList<>();
     List<Step> repeats = new ArrayList<>();
     try {
-      Step s = step(run, mix, first, objectiveMs);
+      Step s = step(run, mix, stageList.isEmpty() ? first : stage(first, stageList.get(0), true), objectiveMs);
       steps.add(s);
+      for (int i = 1; i < stageList.size(); i++) {
+        repeats.add(step(run, mix, stage(first, stageList.get(i), false), objectiveMs));
+      }
       for (int i = 1; i < repeat; i++) {
         repeats.add(step(run, mix, new LoadOptions(first.ratePerSecond(), first.duration(), first.warmup(), first.clients(),
             first.drainLimit(), first.seed() + i, first.arrivals()), objectiveMs));
@@ -157,6 +187,10 @@ public final class BenchCommand implements Callable<Integer> {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CliFailure(ExitCode.UNKNOWN, "interrupted");
+    } finally {
+      if (logOut != null) {
+        logOut.close();
+      }
     }
     Step best = steps.stream().filter(Step::met).max((a, b) -> Double.compare(a.rate(), b.rate())).orElse(null);
     Step shown = findMax ? (best != null ? best : steps.get(0)) : steps.get(0);
@@ -167,6 +201,12 @@ public final class BenchCommand implements Callable<Integer> {
       out.put("objective_p95_ms", objectiveMs);
       out.put("max_rate_meeting_objective", findMax ? best == null ? null : best.rate() : null);
       out.put("result", shown.result());
+      if (!stageList.isEmpty()) {
+        List<LoadResult> all = new ArrayList<>();
+        all.add(steps.get(0).result());
+        repeats.forEach(x -> all.add(x.result()));
+        out.put("stages", all);
+      }
       if (repeat > 1) {
         List<LoadResult> runs = new ArrayList<>();
         runs.add(steps.get(0).result());
@@ -185,8 +225,20 @@ public final class BenchCommand implements Callable<Integer> {
       human(shown.result(), objectiveMs, findMax ? steps : List.of(), best);
       for (int i = 0; i < repeats.size(); i++) {
         LoadResult r = repeats.get(i).result();
-        ctx.out().printf(Locale.ROOT, "Run %d: %s answered, %s failed, %s not sent; %s%n", i + 2, Units.count(r.completed()),
+        ctx.out().printf(Locale.ROOT, "%s %d (%s/s): %s answered, %s failed, %s not sent; %s%n",
+            stageList.isEmpty() ? "Run" : "Stage", i + 2, number(r.targetRate()), Units.count(r.completed()),
             Units.count(r.failed()), Units.count(r.unsent()), line("latency", r.latency()));
+      }
+    }
+    if (plot != null) {
+      try {
+        List<LoadResult> drawn = new ArrayList<>(List.of(shown.result()));
+        if (!stageList.isEmpty()) {
+          repeats.forEach(x -> drawn.add(x.result()));
+        }
+        LatencyPlot.write(drawn, "pgopt bench: " + target.display(), plot);
+      } catch (java.io.IOException e) {
+        throw new CliFailure(ExitCode.UNKNOWN, "--plot: cannot write " + plot + " (" + e.getMessage() + ")", e);
       }
     }
     if (objectiveMs == null) {
@@ -201,7 +253,8 @@ public final class BenchCommand implements Callable<Integer> {
 
   private Step step(LoadRun run, WorkloadMix mix, LoadOptions o, Double objectiveMs) throws SQLException, InterruptedException {
     if (format.equals("human")) {
-      ctx.err().printf(Locale.ROOT, "rate %s/s for %s (warm-up %s)%n", number(o.ratePerSecond()), duration, warmup);
+      ctx.err().printf(Locale.ROOT, "rate %s/s for %s s (warm-up %s s)%n", number(o.ratePerSecond()),
+          number(o.duration().toMillis() / 1000.0), number(o.warmup().toMillis() / 1000.0));
     }
     LoadResult r = run.run(mix, o);
     return new Step(o.ratePerSecond(), objectiveMs == null || met(r, objectiveMs), r);
@@ -236,6 +289,31 @@ public final class BenchCommand implements Callable<Integer> {
       } else {
         bad = mid;
       }
+    }
+  }
+
+  /** {rate, duration in ms} for each "RATE:DURATION" of --stages. */
+  static List<double[]> stages(String text) {
+    List<double[]> out = new ArrayList<>();
+    for (String part : text.split(",")) {
+      String[] rd = part.strip().split(":");
+      if (rd.length != 2) {
+        throw new CliFailure(ExitCode.USAGE, "--stages: '" + part.strip() + "' is not RATE:DURATION, like 500/s:30s");
+      }
+      out.add(new double[] {rate(rd[0]), ConnectionOptions.duration(rd[1].strip(), "--stages").toMillis()});
+    }
+    if (out.size() > 20) {
+      throw new CliFailure(ExitCode.USAGE, "--stages: at most 20 stages");
+    }
+    return out;
+  }
+
+  private static LoadOptions stage(LoadOptions o, double[] stage, boolean first) {
+    try {
+      return new LoadOptions(stage[0], Duration.ofMillis((long) stage[1]), first ? o.warmup() : Duration.ZERO, o.clients(),
+          o.drainLimit(), o.seed(), o.arrivals());
+    } catch (IllegalArgumentException e) {
+      throw new CliFailure(ExitCode.USAGE, "--stages: " + e.getMessage());
     }
   }
 

@@ -73,7 +73,7 @@ class BenchCommandIT {
       assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
       assertThat(r.out()).contains("Requests: 20 due, 20 answered, 0 failed, 0 not sent")
           .contains("Objective p95 <= ").contains("NOT met").contains("SELECT name FROM gadgets WHERE id = $1");
-      assertThat(r.err()).contains("2 statements replayed").contains("rate 20/s");
+      assertThat(r.err()).contains("2 statements replayed").contains("rate 20/s for 1 s");
     }
   }
 
@@ -156,6 +156,35 @@ class BenchCommandIT {
       CliRun notReport = run("bench", "compare", a.toString(), b.toString());
       assertThat(notReport.exitCode()).isEqualTo(64);
       assertThat(notReport.err()).contains("not a pgopt bench JSON report").doesNotContain("\tat ");
+    }
+  }
+
+  @Test
+  void stagesAPlotAndAnHdrHistogramLog(TestCluster cluster) throws Exception {
+    try (TestDatabase db = withWorkload(cluster)) {
+      Path png = home.resolve("run.png");
+      Path log = home.resolve("run.hlog");
+      CliRun r = run("bench", "--url", db.url(), "--stages", "20/s:2s,40/s:2s", "--warmup", "0s", "--clients", "2",
+          "--arrivals", "uniform", "--plot", png.toString(), "--hdr-log", log.toString(), "--format", "json");
+      assertThat(r.exitCode()).as(r.err()).isZero();
+      JsonNode stages = new ObjectMapper().readTree(r.out()).get("stages");
+      assertThat(stages).hasSize(2);
+      assertThat(stages.get(0).get("scheduled").asLong()).isEqualTo(40);
+      assertThat(stages.get(1).get("scheduled").asLong()).isEqualTo(80);
+      assertThat(stages.get(1).get("timeline").size()).isBetween(2, 4);
+      javax.imageio.ImageIO.setUseCache(false);
+      java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(png.toFile());
+      assertThat(img.getWidth()).isEqualTo(960);
+      // HdrHistogram's interval log: a start time, a legend, then one compressed histogram per second
+      // (LoadRunIT decodes one with HdrHistogram's own reader)
+      java.util.List<String> lines = java.nio.file.Files.readAllLines(log);
+      assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("#[StartTime: "));
+      assertThat(lines.stream().filter(l -> l.matches("\\d+\\.\\d+,\\d+\\.\\d+,\\d+\\.\\d+,HISTF[A-Za-z0-9+/=]+")).count())
+          .isGreaterThanOrEqualTo(3);
+
+      CliRun bad = run("bench", "--url", db.url(), "--stages", "20/s", "--format", "json");
+      assertThat(bad.exitCode()).isEqualTo(64);
+      assertThat(bad.err()).contains("is not RATE:DURATION");
     }
   }
 }

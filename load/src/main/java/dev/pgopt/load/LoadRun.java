@@ -43,10 +43,20 @@ public final class LoadRun {
 
   private final ConnectionSource source;
   private final Progress progress;
+  private java.io.PrintStream histogramLog;
 
   public LoadRun(ConnectionSource source, Progress progress) {
     this.source = source;
     this.progress = progress;
+  }
+
+  /**
+   * Also writes each second's latency histogram (microseconds, HdrHistogram's interval log format) to {@code out}, for
+   * HdrHistogram's own tools and plotters.
+   */
+  public LoadRun histogramLog(java.io.PrintStream out) {
+    this.histogramLog = out;
+    return this;
   }
 
   public LoadResult run(WorkloadMix mix, LoadOptions options) throws SQLException, InterruptedException {
@@ -94,19 +104,42 @@ public final class LoadRun {
     long lastSent = 0;
     long lastFailed = 0;
     Histogram interval = null;
-    while (threads.stream().anyMatch(Thread::isAlive)) {
+    List<LoadResult.Second> timeline = new ArrayList<>();
+    org.HdrHistogram.HistogramLogWriter log = null;
+    if (histogramLog != null) {
+      log = new org.HdrHistogram.HistogramLogWriter(histogramLog);
+      log.outputComment("pgopt bench: latency from the due time, microseconds, one interval a second");
+      log.outputLogFormatVersion();
+      log.outputStartTime(System.currentTimeMillis());
+      log.outputLegend();
+    }
+    boolean running = true;
+    while (running) {
       long wake = clock.start() + (second + 1) * 1_000_000_000L;
       long wait = wake - System.nanoTime();
       if (wait > 0) {
         threads.get(0).join(Math.max(1, wait / 1_000_000), 0);
       }
-      if (System.nanoTime() >= wake) {
+      running = threads.stream().anyMatch(Thread::isAlive);
+      if (!running) {
+        for (Thread t : threads) {
+          t.join();
+        }
+      }
+      // a full second, or the last part of one once every worker is done
+      if (System.nanoTime() >= wake || !running && sent.get() > lastSent) {
         interval = live.getIntervalHistogram(interval);
         long s = sent.get();
         long f = failedNow.get();
         second++;
         progress.second(second, s - lastSent, ms(interval.getValueAtPercentile(50)), ms(interval.getValueAtPercentile(95)),
             ms(interval.getValueAtPercentile(99)), f - lastFailed);
+        timeline.add(new LoadResult.Second(second, s - lastSent, f - lastFailed, ms(interval.getValueAtPercentile(50)),
+            ms(interval.getValueAtPercentile(95)), ms(interval.getValueAtPercentile(99))));
+        if (log != null) {
+          // seconds since the start; the max column in milliseconds
+          log.outputIntervalHistogram(second - 1, second, interval, 1000.0);
+        }
         lastSent = s;
         lastFailed = f;
       }
@@ -159,7 +192,7 @@ public final class LoadRun {
     double seconds = o.duration().toNanos() / 1e9;
     return new LoadResult(o.ratePerSecond(), seconds, o.clients(), scheduled, done, bad, Math.max(0, scheduled - done - bad),
         (done + bad) / seconds, percentiles(latency), percentiles(service), percentiles(lag), statements, topErrors,
-        mix.skipped());
+        mix.skipped(), timeline);
   }
 
   private static LoadResult.Percentiles percentiles(Histogram h) {

@@ -117,7 +117,9 @@ class LoadRunIT {
       skewed(db);
       WorkloadMix mix = mix(db);
       List<Long> seconds = new java.util.concurrent.CopyOnWriteArrayList<>();
+      java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
       LoadResult r = new LoadRun(db::connect, (second, sent, p50, p95, p99, failed) -> seconds.add(sent))
+          .histogramLog(new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8))
           .run(mix, new LoadOptions(200, Duration.ofSeconds(5), Duration.ofSeconds(1), 4, Duration.ofSeconds(10), 7, LoadOptions.Arrivals.UNIFORM));
       assertThat(r.scheduled()).isEqualTo(1000);
       assertThat(r.failed()).as(r.errors().toString()).isZero();
@@ -127,6 +129,16 @@ class LoadRunIT {
       assertThat(r.latency().p50()).isGreaterThan(0).isLessThan(r.latency().max() + 0.001);
       assertThat(r.statements()).extracting(LoadResult.StatementResult::completed).allSatisfy(n -> assertThat(n).isPositive());
       assertThat(seconds).as("one progress line a second").hasSizeBetween(5, 8);
+      assertThat(r.timeline()).hasSize(seconds.size());
+      assertThat(r.timeline().stream().mapToLong(LoadResult.Second::sent).sum()).isEqualTo(1200);
+      // the interval log decodes with HdrHistogram's own reader and holds every answered request, warm-up included
+      org.HdrHistogram.HistogramLogReader reader = new org.HdrHistogram.HistogramLogReader(
+          new java.io.ByteArrayInputStream(log.toByteArray()));
+      long logged = 0;
+      for (org.HdrHistogram.EncodableHistogram h; (h = reader.nextIntervalHistogram()) != null; ) {
+        logged += ((org.HdrHistogram.Histogram) h).getTotalCount();
+      }
+      assertThat(logged).isEqualTo(1200);
 
       // Poisson arrivals (the default): the number due is random around rate × duration, and all of it is served
       LoadResult poisson = new LoadRun(db::connect, LoadRun.Progress.NONE)
