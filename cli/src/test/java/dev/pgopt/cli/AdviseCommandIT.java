@@ -67,8 +67,7 @@ class AdviseCommandIT {
           "INSERT INTO orders SELECT g, g % 2000, now() - g * interval '1 minute', repeat('x', 100)"
               + " FROM generate_series(1, 200000) g", "ANALYZE");
       try (java.sql.Connection c = db.connect()) {
-        c.createStatement().execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
-            + " WHERE datname = current_database()), 0)");
+        db.resetStatements();
         try (var ps = c.prepareStatement("SELECT id, placed FROM orders WHERE account = ?")) {
           for (int i = 0; i < 10; i++) {
             ps.setInt(1, i);

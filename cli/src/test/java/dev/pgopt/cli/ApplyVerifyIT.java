@@ -35,8 +35,7 @@ class ApplyVerifyIT {
     try (Connection c = db.connect()) {
       Probe.waitUntil(() -> Probe.exists(c, "SELECT 1 FROM pg_stat_user_tables WHERE relname = 'orders' AND n_tup_ins >= 60000"));
       // the load came before the statements' window
-      c.createStatement().execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
-          + " WHERE datname = current_database()), 0)");
+      db.resetStatements();
       lookups(c, 40);
     }
     return db;

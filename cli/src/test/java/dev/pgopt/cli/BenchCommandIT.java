@@ -29,8 +29,7 @@ class BenchCommandIT {
     db.execute("CREATE TABLE gadgets (id int PRIMARY KEY, kind int, name text)",
         "INSERT INTO gadgets SELECT g, g % 7, 'gadget ' || g FROM generate_series(1, 5000) g", "ANALYZE gadgets");
     try (Connection c = db.connect()) {
-      c.createStatement().execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
-          + " WHERE datname = current_database()), 0)");
+      db.resetStatements();
       try (PreparedStatement byId = c.prepareStatement("SELECT name FROM gadgets WHERE id = ?");
           PreparedStatement byKind = c.prepareStatement("SELECT count(*) FROM gadgets WHERE kind = ?")) {
         for (int i = 1; i <= 60; i++) {
@@ -99,10 +98,7 @@ class BenchCommandIT {
   @Test
   void aDatabaseWithNothingToReplaySaysSo(TestCluster cluster) throws Exception {
     try (TestDatabase db = cluster.createDatabase()) {
-      try (Connection c = db.connect()) {
-        c.createStatement().execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
-            + " WHERE datname = current_database()), 0)");
-      }
+      db.resetStatements();
       CliRun r = run("bench", "--url", db.url(), "--rate", "10", "--duration", "1s");
       assertThat(r.exitCode()).isEqualTo(3);
       assertThat(r.err()).contains("can be replayed").doesNotContain("\tat ");
@@ -115,8 +111,7 @@ class BenchCommandIT {
       db.execute("CREATE TABLE parts (id int PRIMARY KEY, code int NOT NULL, name text)",
           "INSERT INTO parts SELECT g, g, 'part ' || g FROM generate_series(1, 200000) g", "ANALYZE parts");
       try (Connection c = db.connect()) {
-        c.createStatement().execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
-            + " WHERE datname = current_database()), 0)");
+        db.resetStatements();
         try (PreparedStatement ps = c.prepareStatement("SELECT name FROM parts WHERE code = ?")) {
           for (int i = 1; i <= 20; i++) {
             ps.setInt(1, i * 997);

@@ -472,8 +472,7 @@ class AdvisorIT {
         // the bulk load came before the statements' window (as when pg_stat_statements is reset after a load): the
         // table's lifetime counters still hold its 60,000 inserts, which must not count against indexes
         Probe.waitUntil(() -> Probe.exists(c, "SELECT 1 FROM pg_stat_user_tables WHERE relname = 'orders' AND n_tup_ins >= 60000"));
-        c.createStatement().execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
-            + " WHERE datname = current_database()), 0)");
+        db.resetStatements();
         // the writes of the window: 20 rows
         c.createStatement().execute("INSERT INTO orders SELECT g, 1, true, now(), 'x' FROM generate_series(60001, 60020) g");
       }
@@ -533,8 +532,7 @@ class AdvisorIT {
           "CREATE TABLE supplies (part_id int, supplier int, qty int)",
           "INSERT INTO supplies SELECT g % 50000 + 1, g % 97, g % 13 FROM generate_series(1, 200000) g", "ANALYZE");
       try (Connection c = db.connect()) {
-        c.createStatement().execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
-            + " WHERE datname = current_database()), 0)");
+        db.resetStatements();
         // supplies is read whole and hashed: no filter and no sort on it, only the join
         try (var ps = c.prepareStatement("SELECT sum(s.qty) FROM parts p JOIN supplies s ON s.part_id = p.id WHERE p.brand = ?")) {
           for (int i = 0; i < 20; i++) {
@@ -559,8 +557,7 @@ class AdvisorIT {
       db.execute("CREATE TABLE people (id int PRIMARY KEY, name text)",
           "INSERT INTO people SELECT g, 'person ' || md5(g::text) FROM generate_series(1, 30000) g", "ANALYZE");
       try (Connection c = db.connect()) {
-        c.createStatement().execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
-            + " WHERE datname = current_database()), 0)");
+        db.resetStatements();
         try (var ps = c.prepareStatement("SELECT id FROM people WHERE name ILIKE ?")) {
           for (int i = 0; i < 20; i++) {
             ps.setString(1, "%ab" + i + "%");
@@ -591,8 +588,7 @@ class AdvisorIT {
           "INSERT INTO events SELECT g, g % 50, now() - g * interval '1 second', md5(g::text) FROM generate_series(1, 200000) g",
           "ANALYZE");
       try (Connection c = db.connect()) {
-        c.createStatement().execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
-            + " WHERE datname = current_database()), 0)");
+        db.resetStatements();
         try (var ps = c.prepareStatement("SELECT id, payload FROM events WHERE tenant = ? ORDER BY created_at DESC LIMIT 50")) {
           for (int i = 0; i < 20; i++) {
             ps.setInt(1, i);
@@ -628,8 +624,7 @@ class AdvisorIT {
               + " now() - g * interval '1 second', md5(g::text) FROM generate_series(1, 200000) g",
           "ANALYZE");
       try (Connection c = db.connect()) {
-        c.createStatement().execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
-            + " WHERE datname = current_database()), 0)");
+        db.resetStatements();
         try (var ps = c.prepareStatement("SELECT id, payload FROM events WHERE tenant = ? ORDER BY created_at DESC LIMIT 50")) {
           for (int i = 0; i < 20; i++) {
             ps.setInt(1, i % 3 == 0 ? 0 : 100 + i);
@@ -663,8 +658,7 @@ class AdvisorIT {
           "CREATE TABLE shuffled AS SELECT * FROM appended ORDER BY random()",
           "VACUUM ANALYZE");
       try (Connection c = db.connect()) {
-        c.createStatement().execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
-            + " WHERE datname = current_database()), 0)");
+        db.resetStatements();
         for (String table : List.of("appended", "shuffled")) {
           try (var ps = c.prepareStatement("SELECT count(*), max(body) FROM " + table + " WHERE at >= ? AND at < ?")) {
             for (int i = 0; i < 5; i++) {
@@ -804,8 +798,7 @@ class AdvisorIT {
       try (Connection c = db.connect()) {
         Probe.waitUntil(() -> Probe.exists(c, "SELECT 1 FROM pg_stat_user_tables WHERE relname = 'Notes' AND n_tup_ins >= 80000"));
         // the load came before the statements' window
-        c.createStatement().execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
-            + " WHERE datname = current_database()), 0)");
+        db.resetStatements();
         try (var ps = c.prepareStatement("SELECT id, body FROM \"Notes\" WHERE owner = ? AND deleted_at IS NULL")) {
           for (int i = 0; i < 40; i++) {
             ps.setInt(1, i);
@@ -835,8 +828,7 @@ class AdvisorIT {
           "ANALYZE tasks");
       try (Connection c = db.connect()) {
         Probe.waitUntil(() -> Probe.exists(c, "SELECT 1 FROM pg_stat_user_tables WHERE relname = 'tasks' AND n_tup_ins >= 80000"));
-        c.createStatement().execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
-            + " WHERE datname = current_database()), 0)");
+        db.resetStatements();
         try (var open = c.prepareStatement("SELECT id, body FROM tasks WHERE owner = ? AND NOT done");
             var urgent = c.prepareStatement("SELECT id FROM tasks WHERE urgent AND owner = ?")) {
           for (int i = 0; i < 40; i++) {

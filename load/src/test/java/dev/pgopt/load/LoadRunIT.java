@@ -33,8 +33,7 @@ class LoadRunIT {
             + " FROM generate_series(1, 100000) g",
         "ANALYZE events");
     try (Connection c = db.connect()) {
-      c.createStatement().execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
-          + " WHERE datname = current_database()), 0)");
+      db.resetStatements();
       try (PreparedStatement ps = c.prepareStatement("SELECT id, payload FROM events WHERE tenant = ? ORDER BY id LIMIT ?");
           PreparedStatement one = c.prepareStatement("SELECT payload FROM events WHERE id = ?")) {
         for (int i = 0; i < 30; i++) {
@@ -212,8 +211,7 @@ class LoadRunIT {
     assertThatThrownBy(() -> WorkloadMix.of(Map.of())).hasMessageContaining("at least one statement");
     try (TestDatabase db = cluster.createDatabase()) {
       try (Connection c = db.connect()) {
-        c.createStatement().execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
-            + " WHERE datname = current_database()), 0)");
+        db.resetStatements();
         c.createStatement().execute("CREATE TABLE t (a int)");
       }
       // only the reset call and DDL: nothing a replay may run

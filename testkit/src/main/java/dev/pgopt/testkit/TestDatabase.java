@@ -26,6 +26,14 @@ public record TestDatabase(TestCluster cluster, String name) implements AutoClos
     cluster.execute(name, statements);
   }
 
+  /**
+   * Empties pg_stat_statements for this database only, so that a test's statement window starts after its data load
+   * (other tests' databases keep theirs).
+   */
+  public void resetStatements() {
+    execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)");
+  }
+
   public void drop() {
     cluster.execute("postgres", "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
   }
