@@ -102,4 +102,22 @@ public final class BenchServers implements AutoCloseable {
       files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
     }
   }
+
+  /**
+   * Runs a PostgreSQL client tool (pgbench, psql) with this server's password in its environment, in {@code dir} (or
+   * the current directory), and returns what it printed; a non-zero exit fails with that output.
+   */
+  public static String runTool(java.nio.file.Path dir, String... cmd) throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    if (dir != null) {
+      pb.directory(dir.toFile());
+    }
+    pb.environment().put("PGPASSWORD", PASSWORD);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
+    }
+    return out;
+  }
 }

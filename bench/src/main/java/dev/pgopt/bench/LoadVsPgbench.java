@@ -169,16 +169,6 @@ public final class LoadVsPgbench {
   private static String run(Path dir, BenchServers servers, String... cmd) throws IOException, InterruptedException {
     List<String> full = new ArrayList<>(Arrays.asList(cmd));
     full.addAll(full.size() - 1, List.of("-h", "127.0.0.1", "-p", Integer.toString(servers.port()), "-U", BenchServers.USER));
-    ProcessBuilder pb = new ProcessBuilder(full).redirectErrorStream(true);
-    if (dir != null) {
-      pb.directory(dir.toFile());
-    }
-    pb.environment().put("PGPASSWORD", BenchServers.PASSWORD);
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes());
-    if (p.waitFor() != 0) {
-      throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
-    }
-    return out;
+    return BenchServers.runTool(dir, full.toArray(String[]::new));
   }
 }

@@ -219,14 +219,7 @@ public final class MonitorCost {
   }
 
   private static String run(String... cmd) throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().put("PGPASSWORD", BenchServers.PASSWORD);
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes());
-    if (p.waitFor() != 0) {
-      throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
-    }
-    return out;
+    return BenchServers.runTool(null, cmd);
   }
 
   private static String waitForScrape(HttpClient http, String url) throws Exception {

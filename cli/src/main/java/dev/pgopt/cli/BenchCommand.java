@@ -120,7 +120,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
     double firstRate = rate(rate);
     Duration measured = ConnectionOptions.duration(duration, "--duration");
-    Duration warm = warmup.equals("0") || warmup.equals("0s") ? Duration.ZERO : ConnectionOptions.duration(warmup, "--warmup");
+    Duration warm = zeroOrMore(warmup, "--warmup");
     Duration drainLimit = ConnectionOptions.duration(drain, "--drain");
     Double objectiveMs = p95 == null ? null : objective(p95);
     LoadOptions first;
@@ -389,6 +389,14 @@ public final class BenchCommand implements Callable<Integer> {
 
   private static String number(double n) {
     return n == Math.rint(n) ? String.format(Locale.ROOT, "%,.0f", n) : String.format(Locale.ROOT, "%,.1f", n);
+  }
+
+  private static Duration zeroOrMore(String text, String option) {
+    try {
+      return dev.pgopt.connect.Quantities.parseDuration(text);
+    } catch (IllegalArgumentException e) {
+      throw new CliFailure(ExitCode.USAGE, option + ": " + e.getMessage());
+    }
   }
 
   /** Milliseconds, fractions allowed: a local point query's p95 is well under one. */

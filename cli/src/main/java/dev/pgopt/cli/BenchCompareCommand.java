@@ -29,6 +29,8 @@ public final class BenchCompareCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Run-to-run spread of a single run's percentiles measured on 2 shared cores (docs/benchmarks/bench.md). */
   static final double SINGLE_RUN_NOISE = 0.20;
+  // a report with 20 runs of 500 statements is about 2 MB
+  private static final long MAX_REPORT_BYTES = 64L * 1024 * 1024;
 
   private final Context ctx;
 
@@ -145,6 +147,10 @@ public final class BenchCompareCommand implements Callable<Integer> {
   private List<JsonNode> runs(Path file) {
     JsonNode root;
     try {
+      if (Files.size(file) > MAX_REPORT_BYTES) {
+        throw new CliFailure(ExitCode.USAGE, file + ": " + Files.size(file) + " bytes is not a pgopt bench report (they stay"
+            + " under a few MB; the limit is " + MAX_REPORT_BYTES + ")");
+      }
       root = JSON.readTree(Files.readString(file));
     } catch (NoSuchFileException e) {
       throw new CliFailure(ExitCode.USAGE, file + ": no such file");

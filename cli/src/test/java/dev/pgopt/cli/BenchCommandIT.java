@@ -147,10 +147,17 @@ class BenchCommandIT {
       CliRun missing = run("bench", "compare", home.resolve("nope.json").toString(), b.toString());
       assertThat(missing.exitCode()).isEqualTo(64);
       assertThat(missing.err()).contains("no such file");
-      java.nio.file.Files.writeString(a, "{\"hello\": 1}");
-      CliRun notReport = run("bench", "compare", a.toString(), b.toString());
-      assertThat(notReport.exitCode()).isEqualTo(64);
-      assertThat(notReport.err()).contains("not a pgopt bench JSON report").doesNotContain("\tat ");
+      // hostile files: not a report, deeply nested, binary with NUL bytes, a directory
+      for (String body : new String[] {"{\"hello\": 1}", "[".repeat(100_000), "\u0000\u0001{\"result\u0000\": 1}"}) {
+        java.nio.file.Files.writeString(a, body);
+        CliRun notReport = run("bench", "compare", a.toString(), b.toString());
+        assertThat(notReport.exitCode()).isEqualTo(64);
+        assertThat(notReport.err()).contains("not a pgopt bench JSON report").doesNotContain("\tat ");
+        assertThat(notReport.err().strip().lines().count()).isLessThanOrEqualTo(2);
+      }
+      CliRun directory = run("bench", "compare", home.toString(), b.toString());
+      assertThat(directory.exitCode()).isEqualTo(64);
+      assertThat(directory.err()).doesNotContain("\tat ");
     }
   }
 

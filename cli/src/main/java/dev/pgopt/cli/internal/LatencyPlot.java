@@ -30,11 +30,7 @@ public final class LatencyPlot {
 
   private LatencyPlot() {}
 
-  public static void write(LoadResult r, String title, Path file) throws IOException {
-    write(List.of(r), title, file);
-  }
-
-  /** Runs one after another (stages): their seconds side by side, each with its own target rate. */
+  /** One run, or runs one after another (stages): their seconds side by side, each with its own target rate. */
   public static void write(List<LoadResult> runs, String title, Path file) throws IOException {
     System.setProperty("java.awt.headless", "true");
     List<LoadResult.Second> t = new java.util.ArrayList<>();

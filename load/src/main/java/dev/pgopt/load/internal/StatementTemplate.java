@@ -38,14 +38,13 @@ public record StatementTemplate(String jdbcSql, List<Integer> placeholders, Map<
     }
   }
 
-  /** Binds one call's values; returns them by {@code $n} (for reports of a failing call). */
-  public Map<Integer, String> bind(PreparedStatement ps, RandomGenerator random) throws SQLException {
+  /** Binds one call's values. */
+  public void bind(PreparedStatement ps, RandomGenerator random) throws SQLException {
     Map<Integer, String> drawn = new java.util.HashMap<>();
     for (int i = 0; i < placeholders.size(); i++) {
       int n = placeholders.get(i);
       String v = drawn.computeIfAbsent(n, k -> generators.get(k).next(random));
       ps.setObject(i + 1, v, Types.OTHER);
     }
-    return drawn;
   }
 }
