@@ -81,7 +81,7 @@ public final class DemoCommand implements Callable<Integer> {
     DatabaseTarget target = parse(url, env);
     SessionOptions options = SessionOptions.defaults();
 
-    say("[2/8] database " + DemoHome.DATABASE + " with pg_stat_statements, vector, hypopg");
+    say("[2/8] database " + DemoHome.DATABASE + " with pg_stat_statements, vector, hypopg, pg_qualstats");
     prepareDatabase(parse(home.url(port, "postgres"), env), target, options);
 
     step("[3/8] sample dataset (scale " + SampleLoadCommand.fmt(scale) + ")", "pgopt sample load --url " + url);
@@ -182,7 +182,7 @@ public final class DemoCommand implements Callable<Integer> {
       if (port == 0 || !FreePort.isFree(port)) {
         port = FreePort.find();
       }
-      Map<String, String> settings = LocalPostgres.standardSettings(port);
+      Map<String, String> settings = LocalPostgres.standardSettings(port, pg.installation());
       pg.configure(settings);
       say("[1/8] PostgreSQL at " + pg.dataDir() + ": starting on port " + port);
       pg.start();
@@ -212,6 +212,13 @@ public final class DemoCommand implements Callable<Integer> {
       for (String ext : new String[] {"pg_stat_statements", "vector", "hypopg"}) {
         s.execute("CREATE EXTENSION IF NOT EXISTS " + ext);
       }
+      // optional: the constants statements run with, for partial index advice (preloaded by standardSettings when installed)
+      try (var rs = s.executeQuery("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_qualstats'")) {
+        if (!rs.next()) {
+          return;
+        }
+      }
+      s.execute("CREATE EXTENSION IF NOT EXISTS pg_qualstats");
     } catch (DatabaseFailure f) {
       throw new CliFailure(ExitCode.UNKNOWN, f.getMessage(), f);
     } catch (SQLException e) {

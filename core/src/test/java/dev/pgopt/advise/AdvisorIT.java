@@ -854,6 +854,61 @@ class AdvisorIT {
   }
 
   @Test
+  void aConstantTheApplicationAlwaysSendsBecomesThePartialIndexPredicate(TestCluster cluster) throws Exception {
+    // pg_stat_statements shows "status = $1"; pg_qualstats saw the constant. The constant is hostile on purpose: it must
+    // reach the index predicate as one literal, and the action must build one index and nothing else.
+    String held = "wait's; DROP TABLE jobs; --";
+    String heldSql = "'" + held.replace("'", "''") + "'";
+    try (TestDatabase db = cluster.createDatabase()) {
+      db.execute("CREATE EXTENSION pg_qualstats",
+          "CREATE TABLE jobs (id int, owner int, status text NOT NULL, payload text)",
+          "INSERT INTO jobs SELECT g, g % 2000, CASE WHEN g % 100 = 0 THEN " + heldSql + " WHEN g % 3 = 0 THEN 'failed'"
+              + " ELSE 'done' END, md5(g::text) FROM generate_series(1, 200000) g",
+          "ANALYZE jobs");
+      try (Connection c = db.connect(); Statement st = c.createStatement()) {
+        Probe.waitUntil(() -> Probe.exists(c, "SELECT 1 FROM pg_stat_user_tables WHERE relname = 'jobs' AND n_tup_ins >= 200000"));
+        db.resetStatements();
+        st.execute("SELECT pg_qualstats_reset()");
+        String[] varying = {"'failed'", "'done'", heldSql};
+        for (int i = 0; i < 30; i++) {
+          st.executeQuery("SELECT id, payload FROM jobs WHERE status = " + heldSql + " AND owner = " + i).close();
+          // the same shape with a status that changes per call: no constant stands for it
+          st.executeQuery("SELECT count(*) FROM jobs WHERE owner = " + i + " AND status = " + varying[i % 3]).close();
+        }
+      }
+      Advisor.Advice advice = advise(db);
+      List<String> actions = of(advice, "index.missing").stream().map(f -> f.action().sql()).toList();
+      assertThat(actions).as(actions + " " + advice.notes())
+          .anySatisfy(a -> assertThat(a).endsWith("ON public.jobs (owner) WHERE status = " + heldSql + "::text;"))
+          .noneSatisfy(a -> assertThat(a).containsAnyOf("'failed'", "'done'"));
+      assertThat(advice.notes()).anySatisfy(n -> assertThat(n).contains("constants pg_qualstats saw"));
+      String partial = actions.stream().filter(a -> a.contains("WHERE status")).findFirst().orElseThrow();
+      db.execute(partial);
+      try (Connection c = db.connect()) {
+        assertThat(Probe.exists(c, "SELECT 1 FROM pg_class WHERE relname = 'jobs'")).isTrue();
+        assertThat(Probe.text(c, "SELECT count(*) FROM pg_indexes WHERE tablename = 'jobs'")).isEqualTo("1");
+        assertThat(Probe.text(c, "EXPLAIN (FORMAT JSON) SELECT id, payload FROM jobs WHERE status = " + heldSql
+            + " AND owner = 7")).contains("jobs_owner_where_status_wait_s_drop_table_jobs");
+      }
+    }
+  }
+
+  @Test
+  void withoutPgQualstatsTheAdviceSaysWhatItCannotSee(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      db.execute("CREATE TABLE events (id int, kind int)", "INSERT INTO events SELECT g, g % 1000 FROM generate_series(1, 30000) g",
+          "ANALYZE events");
+      try (Connection c = db.connect(); var ps = c.prepareStatement("SELECT * FROM events WHERE kind = ?")) {
+        for (int i = 0; i < 5; i++) {
+          ps.setInt(1, i);
+          ps.executeQuery().close();
+        }
+      }
+      assertThat(advise(db).notes()).anySatisfy(n -> assertThat(n).contains("pg_qualstats is not created in this database"));
+    }
+  }
+
+  @Test
   void fullTextSearchWithoutAGinIndex(TestCluster cluster) throws Exception {
     try (TestDatabase db = cluster.createDatabase()) {
       db.execute("CREATE TABLE articles (id int, body text, tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', body)) STORED)",

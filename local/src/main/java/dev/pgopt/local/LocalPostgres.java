@@ -146,6 +146,21 @@ public final class LocalPostgres {
     }
   }
 
+  /**
+   * {@link #standardSettings(int)} plus pg_qualstats when it is installed: the constants statements compare columns
+   * with, which pg_stat_statements replaces by parameters (the advisor's partial indexes on {@code status = 'pending'}
+   * come from them). Every statement is sampled: these clusters are private and small. Benchmark clusters leave it out,
+   * as its per-statement work would weigh on what they measure.
+   */
+  public static Map<String, String> standardSettings(int port, PostgresInstallation installation) {
+    Map<String, String> s = standardSettings(port);
+    if (installation.hasLibrary("pg_qualstats")) {
+      s.put("shared_preload_libraries", "'pg_stat_statements,pg_qualstats'");
+      s.put("pg_qualstats.sample_rate", "1");
+    }
+    return s;
+  }
+
   /** Settings every pgopt-managed cluster gets: the extensions and statistics pgopt reads. */
   public static Map<String, String> standardSettings(int port) {
     Map<String, String> s = new LinkedHashMap<>();

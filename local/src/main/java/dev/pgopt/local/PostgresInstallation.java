@@ -60,6 +60,12 @@ public record PostgresInstallation(Path binDir) {
     return Integer.parseInt(m.group(1));
   }
 
+  /** Whether the server can load the shared library {@code name} (its pkglibdir, beside bin in every layout we run). */
+  public boolean hasLibrary(String name) {
+    Path parent = binDir.toAbsolutePath().getParent();
+    return parent != null && Files.isRegularFile(parent.resolve("lib").resolve(name + ".so"));
+  }
+
   public String tool(String name) {
     return binDir.resolve(name).toString();
   }

@@ -3,6 +3,7 @@ package dev.pgopt.testkit;
 import dev.pgopt.local.FreePort;
 import dev.pgopt.local.LocalPgBouncer;
 import dev.pgopt.local.LocalPostgres;
+import dev.pgopt.local.PostgresInstallation;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -42,13 +43,13 @@ public final class TestCluster implements AutoCloseable {
     LocalPostgres pg = LocalPostgres.at(workDir.resolve("primary"));
     pg.initialize(SUPERUSER, password, false);
     int port = FreePort.find();
-    pg.configure(testSettings(port));
+    pg.configure(testSettings(port, pg.installation()));
     pg.start();
     return new TestCluster(pg, workDir, port, password);
   }
 
-  static Map<String, String> testSettings(int port) {
-    Map<String, String> s = LocalPostgres.standardSettings(port);
+  static Map<String, String> testSettings(int port, PostgresInstallation installation) {
+    Map<String, String> s = LocalPostgres.standardSettings(port, installation);
     // A test cluster is disposable: trade durability for speed.
     s.put("fsync", "off");
     s.put("synchronous_commit", "off");
@@ -62,7 +63,7 @@ public final class TestCluster implements AutoCloseable {
     LocalPostgres replica = LocalPostgres.at(workDir.resolve("replica-" + counter.incrementAndGet()));
     replica.initializeAsReplicaOf("127.0.0.1", port, SUPERUSER, password);
     int replicaPort = FreePort.find();
-    replica.configure(testSettings(replicaPort));
+    replica.configure(testSettings(replicaPort, replica.installation()));
     replica.start();
     return new TestCluster(replica, workDir, replicaPort, password);
   }

@@ -11,6 +11,7 @@ import dev.pgopt.advise.Rule;
 import dev.pgopt.advise.whatif.CandidateGenerator;
 import dev.pgopt.advise.whatif.IndexBudget;
 import dev.pgopt.advise.whatif.IndexCandidate;
+import dev.pgopt.advise.whatif.ObservedConstants;
 import dev.pgopt.advise.whatif.ValueSamples;
 import dev.pgopt.advise.whatif.WhatIfPlanner;
 import dev.pgopt.advise.whatif.WhatIfPlanner.Workload;
@@ -84,6 +85,9 @@ public final class IndexMissingRule implements Rule {
     Map<CandidateGenerator.FullTextColumn, Boolean> containment = new LinkedHashMap<>();
     Map<String, List<Workload>> containmentStatements = new LinkedHashMap<>();
     WorkloadCoverage coverage = new WorkloadCoverage(snap.entries());
+    ObservedConstants constants = ObservedConstants.read(ctx.connection());
+    ValueSamples values = new ValueSamples(ctx.connection());
+    int bound = 0;
     for (StatementEntry e : top) {
       PlanCollector.Attempt attempt = PlanCollector.attempt(ctx.connection(), ctx.guard(), e.query(), ctx.serverVersionNum(), true);
       if (!attempt.planned()) {
@@ -99,9 +103,18 @@ public final class IndexMissingRule implements Rule {
         }
       });
       Workload w = new Workload(e.queryId(), e.query(), e.counters().calls() / hours, e.counters().meanExecMs(), tables,
-          e.counters().typicalRows(),
-          ValueSamples.Plan.GENERIC);
+          e.counters().typicalRows(), values.of(e.query(), tables, constants.of(e.queryId())));
       workload.add(w);
+      if (w.values().observed()) {
+        // planned with the constants it runs with, its conditions name them: partial index candidates on them
+        PlanCollector.Attempt withConstants = PlanCollector.attempt(ctx.connection(), ctx.guard(),
+            w.values().samples().get(0).sql(), ctx.serverVersionNum(), true);
+        if (withConstants.planned()) {
+          bound++;
+          PlanCollector.Explained p = withConstants.plan();
+          CandidateGenerator.from(p.root(), p.tables()).forEach(c -> candidates.putIfAbsent(c.key(), c));
+        }
+      }
       for (CandidateGenerator.FullTextColumn f : CandidateGenerator.patternMatches(plan.root(), plan.tables())) {
         patterns.putIfAbsent(f.key(), f);
         patternStatements.computeIfAbsent(f.key(), k -> new ArrayList<>()).add(w);
@@ -119,6 +132,12 @@ public final class IndexMissingRule implements Rule {
           .forEach(i -> selectiveScans.add((String) i.numbers().get("table")));
     }
     ctx.notes().add(coverage.describe());
+    if (constants.unavailable() != null) {
+      ctx.notes().add("index.missing: " + constants.unavailable());
+    } else if (bound > 0) {
+      ctx.notes().add("index.missing: " + bound + " statements planned and costed also with the constants pg_qualstats saw"
+          + " them compare columns with, so partial indexes on those constants are candidates");
+    }
     WindowWrites.Rates writes = WindowWrites.of(ctx.connection(), snap, hours);
     ctx.notes().add(writes.note());
     Map<String, Double> writesPerHour = writes.perHour();
@@ -233,10 +252,9 @@ public final class IndexMissingRule implements Rule {
       Map<String, Double> writesPerHour, long budgetBytes) throws SQLException {
     Map<Long, Double> base = new HashMap<>();
     List<Workload> plannable = new ArrayList<>();
-    ValueSamples values = new ValueSamples(ctx.connection());
     int sampled = 0;
-    for (Workload generic : workload) {
-      Workload w = generic.withValues(values.of(generic.sql(), generic.tables()));
+    for (Workload statement : workload) {
+      Workload w = statement;
       try {
         base.put(w.queryId(), planner.cost(w, List.of()).cost());
       } catch (SQLException e) {
@@ -245,7 +263,7 @@ public final class IndexMissingRule implements Rule {
           continue;
         }
         // a value that does not plan in the statement's text (a cast it does not survive): the generic plan alone
-        w = generic;
+        w = w.withValues(ValueSamples.Plan.GENERIC);
         try {
           base.put(w.queryId(), planner.cost(w, List.of()).cost());
         } catch (SQLException again) {
@@ -253,7 +271,7 @@ public final class IndexMissingRule implements Rule {
           continue;
         }
       }
-      sampled += w.values().samples().isEmpty() ? 0 : 1;
+      sampled += w.values().samples().isEmpty() || w.values().observed() ? 0 : 1;
       plannable.add(w);
     }
     List<IndexCandidate> chosen = new ArrayList<>();

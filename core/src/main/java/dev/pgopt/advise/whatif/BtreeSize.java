@@ -1,5 +1,8 @@
 package dev.pgopt.advise.whatif;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgopt.connect.Sql;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -7,8 +10,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The size a B-tree index will have once built, from the table's statistics: rows (reltuples, times the share a
@@ -28,7 +29,7 @@ public final class BtreeSize {
   private static final double LEAF_FILL = 0.90;
   private static final double INNER_FILL = 0.70;
   private static final int MAX_POSTING_TUPLE = 2704 / 2;
-  private static final Pattern NULL_PREDICATE = Pattern.compile("(?i)^\\s*(\"[^\"]+\"|[a-z_][a-z0-9_$]*)\\s+IS\\s+(NOT\\s+)?NULL\\s*$");
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Connection connection;
   /** Per table: its statistics, read once per advise run (many candidates share a table). */
@@ -87,19 +88,40 @@ public final class BtreeSize {
     }
     double share = 1;
     if (candidate.predicate() != null) {
-      Matcher m = NULL_PREDICATE.matcher(candidate.predicate());
-      if (!m.matches()) {
+      share = predicateShare(candidate, stats.reltuples());
+      if (share < 0) {
         return -1;
       }
-      String name = m.group(1).startsWith("\"") ? m.group(1).substring(1, m.group(1).length() - 1).replace("\"\"", "\"")
-          : m.group(1).toLowerCase(java.util.Locale.ROOT);
-      Column col = stats.columns().get(name);
-      if (col == null) {
-        return -1;
-      }
-      share = m.group(2) == null ? col.nullFrac() : 1 - col.nullFrac();
     }
     return bytes(stats.reltuples(), share, columns);
+  }
+
+  /**
+   * The share of the rows a partial index keeps: the planner's row estimate for its predicate (from pg_stats: null
+   * share, most common values, histogram) over the table's rows; -1 when it cannot be planned. The predicates are
+   * pgopt's own (a column IS [NOT] NULL, a boolean column, a column equal to a literal), so planning them runs nothing.
+   */
+  private double predicateShare(IndexCandidate candidate, double reltuples) throws SQLException {
+    if (reltuples <= 0) {
+      return 1;
+    }
+    // in a savepoint: the advisor's transaction must survive a predicate the server will not plan
+    java.sql.Savepoint sp = connection.getAutoCommit() ? null : connection.setSavepoint("pgopt_predicate");
+    try {
+      String plan = Sql.one(connection, Sql.OWN_MARK + "EXPLAIN (FORMAT JSON) SELECT FROM " + candidate.qualifiedTable()
+          + " WHERE " + candidate.predicate(), rs -> rs.getString(1));
+      JsonNode rows = JSON.readTree(plan).path(0).path("Plan").path("Plan Rows");
+      return rows.isNumber() ? Math.min(1, rows.asDouble() / reltuples) : -1;
+    } catch (SQLException | JsonProcessingException e) {
+      if (sp != null) {
+        connection.rollback(sp);
+      }
+      return -1;
+    } finally {
+      if (sp != null) {
+        connection.releaseSavepoint(sp);
+      }
+    }
   }
 
   private TableStats read(String qualifiedTable) throws SQLException {

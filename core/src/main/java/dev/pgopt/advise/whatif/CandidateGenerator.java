@@ -16,8 +16,9 @@ import java.util.regex.Pattern;
  * Index candidates from a statement's plan: for each scan of a large table, the columns its conditions compare with
  * equality and with ranges, and the ORDER BY a Sort above it needs. Single columns, equality columns together,
  * equality then the first range column, equality then the sort columns; and when the conditions include
- * {@code col IS [NOT] NULL} (soft deletes) or test a boolean column ({@code NOT archived}, {@code pending}): conditions
- * pg_stat_statements keeps as written, so every call has them; the equality-led candidates again as partial indexes
+ * {@code col IS [NOT] NULL} (soft deletes) or test a boolean column ({@code NOT archived}, {@code pending}), conditions
+ * pg_stat_statements keeps as written, so every call has them, or compare a column with a constant the plan shows (a
+ * view's, or one pg_qualstats saw the statement run with, bound in); the equality-led candidates again as partial indexes
  * with that predicate; the most complete equality-led one (else the first range column) also with INCLUDE columns for an
  * index-only scan; BRIN on range-filtered
  * columns of big tables. Candidates an existing index already covers by prefix are left out.
@@ -196,6 +197,14 @@ public final class CandidateGenerator {
     while (flags.find()) {
       String col = unquote(flags.group(2));
       kept.putIfAbsent(col, (flags.group(1) == null ? "" : "NOT ") + Quoting.ident(col));
+    }
+    // a column compared with a constant the plan shows: a view's condition, or a constant pg_qualstats saw the statement
+    // run with, bound into its plan (status = 'pending'::text); the literal as PostgreSQL printed it, whole
+    Matcher constants = Pattern.compile("(?<![\\p{L}\\p{N}_\"])" + aliasPattern(alias) + "\\." + IDENT
+        + "\\)?(?:::[a-z ]+)?\\s*=\\s*('(?:[^']|'')*'(?:::[a-z ]+(?:\\[\\])?)?|-?[0-9]+(?:\\.[0-9]+)?)(?=\\))").matcher(conditions);
+    while (constants.find()) {
+      String col = unquote(constants.group(1));
+      kept.putIfAbsent(col, Quoting.ident(col) + " = " + constants.group(2));
     }
     Matcher m = Pattern.compile("(?<![\\p{L}\\p{N}_\"])" + aliasPattern(alias) + "\\." + IDENT
         + "\\)?(?:::[a-z ]+(?:\\[\\])?)?\\s*(=|<=|>=|<>|<|>|~~|IS NULL)").matcher(conditions);

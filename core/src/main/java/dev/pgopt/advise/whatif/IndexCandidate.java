@@ -67,10 +67,11 @@ public record IndexCandidate(String schema, String table, List<String> columns, 
     return sb.append(')').toString();
   }
 
-  /** "index on public.t (a, b DESC) INCLUDE (c)", "BRIN index on public.t (d)". */
+  /** "index on public.t (a, b DESC) INCLUDE (c)", "index on public.t (a) WHERE NOT done", "BRIN index on public.t (d)". */
   public String describe() {
     return (brin() ? "BRIN index on " : "index on ") + qualifiedTable() + " " + columnList()
-        + (include.isEmpty() ? "" : " INCLUDE (" + String.join(", ", include.stream().map(Quoting::ident).toList()) + ")");
+        + (include.isEmpty() ? "" : " INCLUDE (" + String.join(", ", include.stream().map(Quoting::ident).toList()) + ")")
+        + (predicate == null ? "" : " WHERE " + predicate);
   }
 
   public String qualifiedTable() {
@@ -90,7 +91,8 @@ public record IndexCandidate(String schema, String table, List<String> columns, 
       // the predicate in the name: two partial indexes on the same columns differ by it (owner WHERE NOT done, owner
       // WHERE urgent)
       parts.add("where");
-      parts.add(predicate.toLowerCase(java.util.Locale.ROOT).replaceAll("[^\\p{L}\\p{N}]+", "_").replaceAll("^_|_$", ""));
+      parts.add(predicate.replaceAll("::[a-z ]+(?:\\[\\])?", "").toLowerCase(java.util.Locale.ROOT)
+          .replaceAll("[^\\p{L}\\p{N}]+", "_").replaceAll("^_|_$", ""));
     }
     return Quoting.indexName(table, parts);
   }

@@ -41,9 +41,10 @@ public final class ValueSamples {
   /**
    * @param samples the variants besides the generic plan, which keeps {@code 1 - sum of weights}
    * @param described what was costed, for notes and evidence
+   * @param observed whether the values are constants pg_qualstats saw the statement run with (else pg_stats' hot values)
    */
-  public record Plan(List<Sample> samples, String described) {
-    public static final Plan GENERIC = new Plan(List.of(), "the generic plan");
+  public record Plan(List<Sample> samples, String described, boolean observed) {
+    public static final Plan GENERIC = new Plan(List.of(), "the generic plan", false);
 
     public double genericWeight() {
       return 1 - samples.stream().mapToDouble(Sample::weight).sum();
@@ -65,50 +66,34 @@ public final class ValueSamples {
 
   /** The samples for a statement that reads {@code tables} (schema.name), or {@link Plan#GENERIC}. */
   public Plan of(String sql, Set<String> tables) throws SQLException {
+    return of(sql, tables, List.of());
+  }
+
+  /**
+   * As {@link #of(String, Set)}, but where pg_qualstats saw the statement compare a column with one constant most of
+   * the time ({@code observed}), that constant is bound instead, with its share of the calls: the application sends it,
+   * so it is no guess, and a partial index on it can serve those calls (a generic plan never uses one).
+   */
+  public Plan of(String sql, Set<String> tables, List<ObservedConstants.Constant> observed) throws SQLException {
     if (!SqlText.startsAsQuery(sql) || SqlText.maxParameter(sql) == 0) {
       return Plan.GENERIC;
     }
-    List<SqlLexer.Token> t = SqlLexer.lex(sql, true).tokens();
+    List<Comparison> comparisons = comparisons(sql);
+    if (!observed.isEmpty()) {
+      Plan bound = observedConstants(sql, tables, comparisons, observed);
+      if (bound != null) {
+        return bound;
+      }
+    }
     String bestParameter = null;
     String bestColumn = null;
     Stats best = null;
-    for (int i = 0; i + 2 < t.size(); i++) {
-      SqlLexer.Token a = t.get(i);
-      SqlLexer.Token op = t.get(i + 1);
-      SqlLexer.Token b = t.get(i + 2);
-      if (op.kind() != SqlLexer.Kind.OPERATOR || !op.text().equals("=") || !blank(sql, a.end(), op.start())
-          || !blank(sql, op.end(), b.start())) {
-        continue;
-      }
-      SqlLexer.Token column;
-      SqlLexer.Token parameter;
-      String qualifiedBy = null;
-      if (a.kind() == SqlLexer.Kind.IDENTIFIER && b.kind() == SqlLexer.Kind.PARAMETER && !operatorAfter(t, i + 2)) {
-        column = a;
-        parameter = b;
-        if (i > 0 && t.get(i - 1).kind() == SqlLexer.Kind.IDENTIFIER && dotBetween(sql, t.get(i - 1), a)) {
-          qualifiedBy = t.get(i - 1).text();
-        }
-      } else if (a.kind() == SqlLexer.Kind.PARAMETER && b.kind() == SqlLexer.Kind.IDENTIFIER
-          && !(i > 0 && t.get(i - 1).kind() == SqlLexer.Kind.OPERATOR)) {
-        int last = i + 2;
-        if (i + 3 < t.size() && t.get(i + 3).kind() == SqlLexer.Kind.IDENTIFIER && dotBetween(sql, b, t.get(i + 3))) {
-          qualifiedBy = b.text();
-          last = i + 3;
-        }
-        if (operatorAfter(t, last)) {
-          continue;
-        }
-        column = t.get(last);
-        parameter = a;
-      } else {
-        continue;
-      }
-      Stats s = resolve(column.text(), qualifiedBy, tables);
+    for (Comparison k : comparisons) {
+      Stats s = resolve(k.column(), k.qualifiedBy(), tables);
       if (s != null && (best == null || s.freqs()[0] > best.freqs()[0])) {
         best = s;
-        bestParameter = parameter.text();
-        bestColumn = column.text();
+        bestParameter = k.parameter();
+        bestColumn = k.column();
       }
     }
     if (best == null) {
@@ -132,7 +117,66 @@ public final class ValueSamples {
     }
     return new Plan(samples, String.format(Locale.ROOT, "the generic plan and %s of %s (%.1f %% of its rows, weighted by"
         + " their shares)", samples.size() == 1 ? "the most common value" : "the " + samples.size() + " most common values",
-        bestColumn, share * 100));
+        bestColumn, share * 100), false);
+  }
+
+  /** {@code column = $n} (or {@code $n = column}) in the text; {@code qualifiedBy} the table or alias before a dot. */
+  private record Comparison(String column, String qualifiedBy, String parameter) {}
+
+  private static List<Comparison> comparisons(String sql) {
+    List<SqlLexer.Token> t = SqlLexer.lex(sql, true).tokens();
+    List<Comparison> out = new ArrayList<>();
+    for (int i = 0; i + 2 < t.size(); i++) {
+      SqlLexer.Token a = t.get(i);
+      SqlLexer.Token op = t.get(i + 1);
+      SqlLexer.Token b = t.get(i + 2);
+      if (op.kind() != SqlLexer.Kind.OPERATOR || !op.text().equals("=") || !blank(sql, a.end(), op.start())
+          || !blank(sql, op.end(), b.start())) {
+        continue;
+      }
+      if (a.kind() == SqlLexer.Kind.IDENTIFIER && b.kind() == SqlLexer.Kind.PARAMETER && !operatorAfter(t, i + 2)) {
+        String qualifiedBy = i > 0 && t.get(i - 1).kind() == SqlLexer.Kind.IDENTIFIER && dotBetween(sql, t.get(i - 1), a)
+            ? t.get(i - 1).text() : null;
+        out.add(new Comparison(a.text(), qualifiedBy, b.text()));
+      } else if (a.kind() == SqlLexer.Kind.PARAMETER && b.kind() == SqlLexer.Kind.IDENTIFIER
+          && !(i > 0 && t.get(i - 1).kind() == SqlLexer.Kind.OPERATOR)) {
+        int last = i + 2;
+        String qualifiedBy = null;
+        if (i + 3 < t.size() && t.get(i + 3).kind() == SqlLexer.Kind.IDENTIFIER && dotBetween(sql, b, t.get(i + 3))) {
+          qualifiedBy = b.text();
+          last = i + 3;
+        }
+        if (!operatorAfter(t, last)) {
+          out.add(new Comparison(t.get(last).text(), qualifiedBy, a.text()));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Every observed constant bound to the parameter its column is compared with; null when none could be placed. */
+  private Plan observedConstants(String sql, Set<String> tables, List<Comparison> comparisons,
+      List<ObservedConstants.Constant> observed) throws SQLException {
+    String bound = sql;
+    double share = 1;
+    List<String> described = new ArrayList<>();
+    Set<String> done = new java.util.HashSet<>();
+    for (Comparison k : comparisons) {
+      String table = tableOf(k.column(), k.qualifiedBy(), tables);
+      for (ObservedConstants.Constant o : observed) {
+        if (table != null && table.equals(o.schema() + "." + o.table()) && k.column().equals(o.column())
+            && done.add(k.parameter())) {
+          bound = replace(bound, k.parameter(), o.literal());
+          share = Math.min(share, o.share());
+          described.add(o.column() + " = " + o.literal());
+        }
+      }
+    }
+    if (described.isEmpty()) {
+      return null;
+    }
+    return new Plan(List.of(new Sample(bound, share)), String.format(Locale.ROOT, "the constants it ran with in %.0f %% of"
+        + " the runs pg_qualstats sampled (%s), and the generic plan for the rest", share * 100, String.join(", ", described)), true);
   }
 
   private static boolean dotBetween(String sql, SqlLexer.Token qualifier, SqlLexer.Token name) {
@@ -150,27 +194,37 @@ public final class ValueSamples {
 
   /** The column's statistics when it is skewed and belongs to exactly one of the tables (or to the one named). */
   private Stats resolve(String column, String qualifiedBy, Set<String> tables) throws SQLException {
+    String table = tableOf(column, qualifiedBy, tables);
+    return table == null ? null : column(table, column).skewed();
+  }
+
+  /** The one table of {@code tables} (or the one named) that has the column, or null. */
+  private String tableOf(String column, String qualifiedBy, Set<String> tables) throws SQLException {
     boolean named = qualifiedBy != null && tables.stream().anyMatch(x -> x.endsWith("." + qualifiedBy));
-    Stats found = null;
-    int matches = 0;
+    String found = null;
     for (String table : tables) {
       int dot = table.indexOf('.');
-      String schema = table.substring(0, dot);
-      String name = table.substring(dot + 1);
-      if (named && !name.equals(qualifiedBy)) {
+      if (named && !table.substring(dot + 1).equals(qualifiedBy)) {
         continue;
       }
-      Column c = columns.get(table + "." + column);
-      if (c == null) {
-        c = load(schema, name, column);
-        columns.put(table + "." + column, c);
-      }
-      if (c.exists()) {
-        matches++;
-        found = c.skewed();
+      if (column(table, column).exists()) {
+        if (found != null) {
+          return null;
+        }
+        found = table;
       }
     }
-    return matches == 1 ? found : null;
+    return found;
+  }
+
+  private Column column(String table, String column) throws SQLException {
+    Column c = columns.get(table + "." + column);
+    if (c == null) {
+      int dot = table.indexOf('.');
+      c = load(table.substring(0, dot), table.substring(dot + 1), column);
+      columns.put(table + "." + column, c);
+    }
+    return c;
   }
 
   private Column load(String schema, String table, String column) throws SQLException {

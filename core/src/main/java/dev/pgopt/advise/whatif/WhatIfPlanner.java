@@ -83,7 +83,10 @@ public final class WhatIfPlanner {
     }
     Map<Long, String> byOid = create(relevant);
     Set<String> used = new HashSet<>();
-    double cost = w.values().genericWeight() * plan(w, w.sql(), byOid, used);
+    // a statement that always runs with the constants it is costed with has no generic share: its generic plan, and the
+    // indexes that plan would pick, must not count
+    double generic = w.values().genericWeight();
+    double cost = generic > 1e-9 ? generic * plan(w, w.sql(), byOid, used) : 0;
     for (ValueSamples.Sample sample : w.values().samples()) {
       cost += sample.weight() * plan(w, sample.sql(), byOid, used);
       sampleCalls++;
