@@ -1,0 +1,29 @@
+package dev.pgopt.backup;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What a restore drill found.
+ *
+ * @param rto the time to a usable database: from the drill's start (checksums, scratch server, restore) until the
+ *     restored database accepted queries; null when the restore did not succeed
+ * @param restore how long pg_restore itself took; null when it did not run
+ * @param rpo how much would be lost restoring this backup at the drill's start: the drill's start minus the source's
+ *     clock at the backup's snapshot (the newest commit a logical backup holds)
+ * @param checks every check, in the order run; the drill passed when all passed
+ */
+public record DrillReport(String database, String backupId, Instant backupSnapshotAt, Instant startedAt, Duration rto,
+                          Duration restore, Duration rpo, long backupBytes, List<Check> checks, Duration took) {
+  public DrillReport {
+    checks = List.copyOf(checks);
+  }
+
+  /** One check: its name, whether it passed, and what it saw. */
+  public record Check(String name, boolean passed, String detail) {}
+
+  public boolean passed() {
+    return !checks.isEmpty() && checks.stream().allMatch(Check::passed);
+  }
+}
