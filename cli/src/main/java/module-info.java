@@ -3,6 +3,7 @@
  * the opens say what picocli reads reflectively should it run as a module.
  */
 module dev.pgopt.cli {
+  requires dev.pgopt.backup;
   requires dev.pgopt.core;
   requires dev.pgopt.load;
   requires dev.pgopt.local;

@@ -113,6 +113,11 @@ public final class BackupRepository {
     return all.stream().filter(b -> b.id().equals(id)).findFirst();
   }
 
+  /** The newest backup of {@code database} whose snapshot is not after {@code time}: what restores the data as of then. */
+  public Optional<BackupRecord> newestAtOrBefore(String database, Instant time) {
+    return list(database, new ArrayList<>()).stream().filter(b -> !b.snapshotAt().isAfter(time)).reduce((a, b) -> b);
+  }
+
   /** The directory of a complete backup. */
   public Path directory(BackupRecord b) {
     return root.resolve(encode(b.database())).resolve(b.id());

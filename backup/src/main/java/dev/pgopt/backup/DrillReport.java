@@ -10,11 +10,13 @@ import java.util.List;
  * @param rto the time to a usable database: from the drill's start (checksums, scratch server, restore) until the
  *     restored database accepted queries; null when the restore did not succeed
  * @param restore how long pg_restore itself took; null when it did not run
- * @param rpo how much would be lost restoring this backup at the drill's start: the drill's start minus the source's
- *     clock at the backup's snapshot (the newest commit a logical backup holds)
+ * @param target the point in time the drill recovers to: its start for the latest backup, else the time asked for
+ * @param rpo how much of {@code target} a restore of this backup loses: the target minus the source's clock at the
+ *     backup's snapshot (the newest commit a logical backup holds)
  * @param checks every check, in the order run; the drill passed when all passed
  */
-public record DrillReport(String database, String backupId, Instant backupSnapshotAt, Instant startedAt, Duration rto,
+public record DrillReport(String database, String backupId, Instant backupSnapshotAt, Instant startedAt, Instant target,
+                          Duration rto,
                           Duration restore, Duration rpo, long backupBytes, List<Check> checks, Duration took) {
   public DrillReport {
     checks = List.copyOf(checks);

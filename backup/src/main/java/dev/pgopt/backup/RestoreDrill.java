@@ -59,19 +59,29 @@ public final class RestoreDrill {
     this.clock = clock;
   }
 
+  /** Restores backup {@code backupId} of {@code database} (its newest when null or {@code latest}) as of now. */
   public DrillReport run(BackupRepository repo, String database, String backupId, Options options) {
     BackupRecord b = repo.find(database, backupId).orElseThrow(() -> new BackupException(
         (backupId == null || backupId.equals("latest") ? "no backup of database " + database
             : "no backup " + backupId + " of database " + database) + " in " + repo.root()
             + ": list them with pgopt backup list --repo " + repo.root()));
+    return run(repo, b, clock.instant(), options);
+  }
+
+  /**
+   * Restores {@code b} as the recovery for {@code target}: the point in time the drill pretends to recover to (now, for
+   * the latest backup); the RPO is what a restore of this backup loses of it.
+   */
+  public DrillReport run(BackupRepository repo, BackupRecord b, Instant target, Options options) {
+    String database = b.database();
     Instant start = clock.instant();
     long startNanos = System.nanoTime();
     List<Check> checks = new ArrayList<>();
-    Duration rpo = Duration.between(b.snapshotAt(), start);
+    Duration rpo = Duration.between(b.snapshotAt(), target);
     Check sums = checksums(repo, b);
     checks.add(sums);
     if (!sums.passed()) {
-      return new DrillReport(database, b.id(), b.snapshotAt(), start, null, null, rpo, b.bytes(), checks, since(startNanos));
+      return new DrillReport(database, b.id(), b.snapshotAt(), start, target, null, null, rpo, b.bytes(), checks, since(startNanos));
     }
     Path scratch = scratchDirectory(options.scratchParent());
     LocalPostgres pg = null;
@@ -118,7 +128,7 @@ public final class RestoreDrill {
           checks.add(smoke(url + urlEncode(database), password, options));
         }
       }
-      return new DrillReport(database, b.id(), b.snapshotAt(), start, rto, restore, rpo, b.bytes(), checks, since(startNanos));
+      return new DrillReport(database, b.id(), b.snapshotAt(), start, target, rto, restore, rpo, b.bytes(), checks, since(startNanos));
     } catch (SQLException e) {
       throw new BackupException("the drill's scratch server failed: " + e.getMessage().split("\n")[0], e);
     } finally {

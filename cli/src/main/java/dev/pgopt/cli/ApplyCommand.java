@@ -58,6 +58,9 @@ public final class ApplyCommand implements Callable<Integer> {
   @Option(names = "--execute", description = "Run the plan (without it, only print it).")
   boolean execute;
 
+  @Mixin
+  BackupFirstOptions backup = new BackupFirstOptions();
+
   @Option(names = "--emit-migration", paramLabel = "DIR", description = "Write Flyway versioned migrations to DIR instead of running.")
   Path migrationDir;
 
@@ -88,6 +91,9 @@ public final class ApplyCommand implements Callable<Integer> {
     }
     if (execute && migrationDir != null) {
       throw new CliFailure(ExitCode.USAGE, "use --execute or --emit-migration, not both");
+    }
+    if (execute) {
+      backup.validate(ctx);
     }
     if (retries < 0 || retries > 10) {
       throw new CliFailure(ExitCode.USAGE, "--retries must be from 0 to 10");
@@ -155,6 +161,7 @@ public final class ApplyCommand implements Callable<Integer> {
       ctx.out().println("\nDry run: nothing was executed. Run again with --execute to apply, or --emit-migration DIR.");
       return ExitCode.OK;
     }
+    backup.beforeExecuting(ctx, target, sessionOptions);
     Applier applier = new Applier(options, ctx.colour()
         ? (index, phase, pct) -> ctx.err().printf(Locale.ROOT, "\r  building %s: %s %.0f%%   ", index, phase, pct)
         : Applier.Progress.NONE, d -> Thread.sleep(d.toMillis())).reconnectingWith(() -> Connections.open(target, sessionOptions));

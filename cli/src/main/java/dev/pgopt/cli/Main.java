@@ -34,6 +34,10 @@ public final class Main {
     cl.addSubcommand(new VerifyCommand(ctx));
     cl.addSubcommand(new ServeCommand(ctx));
     cl.addSubcommand(new CommandLine(new BenchCommand(ctx)).addSubcommand(new BenchCompareCommand(ctx)));
+    cl.addSubcommand(new CommandLine(new BackupCommand())
+        .addSubcommand(new BackupCommand.Run(ctx))
+        .addSubcommand(new BackupCommand.ListBackups(ctx))
+        .addSubcommand(new BackupDrillCommand(ctx)));
     cl.addSubcommand(new CommandLine(new VectorCommand())
         .addSubcommand(new VectorInspectCommand(ctx))
         .addSubcommand(new VectorTuneCommand(ctx))

@@ -63,6 +63,9 @@ public final class VectorMigrateHalfvecCommand implements Callable<Integer> {
   @Option(names = "--execute", description = "Carry it out (without it, only print the plan).")
   boolean execute;
 
+  @Mixin
+  BackupFirstOptions backup = new BackupFirstOptions();
+
   public VectorMigrateHalfvecCommand(Context ctx) {
     this.ctx = ctx;
   }
@@ -71,6 +74,9 @@ public final class VectorMigrateHalfvecCommand implements Callable<Integer> {
   public Integer call() {
     if (batch < 1 || maxBatches < 0 || batchMillis < 1) {
       throw new CliFailure(ExitCode.USAGE, "--batch and --batch-ms must be at least 1 and --max-batches not negative");
+    }
+    if (execute) {
+      backup.validate(ctx);
     }
     String schema = this.target.schema();
     String tableName = this.target.tableName();
@@ -96,6 +102,9 @@ public final class VectorMigrateHalfvecCommand implements Callable<Integer> {
       if (!execute) {
         ctx.out().println("\nDry run: nothing was changed. Run again with --execute to migrate.");
         return ExitCode.OK;
+      }
+      if (!s.newColumnExists()) { // a resumed migration was backed up when it started
+        backup.beforeExecuting(ctx, target, connection.sessionOptions());
       }
       migration.prepare(s);
       s = state(migration, schema, tableName);

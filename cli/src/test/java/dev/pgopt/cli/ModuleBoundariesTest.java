@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 class ModuleBoundariesTest {
   private static final Set<String> LIBRARIES = Set.of("dev.pgopt.local", "dev.pgopt.testkit", "dev.pgopt.connect",
       "dev.pgopt.core", "dev.pgopt.sample", "dev.pgopt.vector", "dev.pgopt.embed", "dev.pgopt.client",
-      "dev.pgopt.monitor", "dev.pgopt.load", "dev.pgopt.cli");
+      "dev.pgopt.monitor", "dev.pgopt.load", "dev.pgopt.backup", "dev.pgopt.cli");
   private static Map<String, ModuleDescriptor> modules;
 
   @BeforeAll
