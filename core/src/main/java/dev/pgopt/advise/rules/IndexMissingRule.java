@@ -253,6 +253,7 @@ public final class IndexMissingRule implements Rule {
     Map<Long, Double> base = new HashMap<>();
     List<Workload> plannable = new ArrayList<>();
     int sampled = 0;
+    int ranged = 0;
     for (Workload statement : workload) {
       Workload w = statement;
       try {
@@ -271,7 +272,8 @@ public final class IndexMissingRule implements Rule {
           continue;
         }
       }
-      sampled += w.values().samples().isEmpty() || w.values().observed() ? 0 : 1;
+      sampled += w.values().source() == ValueSamples.Source.HOT_VALUES ? 1 : 0;
+      ranged += w.values().source() == ValueSamples.Source.RANGE_QUARTILES ? 1 : 0;
       plannable.add(w);
     }
     List<IndexCandidate> chosen = new ArrayList<>();
@@ -373,10 +375,11 @@ public final class IndexMissingRule implements Rule {
       ctx.notes().add("index.missing: " + vetoed.size() + " candidates left out because some statement's plan would use"
           + " them for less than a 10 % lower estimated cost (a plan change within the cost model's error)");
     }
-    if (sampled > 0) {
-      ctx.notes().add("index.missing: " + sampled + " statements costed also with the most common values of a column they"
-          + " compare with = (pg_stats), weighted by their shares, so hot keys count: " + planner.sampleCalls()
-          + " of the what-if plans");
+    if (sampled + ranged > 0) {
+      ctx.notes().add("index.missing: " + (sampled > 0 ? sampled + " statements costed also with the most common values of"
+          + " a column they compare with = (pg_stats), weighted by their shares, so hot keys count" : "")
+          + (sampled > 0 && ranged > 0 ? "; " : "") + (ranged > 0 ? ranged + " statements also with the quartiles of a"
+          + " column's histogram for the range a parameter bounds" : "") + ": " + planner.sampleCalls() + " of the what-if plans");
     }
     List<Finding> out = new ArrayList<>();
     for (IndexCandidate c : chosen) {

@@ -41,21 +41,32 @@ public final class ValueSamples {
   /**
    * @param samples the variants besides the generic plan, which keeps {@code 1 - sum of weights}
    * @param described what was costed, for notes and evidence
-   * @param observed whether the values are constants pg_qualstats saw the statement run with (else pg_stats' hot values)
+   * @param source where the values come from
    */
-  public record Plan(List<Sample> samples, String described, boolean observed) {
-    public static final Plan GENERIC = new Plan(List.of(), "the generic plan", false);
+  public record Plan(List<Sample> samples, String described, Source source) {
+    public static final Plan GENERIC = new Plan(List.of(), "the generic plan", Source.GENERIC);
+
+    /** Whether the values are constants pg_qualstats saw the statement run with. */
+    public boolean observed() {
+      return source == Source.OBSERVED_CONSTANTS;
+    }
 
     public double genericWeight() {
       return 1 - samples.stream().mapToDouble(Sample::weight).sum();
     }
   }
 
+  /** Where a plan's values come from. */
+  public enum Source { GENERIC, HOT_VALUES, RANGE_QUARTILES, OBSERVED_CONSTANTS }
+
   /** @param hot the share from which a value counts as hot */
   private record Stats(List<String> values, double[] freqs, double hot) {}
 
-  /** A column of a table: whether it exists there, and its statistics when it is skewed (else null). */
-  private record Column(boolean exists, Stats skewed) {}
+  /**
+   * A column of a table: whether it exists there, its statistics when it is skewed (else null), and the values at the
+   * quarter, half and three quarters of its histogram (empty without one).
+   */
+  private record Column(boolean exists, Stats skewed, List<String> quartiles) {}
 
   private final Connection connection;
   private final Map<String, Column> columns = new HashMap<>();
@@ -97,7 +108,7 @@ public final class ValueSamples {
       }
     }
     if (best == null) {
-      return Plan.GENERIC;
+      return rangeQuartiles(sql, tables);
     }
     List<Sample> samples = new ArrayList<>();
     double share = 0;
@@ -117,20 +128,27 @@ public final class ValueSamples {
     }
     return new Plan(samples, String.format(Locale.ROOT, "the generic plan and %s of %s (%.1f %% of its rows, weighted by"
         + " their shares)", samples.size() == 1 ? "the most common value" : "the " + samples.size() + " most common values",
-        bestColumn, share * 100), false);
+        bestColumn, share * 100), Source.HOT_VALUES);
   }
 
   /** {@code column = $n} (or {@code $n = column}) in the text; {@code qualifiedBy} the table or alias before a dot. */
   private record Comparison(String column, String qualifiedBy, String parameter) {}
 
+  private static final Set<String> EQUALITY = Set.of("=");
+  private static final Set<String> RANGE = Set.of("<", "<=", ">", ">=");
+
   private static List<Comparison> comparisons(String sql) {
+    return comparisons(sql, EQUALITY);
+  }
+
+  private static List<Comparison> comparisons(String sql, Set<String> operators) {
     List<SqlLexer.Token> t = SqlLexer.lex(sql, true).tokens();
     List<Comparison> out = new ArrayList<>();
     for (int i = 0; i + 2 < t.size(); i++) {
       SqlLexer.Token a = t.get(i);
       SqlLexer.Token op = t.get(i + 1);
       SqlLexer.Token b = t.get(i + 2);
-      if (op.kind() != SqlLexer.Kind.OPERATOR || !op.text().equals("=") || !blank(sql, a.end(), op.start())
+      if (op.kind() != SqlLexer.Kind.OPERATOR || !operators.contains(op.text()) || !blank(sql, a.end(), op.start())
           || !blank(sql, op.end(), b.start())) {
         continue;
       }
@@ -152,6 +170,29 @@ public final class ValueSamples {
       }
     }
     return out;
+  }
+
+  /**
+   * A range a parameter bounds ({@code created_at < $2}) is costed by the generic plan as a third of the rows, whatever
+   * the calls ask for. Where no hot key decides the plans, the first such range is also costed at the column's
+   * quartiles from its histogram (pg_stats), a quarter of the weight each, so that a range that reads most of the table
+   * (a cursor near the newest rows) counts as well as one that reads little.
+   */
+  private Plan rangeQuartiles(String sql, Set<String> tables) throws SQLException {
+    for (Comparison k : comparisons(sql, RANGE)) {
+      String table = tableOf(k.column(), k.qualifiedBy(), tables);
+      List<String> q = table == null ? List.of() : column(table, k.column()).quartiles();
+      if (q.size() < 3 || q.stream().anyMatch(v -> v == null || v.length() > MAX_VALUE_CHARS)) {
+        continue;
+      }
+      List<Sample> samples = new ArrayList<>();
+      for (String v : q) {
+        samples.add(new Sample(replace(sql, k.parameter(), literal(v)), 0.25));
+      }
+      return new Plan(samples, "the generic plan and the quartiles of " + k.column() + "'s histogram (pg_stats) for its"
+          + " range, a quarter each", Source.RANGE_QUARTILES);
+    }
+    return Plan.GENERIC;
   }
 
   /** Every observed constant bound to the parameter its column is compared with; null when none could be placed. */
@@ -176,7 +217,7 @@ public final class ValueSamples {
       return null;
     }
     return new Plan(List.of(new Sample(bound, share)), String.format(Locale.ROOT, "the constants it ran with in %.0f %% of"
-        + " the runs pg_qualstats sampled (%s), and the generic plan for the rest", share * 100, String.join(", ", described)), true);
+        + " the runs pg_qualstats sampled (%s), and the generic plan for the rest", share * 100, String.join(", ", described)), Source.OBSERVED_CONSTANTS);
   }
 
   private static boolean dotBetween(String sql, SqlLexer.Token qualifier, SqlLexer.Token name) {
@@ -229,7 +270,8 @@ public final class ValueSamples {
 
   private Column load(String schema, String table, String column) throws SQLException {
     List<Column> rows = Sql.list(connection, "SELECT s.most_common_vals::text::text[] AS vals, s.most_common_freqs AS freqs,"
-        + " s.n_distinct, s.null_frac, c.reltuples, t.typcategory = 'A' AS array_type"
+        + " s.histogram_bounds::text::text[] AS bounds, s.n_distinct, s.null_frac, c.reltuples,"
+        + " t.typcategory = 'A' AS array_type"
         + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
         + " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped"
         + " JOIN pg_type t ON t.oid = a.atttypid"
@@ -237,8 +279,18 @@ public final class ValueSamples {
         + " WHERE n.nspname = ? AND c.relname = ? AND a.attname = ? ORDER BY s.inherited DESC NULLS LAST LIMIT 1", rs -> {
           Array vals = rs.getArray("vals");
           Array freqs = rs.getArray("freqs");
+          Array bounds = rs.getArray("bounds");
+          List<String> quartiles = new ArrayList<>();
+          if (bounds != null && !rs.getBoolean("array_type")) {
+            String[] b = (String[]) bounds.getArray();
+            if (b.length >= 5) {
+              for (int k = 1; k <= 3; k++) {
+                quartiles.add(b[k * (b.length - 1) / 4]);
+              }
+            }
+          }
           if (vals == null || freqs == null || rs.getBoolean("array_type")) {
-            return new Column(true, null);
+            return new Column(true, null, quartiles);
           }
           String[] v = (String[]) vals.getArray();
           Float[] f = (Float[]) freqs.getArray();
@@ -257,9 +309,9 @@ public final class ValueSamples {
           // ... and at least a tenth of the hottest: ANALYZE's sample can overestimate the number of rare values, which
           // makes an ordinary value look several times the average
           double hot = Math.max((others >= 1 && rest > 0 ? SKEW : 1.5) * typical, f.length > 0 ? fr[0] / 10 : 0);
-          return new Column(true, f.length > 0 && fr[0] >= hot ? new Stats(List.of(v), fr, hot) : null);
+          return new Column(true, f.length > 0 && fr[0] >= hot ? new Stats(List.of(v), fr, hot) : null, quartiles);
         }, schema, table, column);
-    return rows.isEmpty() ? new Column(false, null) : rows.get(0);
+    return rows.isEmpty() ? new Column(false, null, List.of()) : rows.get(0);
   }
 
   /**

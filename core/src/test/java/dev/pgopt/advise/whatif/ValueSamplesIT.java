@@ -61,6 +61,42 @@ class ValueSamplesIT {
   }
 
   @Test
+  void aRangeAParameterBoundsIsCostedAtTheColumnsQuartilesWhenNoHotKeyDecides(TestDatabase db) throws Exception {
+    try (Connection c = db.connect()) {
+      ValueSamples values = new ValueSamples(c);
+      ValueSamples.Plan plan = values.of("SELECT * FROM notes WHERE tenant = $1 AND id < $2 ORDER BY id DESC LIMIT 10",
+          Set.of("public.notes"));
+      assertThat(plan.source()).isEqualTo(ValueSamples.Source.RANGE_QUARTILES);
+      assertThat(plan.samples()).hasSize(3).allSatisfy(s -> assertThat(s.weight()).isEqualTo(0.25));
+      assertThat(plan.genericWeight()).isCloseTo(0.25, org.assertj.core.data.Offset.offset(1e-9));
+      // the quartiles of id (1..10000): the literal replaces $2 only
+      int[] expected = {2500, 5000, 7500};
+      for (int k = 0; k < 3; k++) {
+        String sql = plan.samples().get(k).sql();
+        assertThat(sql).contains("tenant = $1").contains("LIMIT 10");
+        int v = Integer.parseInt(sql.replaceAll(".*id < \\$pgopt\\$(\\d+)\\$pgopt\\$.*", "$1"));
+        assertThat(v).isBetween(expected[k] - 600, expected[k] + 600);
+      }
+      assertThat(plan.described()).contains("quartiles of id");
+      // the other side, and >=
+      assertThat(values.of("SELECT * FROM notes WHERE $1 >= id", Set.of("public.notes")).source())
+          .isEqualTo(ValueSamples.Source.RANGE_QUARTILES);
+      // a hot key decides first: tenant is skewed in events
+      assertThat(values.of("SELECT * FROM events WHERE tenant = $1 AND id > $2", Set.of("public.events")).source())
+          .isEqualTo(ValueSamples.Source.HOT_VALUES);
+      // no histogram (one value everywhere), or an expression: the generic plan alone
+      assertThat(values.of("SELECT * FROM events WHERE created_at > $1", Set.of("public.events"))).isSameAs(ValueSamples.Plan.GENERIC);
+      assertThat(values.of("SELECT * FROM notes WHERE id < $1 + 5", Set.of("public.notes"))).isSameAs(ValueSamples.Plan.GENERIC);
+      // every variant plans
+      c.setAutoCommit(false);
+      for (ValueSamples.Sample s : plan.samples()) {
+        assertThat(PlanCollector.attempt(c, PlanGuard.strict(), s.sql(), 150000, false).error()).isNull();
+      }
+      c.rollback();
+    }
+  }
+
+  @Test
   void evenColumnsAmbiguousNamesExpressionsAndWritesKeepTheGenericPlan(TestDatabase db) throws Exception {
     try (Connection c = db.connect()) {
       ValueSamples values = new ValueSamples(c);
