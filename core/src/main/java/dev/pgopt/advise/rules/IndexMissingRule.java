@@ -153,7 +153,15 @@ public final class IndexMissingRule implements Rule {
         long budgetBytes = budget.resolve(databaseBytes);
         WhatIfPlanner planner = new WhatIfPlanner(ctx.connection(), ctx.guard(), ctx.serverVersionNum());
         try {
-          out.addAll(select(ctx, planner, pool, workload, writesPerHour, budgetBytes));
+          List<IndexCandidate> admitted = new ArrayList<>();
+          for (IndexCandidate c : pool) {
+            if (planner.admissible(c)) {
+              admitted.add(c);
+            } else {
+              ctx.notes().add("index.missing: candidate " + c.describe() + " left out: HypoPG does not accept it");
+            }
+          }
+          out.addAll(select(ctx, planner, admitted, workload, writesPerHour, budgetBytes));
         } finally {
           planner.reset();
         }

@@ -190,9 +190,10 @@ public final class CandidateGenerator {
       String col = unquote(nulls.group(1));
       kept.putIfAbsent(col, Quoting.ident(col) + (nulls.group(2) == null ? " IS NULL" : " IS NOT NULL"));
     }
-    // a boolean column tested alone, as a whole conjunct: "NOT t.archived", "t.pending AND ..."
+    // a boolean column tested alone, as a whole conjunct: "NOT t.archived", "t.pending AND ..."; not a column in the
+    // parentheses of a cast, "(t.p_type)::text !~~ ..." (TPC-H Q16 made a partial index "WHERE p_type" of that)
     Matcher flags = Pattern.compile("(?:^|\\(|\\bAND\\s)\\s*(NOT\\s+)?" + aliasPattern(alias) + "\\." + IDENT
-        + "(?=\\s*(?:\\)|$|\\sAND\\b))").matcher((n.filter() == null ? "" : "(" + n.filter() + ")") + " AND "
+        + "(?=\\s*(?:\\)(?!::)|$|\\sAND\\b))").matcher((n.filter() == null ? "" : "(" + n.filter() + ")") + " AND "
         + (n.indexCondition() == null ? "" : "(" + n.indexCondition() + ")"));
     while (flags.find()) {
       String col = unquote(flags.group(2));

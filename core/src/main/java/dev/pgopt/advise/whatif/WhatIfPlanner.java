@@ -152,6 +152,24 @@ public final class WhatIfPlanner {
     }
   }
 
+  /**
+   * Whether HypoPG accepts the candidate: one it rejects (a predicate the server does not take, say) is left out
+   * rather than aborting the advice; the attempt runs in a savepoint, so the transaction stays usable.
+   */
+  public boolean admissible(IndexCandidate c) throws SQLException {
+    java.sql.Savepoint sp = connection.setSavepoint("pgopt_candidate");
+    try {
+      Sql.one(connection, "SELECT indexrelid::int8 FROM hypopg_create_index(?)", rs -> rs.getLong(1), c.definition(false).create(false));
+      return true;
+    } catch (SQLException e) {
+      connection.rollback(sp);
+      return false;
+    } finally {
+      connection.releaseSavepoint(sp);
+      reset();
+    }
+  }
+
   /** Leaves no hypothetical index behind in the session. */
   public void reset() throws SQLException {
     try (Statement s = connection.createStatement()) {
