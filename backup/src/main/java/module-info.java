@@ -2,7 +2,7 @@
 module dev.pgopt.backup {
   requires transitive dev.pgopt.connect;
   requires dev.pgopt.local;
-  requires com.fasterxml.jackson.databind;
+  requires transitive com.fasterxml.jackson.databind;
   requires org.postgresql.jdbc;
 
   exports dev.pgopt.backup;

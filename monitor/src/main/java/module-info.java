@@ -1,6 +1,7 @@
 /** {@code pgopt serve}: history, dashboard, metrics, alerts, incident response and maintenance. Only the entry points are exported. */
 module dev.pgopt.monitor {
   requires transitive dev.pgopt.connect;
+  requires dev.pgopt.backup;
   requires dev.pgopt.core;
   requires dev.pgopt.vector;
   requires com.cronutils;

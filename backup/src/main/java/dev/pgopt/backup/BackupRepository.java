@@ -79,7 +79,7 @@ public final class BackupRepository {
     List<BackupRecord> out = new ArrayList<>();
     try (Stream<Path> entries = Files.list(dir)) {
       for (Path p : entries.sorted().toList()) {
-        if (p.getFileName().toString().startsWith(".") || !Files.isDirectory(p)) {
+        if (p.getFileName().toString().startsWith(".") || p.getFileName().toString().equals(DRILLS) || !Files.isDirectory(p)) {
           continue;
         }
         try {
@@ -169,6 +169,90 @@ public final class BackupRepository {
   /** Removes a reservation that failed, with whatever it holds. */
   void abandon(Reservation r) {
     deleteTree(r.partial());
+  }
+
+  /** The drill reports of a database live beside its backups, one file per drill, and survive retention. */
+  static final String DRILLS = "drills";
+
+  /** Keeps a drill's report with the database's backups (for {@code backup list} and the monitor). */
+  public void recordDrill(DrillReport r) {
+    Path dir = root.resolve(encode(r.database())).resolve(DRILLS);
+    try {
+      Files.createDirectories(dir);
+      String name = ID.format(r.startedAt()) + "-" + r.backupId() + ".json";
+      Path tmp = dir.resolve("." + name + ".partial");
+      Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(drillJson(r)) + "\n",
+          StandardCharsets.UTF_8);
+      Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new BackupException("cannot record the drill in " + dir + ": " + describe(e), e);
+    }
+  }
+
+  /** What the newest recorded drill of a database found. */
+  public record DrillSummary(Instant startedAt, boolean passed, Double rtoSeconds, String backupId) {}
+
+  /** The newest recorded drill of {@code database}, and the newest that passed. */
+  public record Drills(Optional<DrillSummary> latest, Optional<DrillSummary> latestPassed) {}
+
+  public Drills drills(String database) {
+    Path dir = root.resolve(encode(database)).resolve(DRILLS);
+    if (!Files.isDirectory(dir)) {
+      return new Drills(Optional.empty(), Optional.empty());
+    }
+    DrillSummary latest = null;
+    DrillSummary passed = null;
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".json")
+          && !p.getFileName().toString().startsWith(".")).toList()) {
+        try {
+          JsonNode n = JSON.readTree(Files.readString(f, StandardCharsets.UTF_8));
+          DrillSummary d = new DrillSummary(Instant.parse(n.path("started_at").asText()), n.path("passed").asBoolean(),
+              n.path("rto_seconds").isNumber() ? n.path("rto_seconds").asDouble() : null, n.path("backup_id").asText());
+          if (latest == null || d.startedAt().isAfter(latest.startedAt())) {
+            latest = d;
+          }
+          if (d.passed() && (passed == null || d.startedAt().isAfter(passed.startedAt()))) {
+            passed = d;
+          }
+        } catch (IOException | java.time.format.DateTimeParseException e) {
+          // a report that cannot be read does not count as a drill
+        }
+      }
+    } catch (IOException e) {
+      throw new BackupException("cannot list " + dir + ": " + describe(e), e);
+    }
+    return new Drills(Optional.ofNullable(latest), Optional.ofNullable(passed));
+  }
+
+  /** A drill report as JSON (version 1, docs/backup.md). */
+  public static ObjectNode drillJson(DrillReport r) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("version", 1);
+    n.put("database", r.database());
+    n.put("backup_id", r.backupId());
+    n.put("backup_snapshot_at", r.backupSnapshotAt().toString());
+    n.put("started_at", r.startedAt().toString());
+    n.put("target", r.target().toString());
+    n.put("passed", r.passed());
+    if (r.rto() == null) {
+      n.putNull("rto_seconds");
+    } else {
+      n.put("rto_seconds", r.rto().toMillis() / 1000.0);
+    }
+    if (r.restore() == null) {
+      n.putNull("restore_seconds");
+    } else {
+      n.put("restore_seconds", r.restore().toMillis() / 1000.0);
+    }
+    n.put("rpo_seconds", r.rpo().toMillis() / 1000.0);
+    n.put("backup_bytes", r.backupBytes());
+    n.put("seconds", r.took().toMillis() / 1000.0);
+    var checks = n.putArray("checks");
+    for (DrillReport.Check c : r.checks()) {
+      checks.addObject().put("name", c.name()).put("passed", c.passed()).put("detail", c.detail());
+    }
+    return n;
   }
 
   /** Applies {@code retention} to {@code database}'s backups; returns the ids removed. */

@@ -34,7 +34,8 @@ import java.util.TreeMap;
  * started otherwise); pg_restore reports no error; each table the manifest counted has exactly that many rows;
  * amcheck's {@code bt_index_check} (with {@code heapallindexed}) passes on every B-tree index; and the smoke query,
  * when given, returns at least one row. The smoke query runs as a role that can only read, in a read-only
- * transaction, on the scratch copy.
+ * transaction, on the scratch copy. Every report is kept in the repository beside the backups
+ * ({@link BackupRepository#drills}), for {@code backup list} and the monitor.
  */
 public final class RestoreDrill {
   /**
@@ -52,7 +53,7 @@ public final class RestoreDrill {
   }
 
   private static final String SUPERUSER = "pgopt_drill";
-  private static final String READER = "pgopt_drill_reader";
+  static final String READER = "pgopt_drill_reader";
   private final Clock clock;
 
   public RestoreDrill(Clock clock) {
@@ -73,6 +74,12 @@ public final class RestoreDrill {
    * the latest backup); the RPO is what a restore of this backup loses of it.
    */
   public DrillReport run(BackupRepository repo, BackupRecord b, Instant target, Options options) {
+    DrillReport report = execute(repo, b, target, options);
+    repo.recordDrill(report);
+    return report;
+  }
+
+  private DrillReport execute(BackupRepository repo, BackupRecord b, Instant target, Options options) {
     String database = b.database();
     Instant start = clock.instant();
     long startNanos = System.nanoTime();
@@ -193,7 +200,7 @@ public final class RestoreDrill {
     return new Check("row counts", false, String.join("; ", wrong));
   }
 
-  private static Check amcheck(Connection c) throws SQLException {
+  static Check amcheck(Connection c) throws SQLException {
     try (Statement st = c.createStatement()) {
       st.execute("CREATE EXTENSION IF NOT EXISTS amcheck");
       List<String> indexes = new ArrayList<>();
@@ -220,7 +227,7 @@ public final class RestoreDrill {
     }
   }
 
-  private static Check smoke(String url, String password, Options options) {
+  static Check smoke(String url, String password, Options options) {
     try (Connection c = connect(url, READER, password)) {
       c.setReadOnly(true);
       c.setAutoCommit(false);
@@ -250,7 +257,7 @@ public final class RestoreDrill {
     return DriverManager.getConnection(url, p);
   }
 
-  private static Path scratchDirectory(Path parent) {
+  static Path scratchDirectory(Path parent) {
     if (!Files.isDirectory(parent)) {
       throw new BackupException("scratch directory " + parent + " does not exist: give an existing one with --scratch-dir");
     }
@@ -267,7 +274,7 @@ public final class RestoreDrill {
     return dir;
   }
 
-  private static String urlEncode(String database) {
+  static String urlEncode(String database) {
     return java.net.URLEncoder.encode(database, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
   }
 

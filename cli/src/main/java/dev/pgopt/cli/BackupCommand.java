@@ -194,6 +194,13 @@ public final class BackupCommand implements Callable<Integer> {
               Units.bytes(b.bytes()), Units.seconds(b.took().toMillis() / 1000.0), b.snapshotAt(),
               age(Duration.between(b.snapshotAt(), ctx.clock().instant())), b.tableRows().size());
         }
+        for (String db : database != null ? List.of(database) : r.databases()) {
+          BackupRepository.Drills d = r.drills(db);
+          d.latest().ifPresent(x -> ctx.out().println("last drill of " + db + ": " + (x.passed() ? "passed" : "FAILED")
+              + " on " + x.startedAt() + " (backup " + x.backupId() + (x.rtoSeconds() == null ? ""
+              : ", RTO " + Units.seconds(x.rtoSeconds())) + ")" + (x.passed() ? "" : d.latestPassed()
+              .map(p -> "; last passed " + p.startedAt()).orElse("; none passed yet"))));
+        }
         problems.forEach(p -> ctx.out().println("  not a usable backup: " + p));
         return ExitCode.OK;
       } catch (BackupException e) {

@@ -1,7 +1,5 @@
 package dev.pgopt.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pgopt.analyze.health.Units;
 import dev.pgopt.backup.BackupException;
 import dev.pgopt.backup.BackupRecord;
@@ -101,7 +99,7 @@ public final class BackupDrillCommand implements Callable<Integer> {
       }
       DrillReport report = new RestoreDrill(ctx.clock()).run(r, b, target, options);
       if (format.equals("json")) {
-        ctx.out().println(json(report).toPrettyString());
+        ctx.out().println(BackupRepository.drillJson(report).toPrettyString());
       } else {
         print(report);
       }
@@ -120,35 +118,6 @@ public final class BackupDrillCommand implements Callable<Integer> {
         + " minus the backup's snapshot)");
     ctx.out().println(r.passed() ? "PASSED: backup " + r.backupId() + " restores and holds what it should."
         : "FAILED: backup " + r.backupId() + " did not pass the drill; take a new backup and find out why.");
-  }
-
-  static ObjectNode json(DrillReport r) {
-    ObjectNode n = BackupCommand.JSON.createObjectNode();
-    n.put("version", 1);
-    n.put("database", r.database());
-    n.put("backup_id", r.backupId());
-    n.put("backup_snapshot_at", r.backupSnapshotAt().toString());
-    n.put("started_at", r.startedAt().toString());
-    n.put("target", r.target().toString());
-    n.put("passed", r.passed());
-    if (r.rto() == null) {
-      n.putNull("rto_seconds");
-    } else {
-      n.put("rto_seconds", r.rto().toMillis() / 1000.0);
-    }
-    if (r.restore() == null) {
-      n.putNull("restore_seconds");
-    } else {
-      n.put("restore_seconds", r.restore().toMillis() / 1000.0);
-    }
-    n.put("rpo_seconds", r.rpo().toMillis() / 1000.0);
-    n.put("backup_bytes", r.backupBytes());
-    n.put("seconds", r.took().toMillis() / 1000.0);
-    ArrayNode checks = n.putArray("checks");
-    for (DrillReport.Check c : r.checks()) {
-      checks.addObject().put("name", c.name()).put("passed", c.passed()).put("detail", c.detail());
-    }
-    return n;
   }
 
   private static String seconds(Duration d) {

@@ -31,9 +31,11 @@ public record MonitorConfig(Server server, Store store, List<Target> targets, Co
    *
    * @param allowUserFunctions whether statements that call user-defined functions may be planned (findings, explain):
    *     PostgreSQL may run those functions while planning, with the monitor's role
+   * @param backupRepo a pgopt backup repository holding this database's backups and drills: its backup series,
+   *     metrics and alerts
    */
   public record Target(String name, String url, Optional<String> password, Optional<Long> sizeBudgetBytes,
-                       int expectedReplicas, boolean allowUserFunctions) {}
+                       int expectedReplicas, boolean allowUserFunctions, Optional<java.nio.file.Path> backupRepo) {}
 
   /** How often each collector runs and what it may cost. */
   public record Collect(Duration activityInterval, Duration statementsInterval, Duration findingsInterval,

@@ -78,7 +78,7 @@ public final class MonitorConfigLoader {
       throw fail(root.path("targets"), "at least one target is needed: - name: app\\n    url: postgresql://monitor@host/db");
     }
     for (YamlSection t : items) {
-      t.allow("name", "url", "password", "size_budget", "expected_replicas", "allow_user_functions");
+      t.allow("name", "url", "password", "size_budget", "expected_replicas", "allow_user_functions", "backup_repo");
       String name = t.require("name");
       if (!NAME.matcher(name).matches()) {
         throw fail(t.path("name"), "'" + name + "' is not a target name: use lower case letters, digits, _ and -");
@@ -88,7 +88,8 @@ public final class MonitorConfigLoader {
       }
       Optional<Long> budget = t.bytes("size_budget");
       targets.add(new MonitorConfig.Target(name, t.require("url"), t.optional("password"), budget,
-          t.integer("expected_replicas", 0, 0, 64), t.bool("allow_user_functions", false)));
+          t.integer("expected_replicas", 0, 0, 64), t.bool("allow_user_functions", false),
+          t.optional("backup_repo").map(Path::of)));
     }
     return new MonitorConfig(server, store, List.copyOf(targets), collect(root.section("collect")),
         alerts(root.section("alerts")), incidents(root.section("incidents")), maintenance(root.section("maintenance")),

@@ -21,6 +21,7 @@ import dev.pgopt.monitor.internal.alert.Notification;
 import dev.pgopt.monitor.internal.alert.Severity;
 import dev.pgopt.monitor.internal.alert.WebhookChannel;
 import dev.pgopt.monitor.internal.collect.ActivitySnapshot;
+import dev.pgopt.monitor.internal.collect.BackupState;
 import dev.pgopt.monitor.internal.collect.CollectorQueries;
 import dev.pgopt.monitor.internal.collect.Derivations;
 import dev.pgopt.monitor.internal.collect.Series;
@@ -127,7 +128,7 @@ public final class MonitorCore implements AutoCloseable {
         public long slowQueriesSeen() {
           return rt.slowQueriesSeen;
         }
-      }, config.metrics().perStatementSeries()));
+      }, config.metrics().perStatementSeries(), rt.config.backupRepo().isPresent()));
     }
     Gauge.builder("pgopt.alerts.firing", alerts, a -> a.active().stream().filter(AlertEngine.Active::firing).count())
         .description("alerts firing now").register(registry);
@@ -308,7 +309,10 @@ public final class MonitorCore implements AutoCloseable {
           .limit(config.collect().tablesKept()).toList();
       store.write(HistoryWrites.tables(rt.name(), slow.takenAt(), top));
     }
-    Map<Series, Double> values = Derivations.statements(window, slow.databaseBytes());
+    Map<Series, Double> values = new java.util.EnumMap<>(Series.class);
+    values.putAll(Derivations.statements(window, slow.databaseBytes()));
+    rt.config.backupRepo().ifPresent(repo -> values.putAll(BackupState.values(repo, rt.collector.target().database(),
+        slow.takenAt())));
     rt.merge(values);
     store.write(HistoryWrites.samples(rt.name(), slow.takenAt(), values));
     evaluate(rt, slow.takenAt());

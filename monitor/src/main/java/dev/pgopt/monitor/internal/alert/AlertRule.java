@@ -46,7 +46,12 @@ public record AlertRule(String name, Series series, boolean below, Double warnin
         new AlertRule("database_size", Series.DATABASE_BYTES, false, null, null, Duration.ZERO, "B", "database size is near its budget"),
         new AlertRule("replication_lag", Series.REPLICATION_LAG_SECONDS, false, 30.0, 300.0, Duration.ofMinutes(2), "s", "replication lag is high"),
         new AlertRule("xid_age", Series.XID_AGE, false, 1.0e9, 1.5e9, Duration.ZERO, "", "transaction ID wraparound is approaching"),
-        new AlertRule("vector_search_time", Series.VECTOR_SEARCH_MS, false, 250.0, 1000.0, Duration.ZERO, "ms", "vector searches are slow"));
+        new AlertRule("vector_search_time", Series.VECTOR_SEARCH_MS, false, 250.0, 1000.0, Duration.ZERO, "ms", "vector searches are slow"),
+        // daily backups: a day and two hours is late, two days and two hours is a missed day (targets with backup_repo)
+        new AlertRule("backup_age", Series.BACKUP_AGE_SECONDS, false, 93_600.0, 180_000.0, Duration.ZERO, "s", "the newest backup is old"),
+        new AlertRule("drill_failed", Series.DRILL_PASSED, true, null, 0.5, Duration.ZERO, "", "the newest restore drill failed"),
+        // weekly drills: a day late is a warning, a missed week critical
+        new AlertRule("drill_age", Series.DRILL_AGE_SECONDS, false, 691_200.0, 1_296_000.0, Duration.ZERO, "s", "no restore drill passed recently"));
   }
 
   /** The defaults with the configuration's overrides applied; disabled rules are left out. */

@@ -28,7 +28,13 @@ public enum Series {
   DATABASE_BYTES("database_bytes", "pg_database_size of the monitored database"),
   AVG_QUERY_MS("avg_query_ms", "mean execution time of all statements over the statements interval"),
   CALLS_PER_SECOND("calls_per_second", "statement executions per second over the statements interval"),
-  VECTOR_SEARCH_MS("vector_search_ms", "mean execution time of statements ordering by a pgvector distance");
+  VECTOR_SEARCH_MS("vector_search_ms", "mean execution time of statements ordering by a pgvector distance"),
+  BACKUP_AGE_SECONDS("backup_age_seconds", "age of the newest backup's snapshot in the target's backup_repo (1e9 when there is none)"),
+  BACKUP_BYTES("backup_bytes", "size of the newest backup in the target's backup_repo"),
+  DRILL_PASSED("drill_passed", "1 when the newest restore drill of the target's backups passed, else 0"),
+  DRILL_RTO_SECONDS("drill_rto_seconds", "RTO the newest passed restore drill measured"),
+  DRILL_AGE_SECONDS("drill_age_seconds", "time since the newest passed restore drill started (1e9 when none passed)"),
+  DRILL_LAST_SUCCESS_TIMESTAMP("drill_last_success_timestamp", "Unix time of the newest passed restore drill's start");
 
   private final String key;
   private final String help;

@@ -43,7 +43,8 @@ public final class TargetMeters {
   // Micrometer holds meter state weakly: this strong reference keeps the source alive as long as the meters
   private final Source source;
 
-  public TargetMeters(MeterRegistry registry, String target, Source source, int perStatementSeries) {
+  /** @param backups whether the target has a backup repository: its backup and drill gauges exist only then */
+  public TargetMeters(MeterRegistry registry, String target, Source source, int perStatementSeries, boolean backups) {
     this.target = target;
     this.source = source;
     this.perStatementSeries = perStatementSeries;
@@ -71,6 +72,17 @@ public final class TargetMeters {
         s -> value(s, Series.XID_AGE));
     gauge(registry, "pgopt.database.size", "bytes", t, "pg_database_size of the target database", source,
         s -> value(s, Series.DATABASE_BYTES));
+    if (backups) {
+      gauge(registry, "pgopt.backup.age", "seconds", t, "age of the newest backup's snapshot (1e9: no backup)", source,
+          s -> value(s, Series.BACKUP_AGE_SECONDS));
+      gauge(registry, "pgopt.backup.size", "bytes", t, "size of the newest backup", source, s -> value(s, Series.BACKUP_BYTES));
+      gauge(registry, "pgopt.drill.passed", null, t, "1 when the newest restore drill passed, else 0", source,
+          s -> value(s, Series.DRILL_PASSED));
+      gauge(registry, "pgopt.drill.rto", "seconds", t, "RTO measured by the newest passed restore drill", source,
+          s -> value(s, Series.DRILL_RTO_SECONDS));
+      gauge(registry, "pgopt.drill.last.success.timestamp", "seconds", t, "Unix time the newest passed restore drill started",
+          source, s -> value(s, Series.DRILL_LAST_SUCCESS_TIMESTAMP));
+    }
 
     counter(registry, "pgopt.transactions", t.and("outcome", "commit"), "transactions committed (pg_stat_database)", source,
         s -> s.activity() == null ? Double.NaN : s.activity().counters().commits());
