@@ -245,7 +245,11 @@ public final class BackupRepository {
     } else {
       n.put("restore_seconds", r.restore().toMillis() / 1000.0);
     }
-    n.put("rpo_seconds", r.rpo().toMillis() / 1000.0);
+    if (r.rpo() == null) {
+      n.putNull("rpo_seconds");
+    } else {
+      n.put("rpo_seconds", r.rpo().toMillis() / 1000.0);
+    }
     n.put("backup_bytes", r.backupBytes());
     n.put("seconds", r.took().toMillis() / 1000.0);
     var checks = n.putArray("checks");

@@ -11,8 +11,8 @@ import java.util.List;
  *     restored database accepted queries; null when the restore did not succeed
  * @param restore how long pg_restore itself took; null when it did not run
  * @param target the point in time the drill recovers to: its start for the latest backup, else the time asked for
- * @param rpo how much of {@code target} a restore of this backup loses: the target minus the source's clock at the
- *     backup's snapshot (the newest commit a logical backup holds)
+ * @param rpo how much of {@code target} a restore of this backup loses: the target minus the newest commit restored
+ *     (a logical backup's snapshot; for point-in-time recovery, the last commit replayed); null when unknown
  * @param checks every check, in the order run; the drill passed when all passed
  */
 public record DrillReport(String database, String backupId, Instant backupSnapshotAt, Instant startedAt, Instant target,

@@ -55,6 +55,11 @@ public final class PgBackRest {
     return p;
   }
 
+  /** The repository directory (pgBackRest's configuration, repository, logs; and pgopt's drill reports). */
+  public Path repository() {
+    return repo;
+  }
+
   public Path config() {
     return repo.resolve("pgbackrest.conf");
   }
@@ -240,7 +245,9 @@ public final class PgBackRest {
     Map<String, String> s = new HashMap<>();
     try (Statement st = c.createStatement();
          ResultSet rs = st.executeQuery("SELECT name, setting FROM pg_settings WHERE name IN ('data_directory', 'port',"
-             + " 'unix_socket_directories', 'archive_mode', 'archive_command', 'wal_level', 'is_superuser')")) {
+             + " 'unix_socket_directories', 'archive_mode', 'archive_command', 'wal_level')"
+             + " UNION ALL SELECT 'is_superuser', CASE WHEN rolsuper THEN 'on' ELSE 'off' END FROM pg_roles"
+             + " WHERE rolname = current_user")) {
       while (rs.next()) {
         s.put(rs.getString(1), rs.getString(2));
       }

@@ -36,6 +36,7 @@ import java.util.regex.Pattern;
  * newest commit the copy holds (PostgreSQL logs it at the end of recovery). Checks: the copy reached the target and
  * was promoted; amcheck on every B-tree index of the database; the smoke query (read-only role, read-only
  * transaction). The copy never archives WAL (archive_mode off), so it cannot write into the repository it came from.
+ * The report is kept in the repository directory like a logical drill's ({@link BackupRepository#drills}).
  */
 public final class PointInTimeDrill {
   private static final Pattern LAST_COMMIT = Pattern.compile("last completed transaction was at log time ([0-9][^\\n]*)");
@@ -57,6 +58,12 @@ public final class PointInTimeDrill {
    * {@code source.database()} in it, connecting as {@code source}'s role.
    */
   public DrillReport run(PgBackRest backups, DatabaseTarget source, Instant target, RestoreDrill.Options options) {
+    DrillReport report = execute(backups, source, target, options);
+    BackupRepository.at(backups.repository()).recordDrill(report);
+    return report;
+  }
+
+  private DrillReport execute(PgBackRest backups, DatabaseTarget source, Instant target, RestoreDrill.Options options) {
     List<PgBackRest.Backup> sets = backups.backups(source);
     if (sets.isEmpty()) {
       throw new BackupException("no pgBackRest backup in " + backups.config().getParent() + ": take one with pgopt backup run --physical");

@@ -7,7 +7,13 @@ import dev.pgopt.backup.BackupException;
 import dev.pgopt.backup.BackupRecord;
 import dev.pgopt.backup.BackupRepository;
 import dev.pgopt.backup.LogicalBackup;
+import dev.pgopt.backup.PgBackRest;
 import dev.pgopt.backup.Retention;
+import dev.pgopt.connect.Connections;
+import dev.pgopt.connect.DatabaseFailure;
+import dev.pgopt.connect.DatabaseTarget;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -107,6 +113,15 @@ public final class BackupCommand implements Callable<Integer> {
         + " only once they are older than this (default: keep exactly --keep-last).")
     String maxAge;
 
+    @Option(names = "--physical", description = "A pgBackRest backup of the whole server (after pgopt backup setup).")
+    boolean physical;
+
+    @Option(names = "--type", defaultValue = "full", description = "With --physical: full, diff or incr (default: ${DEFAULT-VALUE}).")
+    String type;
+
+    @Option(names = "--stanza", defaultValue = "main", description = "With --physical: the stanza setup created (default: ${DEFAULT-VALUE}).")
+    String stanza;
+
     @Option(names = "--format", defaultValue = "human", description = "human (default) or json.")
     String format;
 
@@ -117,6 +132,9 @@ public final class BackupCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       checkFormat(format);
+      if (physical) {
+        return physical();
+      }
       LogicalBackup.Options options;
       try {
         options = new LogicalBackup.Options(jobs, verifyTables, new Retention(keepLast,
@@ -145,6 +163,89 @@ public final class BackupCommand implements Callable<Integer> {
         throw new CliFailure(ExitCode.UNKNOWN, e.getMessage(), e);
       }
     }
+
+    private int physical() {
+      if (!List.of("full", "diff", "incr").contains(type)) {
+        throw new CliFailure(ExitCode.USAGE, "--type must be full, diff or incr, not '" + type + "'");
+      }
+      try {
+        PgBackRest.Backup b = PgBackRest.at(repo, stanza).backup(connection.target(ctx), type);
+        if (format.equals("json")) {
+          ctx.out().println(physicalJson(b).toPrettyString());
+        } else {
+          ctx.out().println(b.type() + " backup " + b.label() + ": " + Units.bytes(b.bytes()) + " of data, "
+              + Units.bytes(b.repositoryBytes()) + " written to the repository in "
+              + Units.seconds(Duration.between(b.start(), b.stop()).toSeconds()) + ", WAL " + b.walStart() + " .. " + b.walStop());
+          ctx.out().println("Prove it restores: pgopt backup drill --physical --url URL --repo " + repo + " [--to TIME]");
+        }
+        return ExitCode.OK;
+      } catch (BackupException e) {
+        throw new CliFailure(ExitCode.UNKNOWN, e.getMessage(), e);
+      }
+    }
+  }
+
+  static ObjectNode physicalJson(PgBackRest.Backup b) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("label", b.label());
+    n.put("type", b.type());
+    n.put("mode", "physical");
+    n.put("started_at", b.start().toString());
+    n.put("finished_at", b.stop().toString());
+    n.put("bytes", b.bytes());
+    n.put("repository_bytes", b.repositoryBytes());
+    n.put("wal_start", b.walStart());
+    n.put("wal_stop", b.walStop());
+    return n;
+  }
+
+  @Command(name = "setup", mixinStandardHelpOptions = true, sortOptions = false,
+      description = {"Configure pgBackRest for a server on this machine: write its configuration into the repository,",
+          "point archive_command at it (and archive_mode / wal_level when needed), create the stanza, and run",
+          "pgbackrest check. Says what it changed and whether the server needs a restart (then run setup again)."},
+      footer = {"", "Exit codes: 0 configured and checked, 1 configured but a restart is needed, 3 cannot (not local,"
+          + " no pgBackRest, not a superuser), 64 usage error."})
+  public static final class Setup implements Callable<Integer> {
+    private final Context ctx;
+
+    @Mixin
+    ConnectionOptions connection = new ConnectionOptions();
+
+    @Option(names = "--repo", required = true, paramLabel = "DIR", description = "The repository directory (created, owned by the server's user).")
+    Path repo;
+
+    @Option(names = "--stanza", defaultValue = "main", description = "pgBackRest's name for this server (default: ${DEFAULT-VALUE}).")
+    String stanza;
+
+    @Option(names = "--keep-full", defaultValue = "2", paramLabel = "N", description = "Full backups kept, with their"
+        + " differentials, incrementals and WAL (default: ${DEFAULT-VALUE}).")
+    int keepFull;
+
+    public Setup(Context ctx) {
+      this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() {
+      DatabaseTarget target = connection.target(ctx);
+      try (Connection c = Connections.open(target, connection.sessionOptions())) {
+        PgBackRest.Setup s = PgBackRest.setup(c, target, repo, stanza, keepFull);
+        ctx.out().println("pgBackRest stanza " + stanza + " configured in " + s.backups().config());
+        s.changes().forEach(x -> ctx.out().println("  changed " + x));
+        if (s.restartNeeded()) {
+          ctx.out().println("Restart the server for the changes marked 'next restart', then run this command again to check.");
+          return ExitCode.WARNING;
+        }
+        ctx.out().println("pgbackrest check passed: WAL reaches the repository. Next: pgopt backup run --physical --repo " + repo);
+        return ExitCode.OK;
+      } catch (DatabaseFailure f) {
+        throw new CliFailure(ExitCode.UNKNOWN, f.getMessage(), f);
+      } catch (BackupException e) {
+        throw new CliFailure(ExitCode.UNKNOWN, e.getMessage(), e);
+      } catch (SQLException e) {
+        throw new CliFailure(ExitCode.UNKNOWN, "backup setup failed: " + e.getMessage().split("\n")[0], e);
+      }
+    }
   }
 
   @Command(name = "list", mixinStandardHelpOptions = true, sortOptions = false,
@@ -159,6 +260,12 @@ public final class BackupCommand implements Callable<Integer> {
     @Option(names = "--database", paramLabel = "NAME", description = "Only this database's backups.")
     String database;
 
+    @Option(names = "--physical", description = "pgBackRest's backups (pgbackrest info) instead of logical ones.")
+    boolean physical;
+
+    @Option(names = "--stanza", defaultValue = "main", description = "With --physical: the stanza (default: ${DEFAULT-VALUE}).")
+    String stanza;
+
     @Option(names = "--format", defaultValue = "human", description = "human (default) or json.")
     String format;
 
@@ -169,6 +276,27 @@ public final class BackupCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       checkFormat(format);
+      if (physical) {
+        try {
+          List<PgBackRest.Backup> all = PgBackRest.at(repo, stanza).backups(null);
+          if (format.equals("json")) {
+            var arr = JSON.createArrayNode();
+            all.forEach(b -> arr.add(physicalJson(b)));
+            ctx.out().println(JSON.createObjectNode().set("backups", arr).toPrettyString());
+            return ExitCode.OK;
+          }
+          if (all.isEmpty()) {
+            ctx.out().println("No pgBackRest backups in " + repo + ". Take one: pgopt backup run --physical --url URL --repo " + repo);
+          }
+          for (PgBackRest.Backup b : all) {
+            ctx.out().printf("%-26s %-5s %10s %10s  %s .. %s  (%s ago)%n", b.label(), b.type(), Units.bytes(b.bytes()),
+                Units.bytes(b.repositoryBytes()), b.start(), b.stop(), age(Duration.between(b.stop(), ctx.clock().instant())));
+          }
+          return ExitCode.OK;
+        } catch (BackupException e) {
+          throw new CliFailure(ExitCode.UNKNOWN, e.getMessage(), e);
+        }
+      }
       try {
         BackupRepository r = BackupRepository.at(repo);
         List<String> problems = new ArrayList<>();

@@ -5,7 +5,10 @@ import dev.pgopt.backup.BackupException;
 import dev.pgopt.backup.BackupRecord;
 import dev.pgopt.backup.BackupRepository;
 import dev.pgopt.backup.DrillReport;
+import dev.pgopt.backup.PgBackRest;
+import dev.pgopt.backup.PointInTimeDrill;
 import dev.pgopt.backup.RestoreDrill;
+import dev.pgopt.connect.DatabaseTarget;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "drill", mixinStandardHelpOptions = true, sortOptions = false,
@@ -28,8 +32,18 @@ public final class BackupDrillCommand implements Callable<Integer> {
   @Option(names = "--repo", required = true, paramLabel = "DIR", description = "The backup repository.")
   Path repo;
 
-  @Option(names = "--database", required = true, paramLabel = "NAME", description = "Whose backup to restore.")
+  @Option(names = "--database", paramLabel = "NAME", description = "Whose logical backup to restore (required without --physical).")
   String database;
+
+  @Option(names = "--physical", description = "Restore the pgBackRest backups to --to (point-in-time recovery); --url gives"
+      + " the database to check and the role to check it as (the copy has the source's roles; the source is not contacted).")
+  boolean physical;
+
+  @Option(names = "--stanza", defaultValue = "main", description = "With --physical: the stanza (default: ${DEFAULT-VALUE}).")
+  String stanza;
+
+  @Mixin
+  ConnectionOptions connection = new ConnectionOptions();
 
   @Option(names = "--backup", paramLabel = "ID", description = "This backup (pgopt backup list); default: chosen by --to.")
   String backupId;
@@ -77,6 +91,26 @@ public final class BackupDrillCommand implements Callable<Integer> {
     RestoreDrill.Options defaults = RestoreDrill.Options.defaults();
     RestoreDrill.Options options = new RestoreDrill.Options(jobs, scratchDir != null ? scratchDir : defaults.scratchParent(),
         smoke, defaults.statementTimeout());
+    if (physical) {
+      if (backupId != null) {
+        throw new CliFailure(ExitCode.USAGE, "--backup is for logical backups; with --physical choose the time with --to");
+      }
+      try {
+        DatabaseTarget source = connection.target(ctx);
+        if (format.equals("human")) {
+          ctx.out().println("Restoring stanza " + stanza + " from " + repo + " to " + (to.equals("latest") ? "the end of the archive" : to)
+              + " in a scratch server ...");
+        }
+        DrillReport report = new PointInTimeDrill(ctx.clock()).run(PgBackRest.at(repo, stanza), source,
+            to.equals("latest") ? null : target, options);
+        return finish(report);
+      } catch (BackupException e) {
+        throw new CliFailure(ExitCode.UNKNOWN, e.getMessage(), e);
+      }
+    }
+    if (database == null) {
+      throw new CliFailure(ExitCode.USAGE, "--database is required for a logical backup's drill (or use --physical)");
+    }
     try {
       BackupRepository r = BackupRepository.at(repo);
       List<String> problems = new ArrayList<>();
@@ -97,25 +131,28 @@ public final class BackupDrillCommand implements Callable<Integer> {
         ctx.out().println("Restoring backup " + b.id() + " of " + database + " (" + Units.bytes(b.bytes())
             + ", snapshot " + b.snapshotAt() + ") into a scratch server ...");
       }
-      DrillReport report = new RestoreDrill(ctx.clock()).run(r, b, target, options);
-      if (format.equals("json")) {
-        ctx.out().println(BackupRepository.drillJson(report).toPrettyString());
-      } else {
-        print(report);
-      }
-      return report.passed() ? ExitCode.OK : ExitCode.CRITICAL;
+      return finish(new RestoreDrill(ctx.clock()).run(r, b, target, options));
     } catch (BackupException e) {
       throw new CliFailure(ExitCode.UNKNOWN, e.getMessage(), e);
     }
+  }
+
+  private int finish(DrillReport report) {
+    if (format.equals("json")) {
+      ctx.out().println(BackupRepository.drillJson(report).toPrettyString());
+    } else {
+      print(report);
+    }
+    return report.passed() ? ExitCode.OK : ExitCode.CRITICAL;
   }
 
   private void print(DrillReport r) {
     for (DrillReport.Check c : r.checks()) {
       ctx.out().printf("  %-12s %-6s %s%n", c.name(), c.passed() ? "ok" : "FAILED", c.detail());
     }
-    ctx.out().println("RTO " + (r.rto() == null ? "- (not restored)" : seconds(r.rto())) + " (time to a usable database:"
-        + " checksums, scratch server, restore)   RPO " + BackupCommand.age(r.rpo()) + " (" + r.target()
-        + " minus the backup's snapshot)");
+    ctx.out().println("RTO " + (r.rto() == null ? "- (not restored)" : seconds(r.rto())) + " (time to a usable database)"
+        + "   RPO " + (r.rpo() == null ? "unknown" : BackupCommand.age(r.rpo())) + " (" + r.target()
+        + (physical ? " minus the newest commit restored)" : " minus the backup's snapshot)"));
     ctx.out().println(r.passed() ? "PASSED: backup " + r.backupId() + " restores and holds what it should."
         : "FAILED: backup " + r.backupId() + " did not pass the drill; take a new backup and find out why.");
   }

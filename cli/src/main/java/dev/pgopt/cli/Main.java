@@ -35,6 +35,7 @@ public final class Main {
     cl.addSubcommand(new ServeCommand(ctx));
     cl.addSubcommand(new CommandLine(new BenchCommand(ctx)).addSubcommand(new BenchCompareCommand(ctx)));
     cl.addSubcommand(new CommandLine(new BackupCommand())
+        .addSubcommand(new BackupCommand.Setup(ctx))
         .addSubcommand(new BackupCommand.Run(ctx))
         .addSubcommand(new BackupCommand.ListBackups(ctx))
         .addSubcommand(new BackupDrillCommand(ctx)));

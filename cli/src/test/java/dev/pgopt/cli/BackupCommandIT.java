@@ -105,6 +105,16 @@ class BackupCommandIT {
     assertThat(none.exitCode()).isEqualTo(ExitCode.UNKNOWN);
     assertThat(none.err()).contains("no backup of database ../../etc");
     try (TestDatabase db = cluster.createDatabase()) {
+      // pgBackRest: the test-kit server opens no Unix socket, which pgBackRest needs
+      CliRun setup = run("backup", "setup", "--url", db.url(), "--repo", home.resolve("pgbr").toString());
+      assertThat(setup.exitCode()).isEqualTo(ExitCode.UNKNOWN);
+      assertThat(setup.err()).contains("no Unix socket").doesNotContain(cluster.password());
+      CliRun noSetup = run("backup", "drill", "--physical", "--url", db.url(), "--repo", home.resolve("none").toString());
+      assertThat(noSetup.exitCode()).isEqualTo(ExitCode.UNKNOWN);
+      assertThat(noSetup.err()).contains("run pgopt backup setup");
+      assertThat(run("backup", "run", "--physical", "--type", "weekly", "--url", db.url(), "--repo", home.toString()).exitCode())
+          .isEqualTo(ExitCode.USAGE);
+      assertThat(run("backup", "drill", "--repo", home.toString()).err()).contains("--database is required");
       CliRun refused = run("backup", "run", "--url", db.url().replace(cluster.password(), "wrong"), "--repo", home.resolve("r").toString());
       assertThat(refused.exitCode()).isEqualTo(ExitCode.UNKNOWN);
       assertThat(refused.all()).contains("password").doesNotContain(cluster.password()).doesNotContain("\tat ");
