@@ -83,7 +83,15 @@ public final class BackupRepository {
           continue;
         }
         try {
-          out.add(read(p.resolve(MANIFEST)));
+          BackupRecord b = read(p.resolve(MANIFEST));
+          // the manifest is a file like any other: its id and database must be where it lies, or a changed manifest
+          // could point a drill, or retention's delete, anywhere
+          if (!b.id().equals(p.getFileName().toString()) || !b.database().equals(database)) {
+            problems.add("backup manifest " + p.resolve(MANIFEST) + " names backup " + b.id() + " of " + b.database()
+                + ", not the directory it is in");
+            continue;
+          }
+          out.add(b);
         } catch (BackupException e) {
           problems.add(e.getMessage());
         }

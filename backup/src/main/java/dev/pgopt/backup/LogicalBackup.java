@@ -124,6 +124,11 @@ public final class LogicalBackup {
   private record Snapshot(String id, Instant at, String lsn, String serverVersion, int serverVersionNum) {}
 
   private static Snapshot snapshot(Connection c) throws SQLException {
+    try (Statement st = c.createStatement()) {
+      // the counts may outlive any statement timeout, and the transaction must stay open, idle, until pg_dump ends
+      st.execute("SET LOCAL statement_timeout = 0");
+      st.execute("SET LOCAL idle_in_transaction_session_timeout = 0");
+    }
     try (Statement st = c.createStatement();
          ResultSet rs = st.executeQuery("SELECT pg_export_snapshot(), now(), (CASE WHEN pg_is_in_recovery()"
              + " THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text, current_setting('server_version'),"

@@ -119,6 +119,11 @@ public final class PgBackRest {
     } catch (LocalProcessException e) {
       throw new BackupException("cannot create the repository " + repo + ": " + e.getMessage(), e);
     }
+    for (String value : List.of(dataDir.toString(), s.get("port"), socket, target.user())) {
+      if (value.contains("\n") || value.contains("\r")) {
+        throw new BackupException("a setting pgBackRest's configuration would hold spans lines: " + value.strip());
+      }
+    }
     PgBackRest p = new PgBackRest(repo, stanza);
     ServiceUser.writePrivateFile(p.config(), """
         # written by pgopt backup setup; pgopt passes --config to this file

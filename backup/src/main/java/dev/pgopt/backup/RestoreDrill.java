@@ -2,6 +2,7 @@ package dev.pgopt.backup;
 
 import dev.pgopt.backup.DrillReport.Check;
 import dev.pgopt.backup.internal.Checksums;
+import dev.pgopt.backup.internal.LibpqTarget;
 import dev.pgopt.backup.internal.Tool;
 import dev.pgopt.connect.Quoting;
 import dev.pgopt.local.FreePort;
@@ -116,8 +117,10 @@ public final class RestoreDrill {
       }
       long restoreNanos = System.nanoTime();
       Tool.Result restored = Tool.run(List.of(LogicalBackup.tool("pg_restore"), "--jobs=" + options.jobs(), "--no-owner",
-          "--no-privileges", "--no-password", "--host=127.0.0.1", "--port=" + port, "--username=" + SUPERUSER,
-          "--dbname=" + database, repo.dumpDirectory(b).toString()), Map.of("PGPASSWORD", password));
+          "--no-privileges", "--no-password",
+          // a conninfo, so that no database name (one with '=' in it, say) is read as connection settings
+          "--dbname=host=127.0.0.1 port=" + port + " user=" + SUPERUSER + " dbname=" + LibpqTarget.quote(database),
+          repo.dumpDirectory(b).toString()), Map.of("PGPASSWORD", password));
       Duration restore = since(restoreNanos);
       boolean ok = restored.exitCode() == 0;
       checks.add(new Check("restore", ok, ok ? "pg_restore --jobs=" + options.jobs() + " in " + seconds(restore)
@@ -132,7 +135,7 @@ public final class RestoreDrill {
           checks.add(amcheck(c));
         }
         if (options.smokeQuery() != null) {
-          checks.add(smoke(url + urlEncode(database), password, options));
+          checks.add(smoke(url + urlEncode(database), READER, password, options));
         }
       }
       return new DrillReport(database, b.id(), b.snapshotAt(), start, target, rto, restore, rpo, b.bytes(), checks, since(startNanos));
@@ -177,11 +180,20 @@ public final class RestoreDrill {
         + String.join("; ", problems.subList(0, Math.min(5, problems.size()))) + (problems.size() > 5 ? "; …" : ""));
   }
 
+  /** schema.table as the backup wrote it: two identifiers, each plain or double-quoted, and nothing else. */
+  private static final java.util.regex.Pattern TABLE = java.util.regex.Pattern.compile(
+      "(?:[a-z_][a-z0-9_$]*|\"(?:[^\"]|\"\")+\")\\.(?:[a-z_][a-z0-9_$]*|\"(?:[^\"]|\"\")+\")");
+
   private static Check rowCounts(Connection c, BackupRecord b) throws SQLException {
     List<String> wrong = new ArrayList<>();
     long rows = 0;
     try (Statement st = c.createStatement()) {
       for (Map.Entry<String, Long> e : new TreeMap<>(b.tableRows()).entrySet()) {
+        if (!TABLE.matcher(e.getKey()).matches()) {
+          // the manifest is a file like any other: a name that is not one is never sent to a server
+          wrong.add("the manifest names a table as '" + e.getKey().replace("\n", " ") + "', which is not a table name");
+          continue;
+        }
         try (ResultSet rs = st.executeQuery("SELECT count(*) FROM " + e.getKey())) {
           rs.next();
           long n = rs.getLong(1);
@@ -227,8 +239,8 @@ public final class RestoreDrill {
     }
   }
 
-  static Check smoke(String url, String password, Options options) {
-    try (Connection c = connect(url, READER, password)) {
+  static Check smoke(String url, String user, String password, Options options) {
+    try (Connection c = connect(url, user, password)) {
       c.setReadOnly(true);
       c.setAutoCommit(false);
       try (Statement st = c.createStatement()) {

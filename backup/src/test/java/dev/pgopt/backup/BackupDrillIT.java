@@ -151,6 +151,40 @@ class BackupDrillIT {
   }
 
   @Test
+  void aChangedManifestNeverReachesAServerNorMovesRetentionOutOfTheRepository(TestCluster cluster, @TempDir Path repoDir,
+      @TempDir Path victim) throws Exception {
+    Path scratch = scratchParent();
+    try (TestDatabase db = cluster.createDatabase()) {
+      db.execute("CREATE TABLE t (id int PRIMARY KEY)", "INSERT INTO t SELECT generate_series(1, 100)");
+      BackupRepository repo = BackupRepository.create(repoDir);
+      BackupRecord b = backup(db, repo, CLOCK, Retention.defaults());
+      Path manifest = repo.directory(b).resolve("manifest.json");
+      com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+      var n = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(Files.readString(manifest));
+      ((com.fasterxml.jackson.databind.node.ObjectNode) n.get("table_rows")).put("public.t; DROP TABLE t; --", 100);
+      Files.writeString(manifest, n.toString());
+      DrillReport r = new RestoreDrill(CLOCK).run(repo, db.name(), b.id(), RestoreDrill.Options.defaults().withScratch(scratch));
+      assertThat(r.passed()).isFalse();
+      assertThat(r.checks()).filteredOn(c -> c.name().equals("row counts")).singleElement()
+          .satisfies(c -> assertThat(c.detail()).contains("which is not a table name"));
+      assertThat(r.checks()).filteredOn(c -> c.name().equals("amcheck")).singleElement()
+          .satisfies(c -> assertThat(c.detail()).startsWith("1 B-tree"));
+
+      // an id pointing out of the repository: not listed, not restored, not removed by retention
+      Files.writeString(victim.resolve("keep"), "x");
+      n.put("id", "../../../../../../../.." + victim);
+      Files.writeString(manifest, n.toString());
+      List<String> problems = new ArrayList<>();
+      assertThat(repo.list(db.name(), problems)).isEmpty();
+      assertThat(problems).singleElement().satisfies(p -> assertThat(p).contains("not the directory it is in"));
+      backup(db, repo, Clock.offset(CLOCK, Duration.ofSeconds(2)), new Retention(1, null));
+      assertThat(victim.resolve("keep")).exists();
+    } finally {
+      BackupRepository.deleteTree(scratch);
+    }
+  }
+
+  @Test
   void aSmokeQueryCanOnlyRead(TestCluster cluster, @TempDir Path repoDir) throws Exception {
     Path scratch = scratchParent();
     try (TestDatabase db = cluster.createDatabase()) {

@@ -38,7 +38,8 @@ public final class LibpqTarget {
     return env;
   }
 
-  static String quote(String value) {
+  /** A conninfo value in single quotes, backslashes and quotes escaped as libpq reads them. */
+  public static String quote(String value) {
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'";
   }
 }
