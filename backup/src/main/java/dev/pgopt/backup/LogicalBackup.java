@@ -9,6 +9,7 @@ import dev.pgopt.connect.DatabaseFailure;
 import dev.pgopt.connect.DatabaseTarget;
 import dev.pgopt.connect.Quoting;
 import dev.pgopt.connect.SessionOptions;
+import dev.pgopt.connect.Sql;
 import dev.pgopt.local.LocalProcessException;
 import dev.pgopt.local.PostgresInstallation;
 import java.io.IOException;
@@ -130,7 +131,7 @@ public final class LogicalBackup {
       st.execute("SET LOCAL idle_in_transaction_session_timeout = 0");
     }
     try (Statement st = c.createStatement();
-         ResultSet rs = st.executeQuery("SELECT pg_export_snapshot(), now(), (CASE WHEN pg_is_in_recovery()"
+         ResultSet rs = st.executeQuery(Sql.OWN_MARK + "SELECT pg_export_snapshot(), now(), (CASE WHEN pg_is_in_recovery()"
              + " THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text, current_setting('server_version'),"
              + " current_setting('server_version_num')::int")) {
       rs.next();
@@ -141,7 +142,7 @@ public final class LogicalBackup {
   /** Exact row counts of the {@code limit} largest ordinary tables (not extensions' own), in the snapshot. */
   private static Map<String, Long> countLargestTables(Connection c, int limit) throws SQLException {
     List<String> tables = new ArrayList<>();
-    try (var ps = c.prepareStatement("""
+    try (var ps = c.prepareStatement(Sql.OWN_MARK + """
         SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE c.relkind = 'r' AND c.relpersistence <> 't'
            AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
@@ -158,7 +159,9 @@ public final class LogicalBackup {
     Map<String, Long> out = new LinkedHashMap<>();
     try (Statement st = c.createStatement()) {
       for (String t : tables) {
-        try (ResultSet rs = st.executeQuery("SELECT count(*) FROM " + t)) {
+        // marked as pgopt's own: a full count of every large table is not the application's workload, which the
+        // advisor and pgopt bench read from pg_stat_statements
+        try (ResultSet rs = st.executeQuery(Sql.OWN_MARK + "SELECT count(*) FROM " + t)) {
           rs.next();
           out.put(t, rs.getLong(1));
         }

@@ -57,7 +57,7 @@ class SystemSetupIT {
     }
     assertThat(r[0]).isEqualTo("1");
     assertThat(r[1]).contains("no root or password-less sudo")
-        .contains("run as root: apt-get install -y postgresql-99 postgresql-99-hypopg postgresql-server-dev-99")
+        .contains("run as root: apt-get install -y postgresql-99 postgresql-99-hypopg postgresql-99-pg-qualstats postgresql-server-dev-99")
         .contains("install pgvector >= 0.8 for PostgreSQL 99");
   }
 }
