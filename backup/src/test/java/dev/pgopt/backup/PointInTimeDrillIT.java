@@ -8,6 +8,7 @@ import dev.pgopt.connect.Environment;
 import dev.pgopt.local.FreePort;
 import dev.pgopt.local.LocalPostgres;
 import dev.pgopt.local.ServiceUser;
+import dev.pgopt.testkit.PostgresExtension;
 import dev.pgopt.testkit.Probe;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,12 +22,14 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * pgBackRest from Debian against a server of our own (pgBackRest reaches it through a Unix socket, which test-kit
  * servers do not open): setup, full and incremental backups under writes, and a drill to a time between two known
  * commits that holds exactly the first.
  */
+@ExtendWith(PostgresExtension.class) // for the fast tier's skip: it starts servers of its own, not the shared one
 class PointInTimeDrillIT {
   private static final String USER = "pitr";
   private static final String PASSWORD = "pitr-" + Long.toHexString(System.nanoTime());
