@@ -3,6 +3,7 @@ package dev.pgopt.backup;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pgopt.backup.internal.Checksums;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -23,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
@@ -177,6 +179,37 @@ public final class BackupRepository {
   /** Removes a reservation that failed, with whatever it holds. */
   void abandon(Reservation r) {
     deleteTree(r.partial());
+  }
+
+  /**
+   * Every file of backup {@code b} present with the SHA-256 its manifest recorded, and no other file: what a drill checks
+   * first, and {@code pgopt backup verify} alone (a daily check without a restore).
+   */
+  public DrillReport.Check verify(BackupRecord b) {
+    Path dump = dumpDirectory(b);
+    if (!Files.isDirectory(dump)) {
+      return new DrillReport.Check("checksums", false, "the backup's files are missing: " + dump + " is not there");
+    }
+    Map<String, String> actual = Checksums.of(dump);
+    List<String> problems = new ArrayList<>();
+    for (Map.Entry<String, String> e : new TreeMap<>(b.files()).entrySet()) {
+      String now = actual.get(e.getKey());
+      if (now == null) {
+        problems.add(e.getKey() + " is missing");
+      } else if (!now.equals(e.getValue())) {
+        problems.add(e.getKey() + " does not match its checksum (changed or corrupted)");
+      }
+    }
+    for (String extra : actual.keySet()) {
+      if (!b.files().containsKey(extra)) {
+        problems.add(extra + " is not in the manifest");
+      }
+    }
+    if (problems.isEmpty()) {
+      return new DrillReport.Check("checksums", true, b.files().size() + " files, " + b.bytes() + " bytes, all match the manifest");
+    }
+    return new DrillReport.Check("checksums", false, problems.size() + " of " + b.files().size() + " files: "
+        + String.join("; ", problems.subList(0, Math.min(5, problems.size()))) + (problems.size() > 5 ? "; …" : ""));
   }
 
   /** The drill reports of a database live beside its backups, one file per drill, and survive retention. */

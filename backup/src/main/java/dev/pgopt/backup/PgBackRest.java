@@ -34,6 +34,7 @@ import java.util.regex.Pattern;
 public final class PgBackRest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern STANZA = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+  private static final Pattern VERIFY_PROBLEM = Pattern.compile("(?m)status: error|(?:invalid|missing)[^\\n:]*: [1-9]");
   private static final Pattern SAFE_PATH = Pattern.compile("/[A-Za-z0-9._/-]*");
   static final long TOOL_TIMEOUT_SECONDS = 6 * 3600;
 
@@ -116,6 +117,8 @@ public final class PgBackRest {
     }
     try {
       ServiceUser.createPrivateDirectory(repo);
+      // pgBackRest creates its repository and lock directories, not its log directory
+      ServiceUser.createPrivateDirectory(repo.resolve("log"));
     } catch (LocalProcessException e) {
       throw new BackupException("cannot create the repository " + repo + ": " + e.getMessage(), e);
     }
@@ -186,6 +189,19 @@ public final class PgBackRest {
       throw new BackupException("pgbackrest backup finished but info lists no backup in " + repo);
     }
     return all.get(all.size() - 1);
+  }
+
+  /** What {@code pgbackrest verify} found: whether everything matched, and its report (one line per finding). */
+  public record Verification(boolean ok, String report) {}
+
+  /**
+   * {@code pgbackrest verify}: every file of every backup and every archived WAL segment against the checksums
+   * pgBackRest recorded. A verify that cannot run is a {@link BackupException}; problems it finds are in the result.
+   */
+  public Verification verify() {
+    String out = run(null, "verify", "--output=text").strip();
+    // the text report: "status: error", then per backup "checksum invalid: 1", "missing: 2", ...
+    return new Verification(!VERIFY_PROBLEM.matcher(out).find(), out.replace("\n", " | "));
   }
 
   /** The backup sets, oldest first. */

@@ -1,7 +1,6 @@
 package dev.pgopt.backup;
 
 import dev.pgopt.backup.DrillReport.Check;
-import dev.pgopt.backup.internal.Checksums;
 import dev.pgopt.backup.internal.LibpqTarget;
 import dev.pgopt.backup.internal.Tool;
 import dev.pgopt.connect.Quoting;
@@ -86,7 +85,7 @@ public final class RestoreDrill {
     long startNanos = System.nanoTime();
     List<Check> checks = new ArrayList<>();
     Duration rpo = Duration.between(b.snapshotAt(), target);
-    Check sums = checksums(repo, b);
+    Check sums = repo.verify(b);
     checks.add(sums);
     if (!sums.passed()) {
       return new DrillReport(database, b.id(), b.snapshotAt(), start, target, null, null, rpo, b.bytes(), checks, since(startNanos));
@@ -151,33 +150,6 @@ public final class RestoreDrill {
       }
       BackupRepository.deleteTree(scratch);
     }
-  }
-
-  private static Check checksums(BackupRepository repo, BackupRecord b) {
-    Path dump = repo.dumpDirectory(b);
-    if (!Files.isDirectory(dump)) {
-      return new Check("checksums", false, "the backup's files are missing: " + dump + " is not there");
-    }
-    Map<String, String> actual = Checksums.of(dump);
-    List<String> problems = new ArrayList<>();
-    for (Map.Entry<String, String> e : new TreeMap<>(b.files()).entrySet()) {
-      String now = actual.get(e.getKey());
-      if (now == null) {
-        problems.add(e.getKey() + " is missing");
-      } else if (!now.equals(e.getValue())) {
-        problems.add(e.getKey() + " does not match its checksum (changed or corrupted)");
-      }
-    }
-    for (String extra : actual.keySet()) {
-      if (!b.files().containsKey(extra)) {
-        problems.add(extra + " is not in the manifest");
-      }
-    }
-    if (problems.isEmpty()) {
-      return new Check("checksums", true, b.files().size() + " files, " + b.bytes() + " bytes, all match the manifest");
-    }
-    return new Check("checksums", false, problems.size() + " of " + b.files().size() + " files: "
-        + String.join("; ", problems.subList(0, Math.min(5, problems.size()))) + (problems.size() > 5 ? "; …" : ""));
   }
 
   /** schema.table as the backup wrote it: two identifiers, each plain or double-quoted, and nothing else. */

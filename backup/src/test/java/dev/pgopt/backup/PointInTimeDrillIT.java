@@ -135,6 +135,21 @@ class PointInTimeDrillIT {
       try (Stream<Path> left = Files.list(scratch)) {
         assertThat(left).as("scratch servers are removed").isEmpty();
       }
+      // pgbackrest verify: clean, then one byte of the full backup's largest file flipped
+      PgBackRest.Verification clean = backups.verify();
+      assertThat(clean.ok()).as(clean.report()).isTrue();
+      assertThat(clean.report()).doesNotContain("unable to open log file");
+      Path victim;
+      try (Stream<Path> files = Files.walk(repo.resolve("pgbackrest/backup/main/" + full.label()))) {
+        victim = files.filter(Files::isRegularFile).filter(p -> p.toString().contains("pg_data"))
+            .max((x, y) -> Long.compare(x.toFile().length(), y.toFile().length())).orElseThrow();
+      }
+      byte[] bytes = Files.readAllBytes(victim);
+      bytes[bytes.length / 2] ^= 0x55;
+      Files.write(victim, bytes);
+      PgBackRest.Verification corrupted = backups.verify();
+      assertThat(corrupted.ok()).isFalse();
+      assertThat(corrupted.report()).contains("checksum invalid: 1").contains(full.label());
       // the source kept running and archiving throughout, untouched by the drills
       try (Connection c = connect(port)) {
         assertThat(Probe.text(c, "SELECT count(*) FROM marks")).isEqualTo("2");

@@ -38,6 +38,7 @@ public final class Main {
         .addSubcommand(new BackupCommand.Setup(ctx))
         .addSubcommand(new BackupCommand.Run(ctx))
         .addSubcommand(new BackupCommand.ListBackups(ctx))
+        .addSubcommand(new BackupCommand.Verify(ctx))
         .addSubcommand(new BackupDrillCommand(ctx)));
     cl.addSubcommand(new CommandLine(new VectorCommand())
         .addSubcommand(new VectorInspectCommand(ctx))

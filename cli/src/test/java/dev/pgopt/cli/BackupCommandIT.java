@@ -80,6 +80,18 @@ class BackupCommandIT {
       assertThat(human.exitCode()).as(human.all()).isZero();
       assertThat(human.out()).contains("row counts   ok").contains("RTO ").contains("RPO ").contains("PASSED");
 
+      CliRun verified = run("backup", "verify", "--repo", repo.toString());
+      assertThat(verified.exitCode()).as(verified.all()).isZero();
+      assertThat(verified.out()).startsWith("ok").contains("all match the manifest");
+      Path data;
+      try (Stream<Path> files = Files.walk(repo)) {
+        data = files.filter(p -> p.getFileName().toString().endsWith(".dat.gz")).findFirst().orElseThrow();
+      }
+      Files.writeString(data, "not what was backed up");
+      CliRun damaged = run("backup", "verify", "--repo", repo.toString(), "--database", db.name());
+      assertThat(damaged.exitCode()).isEqualTo(ExitCode.CRITICAL);
+      assertThat(damaged.out()).contains("FAILED").contains(data.getFileName().toString()).contains("does not match its checksum");
+
       CliRun before = run("backup", "drill", "--repo", repo.toString(), "--database", db.name(), "--to", "2020-01-01T00:00:00Z");
       assertThat(before.exitCode()).isEqualTo(ExitCode.UNKNOWN);
       assertThat(before.err()).contains("before the first backup").doesNotContain("\tat ");
