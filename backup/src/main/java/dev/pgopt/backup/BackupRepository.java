@@ -339,9 +339,12 @@ public final class BackupRepository {
     }
   }
 
-  private static void write(Path file, BackupRecord b) {
+  /**
+   * A backup's description as JSON, without its file list: the manifest's fields that {@code backup run} and
+   * {@code backup list} print too.
+   */
+  public static ObjectNode summaryJson(BackupRecord b) {
     ObjectNode n = JSON.createObjectNode();
-    n.put("version", 1);
     n.put("id", b.id());
     n.put("database", b.database());
     n.put("mode", b.mode());
@@ -356,6 +359,13 @@ public final class BackupRepository {
     n.put("source", b.source());
     ObjectNode rows = n.putObject("table_rows");
     b.tableRows().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> rows.put(e.getKey(), e.getValue()));
+    return n;
+  }
+
+  private static void write(Path file, BackupRecord b) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("version", 1);
+    n.setAll(summaryJson(b));
     ObjectNode files = n.putObject("files");
     b.files().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> files.put(e.getKey(), e.getValue()));
     try {

@@ -2,6 +2,7 @@ package dev.pgopt.backup;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pgopt.backup.internal.Tool;
 import dev.pgopt.connect.DatabaseTarget;
 import dev.pgopt.connect.Endpoint;
 import dev.pgopt.local.LocalProcessException;
@@ -242,10 +243,8 @@ public final class PgBackRest {
       throw new BackupException("pgbackrest " + command + " did not run: " + e.getMessage(), e);
     }
     if (r.exitCode() != 0) {
-      String out = r.output().strip();
-      String[] lines = out.split("\n");
       throw new BackupException("pgbackrest " + command + " failed (exit " + r.exitCode() + "): "
-          + String.join(" | ", List.of(lines).subList(Math.max(0, lines.length - 3), lines.length)));
+          + Tool.lastLines(r.output(), 3));
     }
     return r.output();
   }

@@ -1,6 +1,7 @@
 package dev.pgopt.backup;
 
 import dev.pgopt.backup.DrillReport.Check;
+import dev.pgopt.backup.internal.Tool;
 import dev.pgopt.connect.DatabaseTarget;
 import dev.pgopt.local.FreePort;
 import dev.pgopt.local.LocalPostgres;
@@ -96,7 +97,8 @@ public final class PointInTimeDrill {
       prepare(data, port);
       pg = LocalPostgres.at(data);
       try {
-        pg.start();
+        // a restored copy replays WAL to a consistent state before it accepts connections
+        pg.start(PROMOTION_TIMEOUT);
       } catch (LocalProcessException e) {
         checks.add(new Check("recovery", false, "the restored copy did not start: " + e.getMessage()));
         return report(source, backups, sets, start, goal, null, null, null, checks, startNanos);
@@ -105,9 +107,9 @@ public final class PointInTimeDrill {
       Duration restore;
       try (Connection c = connect(url, source)) {
         awaitPromotion(c);
-        restore = since(restoreNanos);
+        restore = RestoreDrill.since(restoreNanos);
       }
-      Duration rto = since(startNanos);
+      Duration rto = RestoreDrill.since(startNanos);
       Instant lastCommit = lastCommit(pg.logFile());
       checks.add(new Check("recovery", true, "WAL replayed " + (target != null ? "to " + target : "to the end of the archive")
           + " and promoted in " + RestoreDrill.seconds(restore) + (lastCommit != null ? "; newest commit " + lastCommit : "")));
@@ -127,7 +129,7 @@ public final class PointInTimeDrill {
       }
       if (options.smokeQuery() != null) {
         checks.add(reader ? RestoreDrill.smoke(url, RestoreDrill.READER, password, options)
-            : RestoreDrill.smoke(url, source.user(), source.password().orElse(""), options));
+            : RestoreDrill.smoke(url, source.user(), source.password().orElse(null), options));
       }
       return report(source, backups, sets, start, goal, rto, restore, lastCommit, checks, startNanos);
     } catch (SQLException e) {
@@ -154,7 +156,7 @@ public final class PointInTimeDrill {
     Duration rpo = lastCommit == null ? null : Duration.between(lastCommit, goal).isNegative() ? Duration.ZERO
         : Duration.between(lastCommit, goal);
     return new DrillReport(source.database(), used.label(), used.stop(), start, goal, rto, restore, rpo,
-        used.repositoryBytes(), checks, since(startNanos));
+        used.repositoryBytes(), checks, RestoreDrill.since(startNanos));
   }
 
   /**
@@ -232,22 +234,14 @@ public final class PointInTimeDrill {
 
   private static String tail(Path log) {
     try {
-      String[] lines = Files.readString(log, StandardCharsets.UTF_8).strip().split("\n");
-      return String.join(" | ", List.of(lines).subList(Math.max(0, lines.length - 3), lines.length));
+      return Tool.lastLines(Files.readString(log, StandardCharsets.UTF_8), 3);
     } catch (IOException e) {
       return "unreadable";
     }
   }
 
   private static Connection connect(String url, DatabaseTarget source) throws SQLException {
-    java.util.Properties p = new java.util.Properties();
-    p.setProperty("user", source.user());
-    source.password().ifPresent(pw -> p.setProperty("password", pw));
-    p.setProperty("connectTimeout", "10");
-    return java.sql.DriverManager.getConnection(url, p);
+    return RestoreDrill.connect(url, source.user(), source.password().orElse(null));
   }
 
-  private static Duration since(long nanos) {
-    return Duration.ofNanos(System.nanoTime() - nanos);
-  }
 }

@@ -233,10 +233,13 @@ public final class RestoreDrill {
     }
   }
 
-  private static Connection connect(String url, String user, String password) throws SQLException {
+  /** A JDBC connection to a scratch server; {@code password} null when the role has none. */
+  static Connection connect(String url, String user, String password) throws SQLException {
     Properties p = new Properties();
     p.setProperty("user", user);
-    p.setProperty("password", password);
+    if (password != null) {
+      p.setProperty("password", password);
+    }
     p.setProperty("connectTimeout", "10");
     return DriverManager.getConnection(url, p);
   }
@@ -266,7 +269,7 @@ public final class RestoreDrill {
     return String.format(java.util.Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
   }
 
-  private static Duration since(long nanos) {
+  static Duration since(long nanos) {
     return Duration.ofNanos(System.nanoTime() - nanos);
   }
 }

@@ -191,7 +191,7 @@ class BackupDrillIT {
       db.execute("CREATE TABLE t (id int PRIMARY KEY)", "INSERT INTO t SELECT generate_series(1, 100)");
       BackupRepository repo = BackupRepository.create(repoDir);
       backup(db, repo, CLOCK, Retention.defaults());
-      for (String hostile : List.of("DELETE FROM t RETURNING id", "SELECT 1; DROP TABLE t",
+      for (String hostile : List.of("DELETE FROM t RETURNING id", "SELECT 1; DROP TABLE t", "SELECT id FROM t WHERE '\u0000' = ''",
           "COPY (SELECT 1) TO PROGRAM 'touch " + scratch.resolve("owned") + "'")) {
         DrillReport r = new RestoreDrill(CLOCK).run(repo, db.name(), null,
             new RestoreDrill.Options(1, scratch, hostile, Duration.ofMinutes(1)));

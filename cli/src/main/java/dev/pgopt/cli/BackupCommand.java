@@ -62,20 +62,9 @@ public final class BackupCommand implements Callable<Integer> {
   }
 
   static ObjectNode json(BackupRecord b) {
-    ObjectNode n = JSON.createObjectNode();
-    n.put("id", b.id());
-    n.put("database", b.database());
-    n.put("mode", b.mode());
-    n.put("started_at", b.startedAt().toString());
-    n.put("finished_at", b.finishedAt().toString());
-    n.put("snapshot_at", b.snapshotAt().toString());
-    n.put("wal_lsn", b.walLsn());
-    n.put("server_version", b.serverVersion());
-    n.put("bytes", b.bytes());
+    ObjectNode n = BackupRepository.summaryJson(b);
     n.put("seconds", b.took().toMillis() / 1000.0);
     n.put("files", b.files().size());
-    ObjectNode rows = n.putObject("table_rows");
-    b.tableRows().forEach(rows::put);
     return n;
   }
 

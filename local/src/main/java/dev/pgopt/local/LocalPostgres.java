@@ -110,9 +110,17 @@ public final class LocalPostgres {
   }
 
   public void start() {
-    Commands.Result r = Commands.run(
-        List.of(installation.tool("pg_ctl"), "-D", dataDir.toString(), "-l", logFile().toString(), "-w", "-t", "120", "start"),
-        Map.of(), 150);
+    start(java.time.Duration.ofSeconds(120));
+  }
+
+  /**
+   * Starts and waits up to {@code ready} for the server to accept connections: longer than the default for a restored
+   * copy that must replay WAL to a consistent state first.
+   */
+  public void start(java.time.Duration ready) {
+    long seconds = Math.max(1, ready.toSeconds());
+    Commands.Result r = Commands.run(List.of(installation.tool("pg_ctl"), "-D", dataDir.toString(), "-l",
+        logFile().toString(), "-w", "-t", Long.toString(seconds), "start"), Map.of(), seconds + 30);
     if (r.exitCode() != 0) {
       throw new LocalProcessException("PostgreSQL in " + dataDir + " did not start: " + Commands.tail(readLog(), 4));
     }

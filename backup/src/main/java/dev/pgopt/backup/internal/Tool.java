@@ -4,7 +4,6 @@ import dev.pgopt.backup.BackupException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -88,10 +87,15 @@ public final class Tool {
   private String tail(int lines) {
     String text;
     synchronized (output) {
-      text = output.toString().strip();
+      text = output.toString();
     }
-    List<String> all = new ArrayList<>(List.of(text.split("\n")));
-    return String.join(" | ", all.subList(Math.max(0, all.size() - lines), all.size())).strip();
+    return lastLines(text, lines);
+  }
+
+  /** The last {@code n} lines of {@code text}, on one line (for one-line failure messages). */
+  public static String lastLines(String text, int n) {
+    String[] all = text.strip().split("\n");
+    return String.join(" | ", List.of(all).subList(Math.max(0, all.length - n), all.length)).strip();
   }
 
   /** Runs to the end. */
