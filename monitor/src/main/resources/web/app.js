@@ -41,6 +41,8 @@
     },
     secs(v) { return v === null || v === undefined ? '–' : v < 60 ? fmt.num(v, 1) + ' s' : v < 3600 ? fmt.num(v / 60, 1) + ' min' : fmt.num(v / 3600, 1) + ' h'; },
     time(t) { return t ? new Date(t).toLocaleString() : '–'; },
+    // the monitor reports 1e9 s for "no backup" / "no passed drill"
+    age(v) { return v === null || v === undefined ? '–' : v >= 1e9 ? 'none' : v >= 172800 ? fmt.num(v / 86400, 1) + ' days' : fmt.secs(v); },
   };
 
   function badge(kind, text) { return h('span', { class: 'badge ' + kind }, text || kind); }
@@ -202,6 +204,32 @@
         h('h2', {}, 'Findings'), findingsTable(data.findings),
         h('h2', {}, 'Columns'), cols.length ? table(['Column', 'Type', 'Dimensions', 'Rows'], cols, [2, 3]) : empty('No vector columns.'),
         h('h2', {}, 'Indexes'), idx.length ? table(['Index', 'Method', 'Operator class', 'Size', 'State'], idx, [3]) : empty('No vector indexes.')];
+    },
+
+    async backups() {
+      const data = await api('/api/targets/' + state.target + '/backups');
+      if (!data.configured) return [h('h1', {}, 'Backups'), empty('This target has no backup section: add backup: {repo: DIR} to it in the monitor configuration (docs/backup.md).')];
+      const v = data.values || {};
+      const drilled = v.drill_passed === undefined ? badge('warning', 'never drilled') : v.drill_passed === 1 ? badge('ok', 'last drill passed') : badge('critical', 'last drill failed');
+      const backupRows = data.backups.map(b => [h('code', {}, b.id), b.kind, fmt.time(b.started_at), fmt.secs((new Date(b.finished_at) - new Date(b.started_at)) / 1000),
+        fmt.time(b.restorable_at), fmt.bytes(b.bytes)]);
+      const drillRows = data.drills.map(d => [d.passed ? badge('ok', 'passed') : badge('critical', 'failed'), fmt.time(d.started_at), h('code', {}, d.backup_id),
+        fmt.secs(d.rto_seconds), fmt.secs(d.rpo_seconds), h('div', {}, (d.failed || []).map(f => h('div', { class: 'proof' }, f)))]);
+      const runRows = data.runs.map(r => {
+        let summary = {};
+        try { summary = JSON.parse(r.summary || '{}') || {}; } catch (e) { summary = {}; }
+        return [badge(r.status === 'succeeded' ? 'ok' : r.status === 'running' ? 'warning' : 'critical', r.status), r.task, fmt.time(r.scheduled_for),
+          fmt.time(r.finished_at), summary.error || (summary.failed_checks && summary.failed_checks.length ? summary.failed_checks.map(c => c.check).join(', ') : (summary.id || summary.label || summary.backup || ''))];
+      });
+      return [h('h1', {}, 'Backups'),
+        h('div', { class: 'grid' }, h('div', { class: 'card', id: 'backup-state' }, h('h3', {}, data.mode + ' backups', drilled),
+          h('div', { class: 'kpis' }, kpi('Newest backup, age', fmt.age(v.backup_age_seconds)), kpi('Size', fmt.bytes(v.backup_bytes)),
+            kpi('Last passed drill, age', fmt.age(v.drill_age_seconds)), kpi('RTO', fmt.secs(v.drill_rto_seconds))),
+          h('div', { class: 'muted' }, data.repo + ' · ' + (Object.keys(data.schedules).length ? Object.entries(data.schedules).map(([k, c]) => k + ' ' + c).join(' · ') : 'not scheduled')))),
+        (data.problems || []).map(p => h('div', { class: 'error' }, p)),
+        h('h2', {}, 'Restore drills'), drillRows.length ? table(['Result', 'Started', 'Backup', 'RTO', 'RPO', 'Failed checks'], drillRows, [3, 4]) : empty('No drill recorded: run pgopt backup drill, or schedule maintenance.restore_drill.'),
+        h('h2', {}, 'Backups'), backupRows.length ? table(['Backup', 'Kind', 'Started', 'Took', 'Holds commits up to', 'Size'], backupRows, [3, 5]) : empty('No backup in the repository yet.'),
+        h('h2', {}, 'Scheduled and manual runs'), runRows.length ? table(['Status', 'Task', 'Scheduled for', 'Finished', 'Outcome'], runRows) : empty('No backup or drill run recorded by the monitor.')];
     },
 
     async alerts() {

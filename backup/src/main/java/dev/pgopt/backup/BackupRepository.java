@@ -230,32 +230,41 @@ public final class BackupRepository {
     }
   }
 
-  /** What the newest recorded drill of a database found. */
-  public record DrillSummary(Instant startedAt, boolean passed, Double rtoSeconds, String backupId) {}
+  /**
+   * What a recorded drill found.
+   *
+   * @param failed the checks that failed, each as "name: detail"
+   */
+  public record DrillSummary(Instant startedAt, boolean passed, Double rtoSeconds, Double rpoSeconds, String backupId,
+                             List<String> failed) {}
 
-  /** The newest recorded drill of {@code database}, and the newest that passed. */
-  public record Drills(Optional<DrillSummary> latest, Optional<DrillSummary> latestPassed) {}
+  /** The newest recorded drill of {@code database}, the newest that passed, and the most recent ones, newest first. */
+  public record Drills(Optional<DrillSummary> latest, Optional<DrillSummary> latestPassed, List<DrillSummary> recent) {}
+
+  /** How many drills {@link Drills#recent()} holds. */
+  static final int RECENT_DRILLS = 20;
 
   public Drills drills(String database) {
     Path dir = root.resolve(encode(database)).resolve(DRILLS);
     if (!Files.isDirectory(dir)) {
-      return new Drills(Optional.empty(), Optional.empty());
+      return new Drills(Optional.empty(), Optional.empty(), List.of());
     }
-    DrillSummary latest = null;
-    DrillSummary passed = null;
+    List<DrillSummary> all = new ArrayList<>();
     try (Stream<Path> files = Files.list(dir)) {
       for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".json")
           && !p.getFileName().toString().startsWith(".")).toList()) {
         try {
           JsonNode n = JSON.readTree(Files.readString(f, StandardCharsets.UTF_8));
-          DrillSummary d = new DrillSummary(Instant.parse(n.path("started_at").asText()), n.path("passed").asBoolean(),
-              n.path("rto_seconds").isNumber() ? n.path("rto_seconds").asDouble() : null, n.path("backup_id").asText());
-          if (latest == null || d.startedAt().isAfter(latest.startedAt())) {
-            latest = d;
+          List<String> failed = new ArrayList<>();
+          for (JsonNode c : n.path("checks")) {
+            if (!c.path("passed").asBoolean()) {
+              failed.add(c.path("name").asText() + ": " + c.path("detail").asText());
+            }
           }
-          if (d.passed() && (passed == null || d.startedAt().isAfter(passed.startedAt()))) {
-            passed = d;
-          }
+          all.add(new DrillSummary(Instant.parse(n.path("started_at").asText()), n.path("passed").asBoolean(),
+              n.path("rto_seconds").isNumber() ? n.path("rto_seconds").asDouble() : null,
+              n.path("rpo_seconds").isNumber() ? n.path("rpo_seconds").asDouble() : null, n.path("backup_id").asText(),
+              List.copyOf(failed)));
         } catch (IOException | java.time.format.DateTimeParseException e) {
           // a report that cannot be read does not count as a drill
         }
@@ -263,7 +272,9 @@ public final class BackupRepository {
     } catch (IOException e) {
       throw new BackupException("cannot list " + dir + ": " + describe(e), e);
     }
-    return new Drills(Optional.ofNullable(latest), Optional.ofNullable(passed));
+    all.sort(Comparator.comparing(DrillSummary::startedAt).reversed());
+    return new Drills(all.stream().findFirst(), all.stream().filter(DrillSummary::passed).findFirst(),
+        List.copyOf(all.subList(0, Math.min(RECENT_DRILLS, all.size()))));
   }
 
   /** A drill report as JSON (version 1, docs/backup.md). */

@@ -31,11 +31,34 @@ public record MonitorConfig(Server server, Store store, List<Target> targets, Co
    *
    * @param allowUserFunctions whether statements that call user-defined functions may be planned (findings, explain):
    *     PostgreSQL may run those functions while planning, with the monitor's role
-   * @param backupRepo a pgopt backup repository holding this database's backups and drills: its backup series,
-   *     metrics and alerts
+   * @param backup where this database's backups and drills are kept (their series, metrics and alerts) and how the
+   *     scheduled {@code backup} and {@code restore_drill} tasks take and prove them
    */
   public record Target(String name, String url, Optional<String> password, Optional<Long> sizeBudgetBytes,
-                       int expectedReplicas, boolean allowUserFunctions, Optional<java.nio.file.Path> backupRepo) {}
+                       int expectedReplicas, boolean allowUserFunctions, Optional<Backup> backup) {}
+
+  /**
+   * A target's backups (docs/backup.md).
+   *
+   * @param repo a pgopt backup repository (logical) or the directory {@code pgopt backup setup} configured (physical)
+   * @param mode {@code logical} (pg_dump) or {@code physical} (pgBackRest)
+   * @param url who takes logical backups, when not the target's (often read-only) monitoring role
+   * @param type what a scheduled physical backup takes: full, diff or incr (pgBackRest makes the first one full)
+   * @param keepLast logical retention: the newest this many backups are always kept
+   * @param maxAge logical retention: older ones only while younger than this
+   * @param smokeQuery a read-only query a drill's restored database must answer with at least one row
+   * @param scratchDir where a drill's scratch server lives (it needs room for the restored database)
+   */
+  public record Backup(Path repo, String mode, String stanza, Optional<String> url, Optional<String> password,
+                       String type, int jobs, int keepLast, Optional<Duration> maxAge, Optional<String> smokeQuery,
+                       Optional<Path> scratchDir) {
+    public static final String LOGICAL = "logical";
+    public static final String PHYSICAL = "physical";
+
+    public boolean physical() {
+      return mode.equals(PHYSICAL);
+    }
+  }
 
   /** How often each collector runs and what it may cost. */
   public record Collect(Duration activityInterval, Duration statementsInterval, Duration findingsInterval,
@@ -64,7 +87,7 @@ public record MonitorConfig(Server server, Store store, List<Target> targets, Co
   /** Cron schedules (UNIX five-field syntax); an empty schedule is off. */
   public record Maintenance(Optional<String> dailyHealthCheck, Optional<String> weeklyOptimization,
                             Optional<String> refreshViews, List<String> views, Optional<String> analyzeStale,
-                            double staleFraction) {}
+                            double staleFraction, Optional<String> backup, Optional<String> restoreDrill) {}
 
   /** Prometheus exposition: per-statement series are opt-in and capped. */
   public record Metrics(int perStatementSeries) {}

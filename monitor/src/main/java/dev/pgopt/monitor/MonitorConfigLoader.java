@@ -78,7 +78,7 @@ public final class MonitorConfigLoader {
       throw fail(root.path("targets"), "at least one target is needed: - name: app\\n    url: postgresql://monitor@host/db");
     }
     for (YamlSection t : items) {
-      t.allow("name", "url", "password", "size_budget", "expected_replicas", "allow_user_functions", "backup_repo");
+      t.allow("name", "url", "password", "size_budget", "expected_replicas", "allow_user_functions", "backup");
       String name = t.require("name");
       if (!NAME.matcher(name).matches()) {
         throw fail(t.path("name"), "'" + name + "' is not a target name: use lower case letters, digits, _ and -");
@@ -89,11 +89,42 @@ public final class MonitorConfigLoader {
       Optional<Long> budget = t.bytes("size_budget");
       targets.add(new MonitorConfig.Target(name, t.require("url"), t.optional("password"), budget,
           t.integer("expected_replicas", 0, 0, 64), t.bool("allow_user_functions", false),
-          t.optional("backup_repo").map(Path::of)));
+          t.keys().contains("backup") ? Optional.of(backup(t.section("backup"))) : Optional.empty()));
+    }
+    MonitorConfig.Maintenance maintenance = maintenance(root.section("maintenance"));
+    if ((maintenance.backup().isPresent() || maintenance.restoreDrill().isPresent())
+        && targets.stream().noneMatch(t -> t.backup().isPresent())) {
+      throw fail(root.section("maintenance").path(maintenance.backup().isPresent() ? "backup" : "restore_drill"),
+          "no target has a backup section to run it on: add backup: {repo: DIR} to a target");
     }
     return new MonitorConfig(server, store, List.copyOf(targets), collect(root.section("collect")),
-        alerts(root.section("alerts")), incidents(root.section("incidents")), maintenance(root.section("maintenance")),
+        alerts(root.section("alerts")), incidents(root.section("incidents")), maintenance,
         new MonitorConfig.Metrics(metrics(root.section("metrics"))));
+  }
+
+  private MonitorConfig.Backup backup(YamlSection s) throws ConfigException {
+    s.allow("repo", "mode", "stanza", "url", "password", "type", "jobs", "keep_last", "max_age", "smoke_query",
+        "scratch_dir");
+    String mode = s.string("mode", MonitorConfig.Backup.LOGICAL);
+    if (!mode.equals(MonitorConfig.Backup.LOGICAL) && !mode.equals(MonitorConfig.Backup.PHYSICAL)) {
+      throw fail(s.path("mode"), "'" + mode + "' is not a backup mode: logical (pg_dump) or physical (pgBackRest)");
+    }
+    String stanza = s.string("stanza", "main");
+    if (!NAME.matcher(stanza).matches()) {
+      throw fail(s.path("stanza"), "'" + stanza + "' is not a stanza name: use lower case letters, digits, _ and -");
+    }
+    String type = s.string("type", "incr");
+    if (!List.of("full", "diff", "incr").contains(type)) {
+      throw fail(s.path("type"), "'" + type + "' is not a pgBackRest backup type: full, diff or incr");
+    }
+    Optional<String> url = s.optional("url");
+    if (url.isPresent() && mode.equals(MonitorConfig.Backup.PHYSICAL)) {
+      throw fail(s.path("url"), "a physical backup runs as the server's operating-system user; url is for logical backups");
+    }
+    Optional<Duration> maxAge = s.optional("max_age").isPresent() ? Optional.of(s.duration("max_age", null)) : Optional.empty();
+    return new MonitorConfig.Backup(Path.of(s.require("repo")), mode, stanza, url, s.optional("password"), type,
+        s.integer("jobs", 2, 1, 64), s.integer("keep_last", 7, 1, 10_000), maxAge, s.optional("smoke_query"),
+        s.optional("scratch_dir").map(Path::of));
   }
 
   private MonitorConfig.Server server(YamlSection s) throws ConfigException {
@@ -212,10 +243,11 @@ public final class MonitorConfigLoader {
   }
 
   private MonitorConfig.Maintenance maintenance(YamlSection s) throws ConfigException {
-    s.allow("daily_health_check", "weekly_optimization", "refresh_views", "views", "analyze_stale", "stale_fraction");
+    s.allow("daily_health_check", "weekly_optimization", "refresh_views", "views", "analyze_stale", "stale_fraction",
+        "backup", "restore_drill");
     MonitorConfig.Maintenance m = new MonitorConfig.Maintenance(s.optional("daily_health_check"),
         s.optional("weekly_optimization"), s.optional("refresh_views"), s.strings("views"), s.optional("analyze_stale"),
-        s.number("stale_fraction", 0.1));
+        s.number("stale_fraction", 0.1), s.optional("backup"), s.optional("restore_drill"));
     dev.pgopt.monitor.internal.maintenance.MaintenanceScheduler.schedules(m, source);
     return m;
   }

@@ -52,7 +52,7 @@ class BackupMonitoringTest {
             rules:
               backup_age: {warning: 1, critical: 2}
           """).replace("    url: " + cluster.url(db.name()) + "\n",
-          "    url: " + cluster.url(db.name()) + "\n    backup_repo: " + repoDir + "\n");
+          "    url: " + cluster.url(db.name()) + "\n    backup:\n      repo: " + repoDir + "\n");
       try (MonitorFixture f = MonitorFixture.start(yaml, Map.of())) {
         Probe.waitUntil(() -> rules(f).containsAll(Set.of("backup_age", "drill_failed", "drill_age")));
         String metrics = f.get("/metrics", MonitorFixture.READ).body();

@@ -2,6 +2,12 @@ package dev.pgopt.monitor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pgopt.backup.BackupRepository;
+import dev.pgopt.backup.LogicalBackup;
+import dev.pgopt.backup.RestoreDrill;
+import dev.pgopt.connect.DatabaseTarget;
+import dev.pgopt.connect.Environment;
+import dev.pgopt.connect.SessionOptions;
 import dev.pgopt.testkit.PostgresExtension;
 import dev.pgopt.testkit.Probe;
 import dev.pgopt.testkit.TestCluster;
@@ -11,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -18,6 +25,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The dashboard in headless Chromium against a real target: each page renders real data (DOM assertions), and
@@ -29,6 +37,9 @@ class DashboardBrowserTest {
   static MonitorFixture f;
   static TestDatabase store;
   static Path profile;
+  @TempDir
+  static Path backups;
+  static String backupId;
 
   @BeforeAll
   static void start(TestCluster cluster, TestDatabase db) throws Exception {
@@ -40,6 +51,11 @@ class DashboardBrowserTest {
         "INSERT INTO docs (embedding) SELECT ARRAY[random(), random(), random()]::vector FROM generate_series(1, 500)",
         "CREATE INDEX docs_embedding_idx ON docs USING hnsw (embedding vector_cosine_ops)",
         "ANALYZE");
+    // a backup and a drill that passed, for the backups page
+    BackupRepository repo = BackupRepository.create(backups);
+    backupId = new LogicalBackup(Clock.systemUTC()).run(DatabaseTarget.parse(db.url(), Environment.system()),
+        SessionOptions.defaults(), repo, LogicalBackup.Options.defaults()).backup().id();
+    new RestoreDrill(Clock.systemUTC()).run(repo, db.name(), backupId, RestoreDrill.Options.defaults());
     String yaml = """
         server:
           port: 0
@@ -48,10 +64,14 @@ class DashboardBrowserTest {
         targets:
           - name: shop
             url: %s
+            backup:
+              repo: %s
+        maintenance:
+          restore_drill: "0 5 * * 0"
         collect:
           activity_interval: 1s
           statements_interval: 5s
-        """.formatted(cluster.url(store.name()), cluster.url(db.name()));
+        """.formatted(cluster.url(store.name()), cluster.url(db.name()), backups);
     f = MonitorFixture.start(yaml);
     // the first statements snapshot is the baseline: the workload must come after it to show in a window
     Probe.waitUntil(() -> {
@@ -87,6 +107,7 @@ class DashboardBrowserTest {
     if (store != null) {
       store.close();
     }
+
   }
 
   @Test
@@ -120,6 +141,14 @@ class DashboardBrowserTest {
     assertThat(vector).contains("docs_embedding_idx").contains("public.docs.embedding").contains("Mean vector search");
     screenshot("vector");
     assertThat(dom("alerts")).contains("Firing now").contains("Open incidents");
+  }
+
+  @Test
+  void backupsShowTheNewestBackupAndTheDrillThatProvedIt() throws Exception {
+    String dom = dom("backups");
+    assertThat(dom).contains("logical backups").contains("last drill passed").contains("Restore drills")
+        .contains(backupId).contains("restore_drill 0 5 * * 0").doesNotContain("never drilled");
+    screenshot("backups");
   }
 
   private static String dom(String page) throws Exception {

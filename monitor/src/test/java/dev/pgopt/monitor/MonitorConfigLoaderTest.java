@@ -60,12 +60,34 @@ class MonitorConfigLoaderTest {
       short token                | 'targets:\\n  - {name: app, url: x}\\nserver: {read_token: short}'                   | a token needs at least 16 characters
       open without a token       | 'targets:\\n  - {name: app, url: x}\\nserver: {host: 0.0.0.0}'                       | beyond loopback needs read_token or admin_token
       not a boolean              | 'targets:\\n  - {name: app, url: x, allow_user_functions: maybe}'                    | 'maybe' is not true or false
+      backup without repo        | 'targets:\\n  - {name: app, url: x, backup: {mode: logical}}'                       | targets[0].backup.repo: is required
+      bad backup mode            | 'targets:\\n  - {name: app, url: x, backup: {repo: /b, mode: snapshot}}'             | 'snapshot' is not a backup mode
+      bad backup type            | 'targets:\\n  - {name: app, url: x, backup: {repo: /b, mode: physical, type: weekly}}'| 'weekly' is not a pgBackRest backup type
+      physical with a url        | 'targets:\\n  - {name: app, url: x, backup: {repo: /b, mode: physical, url: y}}'     | url is for logical backups
+      bad stanza                 | 'targets:\\n  - {name: app, url: x, backup: {repo: /b, stanza: "a b"}}'              | is not a stanza name
+      backup schedule, no repo   | 'targets:\\n  - {name: app, url: x}\\nmaintenance: {backup: "0 3 * * *"}'           | maintenance.backup: no target has a backup section
+      bad drill schedule         | 'targets:\\n  - {name: app, url: x, backup: {repo: /b}}\\nmaintenance: {restore_drill: weekly}' | maintenance.restore_drill: 'weekly' is not a cron expression
       """)
   void eachBadFileGetsOneLineThatSaysWhereAndWhat(String what, String yaml, String expected) {
     assertThatThrownBy(() -> parse(yaml.replace("\\n", "\n")))
         .as(what).isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("monitor.yaml: ").hasMessageContaining(expected)
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n").doesNotContain("Exception"));
+  }
+
+  @Test
+  void aBackupSectionGetsItsDefaults() throws Exception {
+    MonitorConfig c = parse("targets:\n  - name: app\n    url: x\n    backup:\n      repo: /backups\n"
+        + "maintenance:\n  backup: '0 3 * * *'\n  restore_drill: '0 5 * * 0'\n");
+    MonitorConfig.Backup b = c.targets().get(0).backup().orElseThrow();
+    assertThat(b.repo()).hasToString("/backups");
+    assertThat(b.physical()).isFalse();
+    assertThat(b.stanza()).isEqualTo("main");
+    assertThat(b.type()).isEqualTo("incr");
+    assertThat(b.keepLast()).isEqualTo(7);
+    assertThat(b.maxAge()).isEmpty();
+    assertThat(c.maintenance().backup()).contains("0 3 * * *");
+    assertThat(c.maintenance().restoreDrill()).contains("0 5 * * 0");
   }
 
   @Test

@@ -33,6 +33,7 @@ import dev.pgopt.monitor.internal.incident.IncidentResponder;
 import dev.pgopt.monitor.internal.maintenance.MaintenanceRunner;
 import dev.pgopt.monitor.internal.maintenance.MaintenanceScheduler;
 import dev.pgopt.monitor.internal.maintenance.MaintenanceTask;
+import dev.pgopt.monitor.internal.maintenance.TargetBackups;
 import dev.pgopt.monitor.internal.metrics.TargetMeters;
 import dev.pgopt.monitor.internal.store.HistoryReads;
 import dev.pgopt.monitor.internal.store.HistoryStore;
@@ -84,6 +85,7 @@ public final class MonitorCore implements AutoCloseable {
   final String instance;
   private final ScheduledThreadPoolExecutor collect;
   private final ScheduledThreadPoolExecutor work;
+  private final ScheduledThreadPoolExecutor background;
   final ClientReports clients;
 
   public MonitorCore(MonitorConfig config, Environment env, Clock clock, String source) throws ConfigException {
@@ -91,8 +93,15 @@ public final class MonitorCore implements AutoCloseable {
     this.clock = clock;
     this.instance = ManagementFactory.getRuntimeMXBean().getName();
     for (MonitorConfig.Target t : config.targets()) {
-      targets.put(t.name(), new TargetRuntime(t, parse(t.url(), t.password(), env, source, "targets." + t.name()),
-          config.collect().statementTimeout(), clock));
+      DatabaseTarget database = parse(t.url(), t.password(), env, source, "targets." + t.name());
+      Optional<TargetBackups> backups = Optional.empty();
+      if (t.backup().isPresent()) {
+        MonitorConfig.Backup b = t.backup().get();
+        DatabaseTarget backupSource = b.url().isPresent()
+            ? parse(b.url().get(), b.password(), env, source, "targets." + t.name() + ".backup.url") : database;
+        backups = Optional.of(new TargetBackups(b, backupSource, clock));
+      }
+      targets.put(t.name(), new TargetRuntime(t, database, config.collect().statementTimeout(), clock, backups));
     }
     DatabaseTarget storeTarget = parse(config.store().url(), config.store().password(), env, source, "store.url");
     var schedules = MaintenanceScheduler.schedules(config.maintenance(), source);
@@ -105,7 +114,8 @@ public final class MonitorCore implements AutoCloseable {
     BackendSignals signals = this::signal;
     this.incidents = new IncidentResponder(config.incidents(), guardrails, signals, clock, new IncidentSink());
     this.maintenance = new MaintenanceRunner(store, config, guardrails, signals, clock, instance, dispatcher::dispatch);
-    this.scheduler = new MaintenanceScheduler(schedules, maintenance, () -> List.copyOf(targets.values()), clock);
+    this.background = executor("pgopt-backup", 1);
+    this.scheduler = new MaintenanceScheduler(schedules, maintenance, () -> List.copyOf(targets.values()), clock, background);
     this.clients = new ClientReports(clock, registry);
     for (TargetRuntime rt : targets.values()) {
       meters.put(rt.name(), new TargetMeters(registry, rt.name(), new TargetMeters.Source() {
@@ -128,7 +138,7 @@ public final class MonitorCore implements AutoCloseable {
         public long slowQueriesSeen() {
           return rt.slowQueriesSeen;
         }
-      }, config.metrics().perStatementSeries(), rt.config.backupRepo().isPresent()));
+      }, config.metrics().perStatementSeries(), rt.backups().isPresent()));
     }
     Gauge.builder("pgopt.alerts.firing", alerts, a -> a.active().stream().filter(AlertEngine.Active::firing).count())
         .description("alerts firing now").register(registry);
@@ -311,8 +321,7 @@ public final class MonitorCore implements AutoCloseable {
     }
     Map<Series, Double> values = new java.util.EnumMap<>(Series.class);
     values.putAll(Derivations.statements(window, slow.databaseBytes()));
-    rt.config.backupRepo().ifPresent(repo -> values.putAll(BackupState.values(repo, rt.collector.target().database(),
-        slow.takenAt())));
+    rt.backups().ifPresent(b -> values.putAll(BackupState.values(b, slow.takenAt())));
     rt.merge(values);
     store.write(HistoryWrites.samples(rt.name(), slow.takenAt(), values));
     evaluate(rt, slow.takenAt());
@@ -416,7 +425,19 @@ public final class MonitorCore implements AutoCloseable {
   /** Runs a maintenance task now (the API's POST maintenance/{task}). */
   public MaintenanceRunner.Run runMaintenance(MaintenanceTask task, TargetRuntime rt, boolean dryRun)
       throws StoreUnavailableException {
-    return maintenance.run(task, rt, clock.instant(), dryRun);
+    Instant now = clock.instant();
+    if (task.background()) {
+      background.execute(() -> {
+        try {
+          maintenance.run(task, rt, now, false);
+        } catch (StoreUnavailableException e) {
+          LOG.warn("{} on {} not run: {}", task.key(), rt.name(), e.getMessage());
+        }
+      });
+      return new MaintenanceRunner.Run(0, task.key(), rt.name(), MaintenanceRunner.Status.STARTED,
+          Map.of("note", "runs in the background; its outcome is recorded in GET /api/maintenance"));
+    }
+    return maintenance.run(task, rt, now, dryRun);
   }
 
   public Map<String, TargetRuntime> targets() {
@@ -455,6 +476,7 @@ public final class MonitorCore implements AutoCloseable {
   public void close() {
     collect.shutdownNow();
     work.shutdownNow();
+    background.shutdownNow();
     try {
       collect.awaitTermination(5, TimeUnit.SECONDS);
       work.awaitTermination(5, TimeUnit.SECONDS);

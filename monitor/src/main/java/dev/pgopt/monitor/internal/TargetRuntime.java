@@ -21,6 +21,7 @@ import dev.pgopt.monitor.internal.collect.SlowSnapshot;
 import dev.pgopt.monitor.internal.collect.OwnSessions;
 import dev.pgopt.monitor.internal.collect.TargetCollector;
 import dev.pgopt.monitor.internal.maintenance.MaintenanceTarget;
+import dev.pgopt.monitor.internal.maintenance.TargetBackups;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -30,6 +31,7 @@ import java.time.Instant;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One monitored target while the server runs: its two sessions (one for the collection schedule, one for API and
@@ -45,6 +47,7 @@ public final class TargetRuntime implements MaintenanceTarget {
   final OwnSessions own = new OwnSessions();
   private final SessionOptions workOptions;
   private final Clock clock;
+  private final Optional<TargetBackups> backups;
   final Derivations.SlowQueryTracker slowQueries = new Derivations.SlowQueryTracker();
 
   volatile ActivitySnapshot activity;
@@ -60,8 +63,10 @@ public final class TargetRuntime implements MaintenanceTarget {
   volatile Instant findingsTriedAt;
   volatile long slowQueriesSeen;
 
-  TargetRuntime(MonitorConfig.Target config, DatabaseTarget database, Duration statementTimeout, Clock clock) {
+  TargetRuntime(MonitorConfig.Target config, DatabaseTarget database, Duration statementTimeout, Clock clock,
+                Optional<TargetBackups> backups) {
     this.config = config;
+    this.backups = backups;
     this.database = database;
     this.clock = clock;
     SessionOptions collect = new SessionOptions(Duration.ofSeconds(5), statementTimeout, Duration.ofSeconds(1), "pgopt-monitor");
@@ -79,6 +84,11 @@ public final class TargetRuntime implements MaintenanceTarget {
 
   public MonitorConfig.Target config() {
     return config;
+  }
+
+  @Override
+  public Optional<TargetBackups> backups() {
+    return backups;
   }
 
   @Override

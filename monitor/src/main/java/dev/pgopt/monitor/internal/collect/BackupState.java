@@ -3,7 +3,9 @@ package dev.pgopt.monitor.internal.collect;
 import dev.pgopt.backup.BackupException;
 import dev.pgopt.backup.BackupRecord;
 import dev.pgopt.backup.BackupRepository;
-import java.nio.file.Path;
+import dev.pgopt.backup.PgBackRest;
+import dev.pgopt.monitor.MonitorConfig;
+import dev.pgopt.monitor.internal.maintenance.TargetBackups;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,8 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The backup series of a target with a {@code backup_repo}: read from the repository's manifests and recorded drill
- * reports (pgopt backup run / drill write them), never from the database. A repository that cannot be read counts as
+ * The backup series of a target with a {@code backup} section: read from the repository (logical backups' manifests,
+ * or {@code pgbackrest info} for physical ones) and its recorded drill reports, never from the database. A repository that cannot be read counts as
  * having no backup, so the age alert fires rather than going quiet.
  */
 public final class BackupState {
@@ -25,18 +27,30 @@ public final class BackupState {
 
   private BackupState() {}
 
-  public static Map<Series, Double> values(Path repo, String database, Instant now) {
+  public static Map<Series, Double> values(TargetBackups backups, Instant now) {
+    MonitorConfig.Backup config = backups.config();
+    String database = backups.database();
     Map<Series, Double> v = new EnumMap<>(Series.class);
     v.put(Series.BACKUP_AGE_SECONDS, NONE);
     v.put(Series.DRILL_AGE_SECONDS, NONE);
     try {
-      BackupRepository r = BackupRepository.at(repo);
-      List<String> problems = new ArrayList<>();
-      List<BackupRecord> backups = r.list(database, problems);
-      if (!backups.isEmpty()) {
-        BackupRecord newest = backups.get(backups.size() - 1);
-        v.put(Series.BACKUP_AGE_SECONDS, seconds(Duration.between(newest.snapshotAt(), now)));
-        v.put(Series.BACKUP_BYTES, (double) newest.bytes());
+      BackupRepository r = BackupRepository.at(config.repo());
+      if (config.physical()) {
+        // pgbackrest info, as the server's user: the newest set's end is when its data became restorable
+        List<PgBackRest.Backup> sets = PgBackRest.at(config.repo(), config.stanza()).backups(null);
+        if (!sets.isEmpty()) {
+          PgBackRest.Backup newest = sets.get(sets.size() - 1);
+          v.put(Series.BACKUP_AGE_SECONDS, seconds(Duration.between(newest.stop(), now)));
+          v.put(Series.BACKUP_BYTES, (double) newest.bytes());
+        }
+      } else {
+        List<String> problems = new ArrayList<>();
+        List<BackupRecord> list = r.list(database, problems);
+        if (!list.isEmpty()) {
+          BackupRecord newest = list.get(list.size() - 1);
+          v.put(Series.BACKUP_AGE_SECONDS, seconds(Duration.between(newest.snapshotAt(), now)));
+          v.put(Series.BACKUP_BYTES, (double) newest.bytes());
+        }
       }
       BackupRepository.Drills drills = r.drills(database);
       drills.latest().ifPresent(d -> v.put(Series.DRILL_PASSED, d.passed() ? 1.0 : 0.0));

@@ -48,6 +48,7 @@ public final class ApiServer implements AutoCloseable {
   private final RateLimiterConfig limiterConfig;
   private final Javalin app;
   private final TargetEndpoints targets;
+  private final BackupEndpoints backups;
   private final QueryEndpoints queries;
   private final FindingEndpoints findings;
   private final OperationsEndpoints operations;
@@ -59,6 +60,7 @@ public final class ApiServer implements AutoCloseable {
     this.limiterConfig = RateLimiterConfig.custom().limitForPeriod(settings.mutationsPerMinute())
         .limitRefreshPeriod(Duration.ofMinutes(1)).timeoutDuration(Duration.ZERO).build();
     this.targets = new TargetEndpoints(core);
+    this.backups = new BackupEndpoints(core);
     this.queries = new QueryEndpoints(core);
     this.findings = new FindingEndpoints(core);
     this.operations = new OperationsEndpoints(core);
@@ -107,6 +109,7 @@ public final class ApiServer implements AutoCloseable {
     r.get("/api/targets/{target}/history", ctx -> json(ctx, targets.history(ctx)));
     r.get("/api/targets/{target}/tables", ctx -> json(ctx, targets.tables(ctx)));
     r.get("/api/targets/{target}/vector", ctx -> json(ctx, targets.vector(ctx)));
+    r.get("/api/targets/{target}/backups", ctx -> json(ctx, backups.backups(ctx)));
     r.get("/api/alerts", ctx -> json(ctx, operations.alerts(ctx)));
     r.get("/api/incidents", ctx -> json(ctx, operations.incidents()));
     r.get("/api/maintenance", ctx -> json(ctx, operations.maintenanceRuns()));

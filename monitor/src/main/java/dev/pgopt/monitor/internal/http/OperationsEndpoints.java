@@ -79,6 +79,9 @@ final class OperationsEndpoints {
     if (task == MaintenanceTask.REFRESH_VIEWS && core.config().maintenance().views().isEmpty()) {
       throw new ApiError(409, "no views configured: list them in maintenance.views");
     }
+    if (task.background() && rt.backups().isEmpty()) {
+      throw new ApiError(409, "target " + rt.name() + " has no backup section: add backup: {repo: DIR} to it (docs/backup.md)");
+    }
     boolean dryRun = RequestParams.flag(body, "dry_run", task == MaintenanceTask.EMERGENCY_CLEANUP);
     ctx.attribute("pgopt.audit", task.key() + (dryRun ? " (dry run)" : ""));
     MaintenanceRunner.Run run;
@@ -89,6 +92,8 @@ final class OperationsEndpoints {
     }
     if (run.status() == MaintenanceRunner.Status.SKIPPED) {
       ctx.status(409);
+    } else if (run.status() == MaintenanceRunner.Status.STARTED) {
+      ctx.status(202);
     }
     return run;
   }

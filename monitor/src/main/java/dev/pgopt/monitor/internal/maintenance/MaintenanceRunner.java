@@ -44,9 +44,12 @@ public final class MaintenanceRunner {
   /** The recorded outcome. */
   public record Run(long id, String task, String target, Status status, Map<String, Object> summary) {}
 
-  /** How a run ended; stored and served as its JSON name ({@code running} is only ever a stored row's state). */
+  /**
+   * How a run ended; stored and served as its JSON name ({@code running} is only ever a stored row's state).
+   * {@code STARTED} is only the API's answer for a background task (backup, restore_drill): its outcome is recorded.
+   */
   public enum Status {
-    SUCCEEDED, FAILED, SKIPPED;
+    SUCCEEDED, FAILED, SKIPPED, STARTED;
 
     @com.fasterxml.jackson.annotation.JsonValue
     public String json() {
@@ -94,6 +97,13 @@ public final class MaintenanceRunner {
           summary.put("error", e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
         }
         finish(lock, id.get(), status, summary);
+        if (task.background() && status == Status.FAILED) {
+          // a backup or drill that fails is news now, not at the next age alert
+          Object why = summary.containsKey("error") ? summary.get("error") : summary.get("failed_checks");
+          notify.accept(new Notification(task.key() + ":" + target.name() + ":" + scheduledFor, Notification.Kind.MAINTENANCE,
+              Notification.Event.FAILED, Severity.CRITICAL, target.name(), task.key(), task.key() + " failed: " + why,
+              null, null, clock.instant(), null));
+        }
         LOG.info("maintenance {} on {}: {}", task.key(), target.name(), status);
         return new Run(id.get(), task.key(), target.name(), status, summary);
       } finally {
@@ -201,8 +211,19 @@ public final class MaintenanceRunner {
         summary.put("queries", actions);
         return Status.SUCCEEDED;
       }
+      case BACKUP -> {
+        return backups(target).backup(summary);
+      }
+      case RESTORE_DRILL -> {
+        return backups(target).drill(summary);
+      }
       default -> throw new IllegalStateException(task.key());
     }
+  }
+
+  private static TargetBackups backups(MaintenanceTarget target) {
+    return target.backups().orElseThrow(() -> new IllegalStateException("target " + target.name()
+        + " has no backup section: add backup: {repo: DIR} to it (docs/backup.md)"));
   }
 
   private static String qualified(String view) {

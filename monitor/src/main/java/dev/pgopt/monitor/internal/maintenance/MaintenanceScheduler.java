@@ -15,6 +15,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,14 +33,17 @@ public final class MaintenanceScheduler {
   private final MaintenanceRunner runner;
   private final Supplier<List<? extends MaintenanceTarget>> targets;
   private final Clock clock;
+  private final Executor background;
   private Instant last;
 
+  /** @param background where backups and drills run, one after the other, so a tick never waits for them */
   public MaintenanceScheduler(Map<MaintenanceTask, ExecutionTime> schedules, MaintenanceRunner runner,
-                              Supplier<List<? extends MaintenanceTarget>> targets, Clock clock) {
+                              Supplier<List<? extends MaintenanceTarget>> targets, Clock clock, Executor background) {
     this.schedules = schedules;
     this.runner = runner;
     this.targets = targets;
     this.clock = clock;
+    this.background = background;
     this.last = clock.instant();
   }
 
@@ -50,6 +54,8 @@ public final class MaintenanceScheduler {
     put(out, MaintenanceTask.WEEKLY_OPTIMIZATION, m.weeklyOptimization(), source);
     put(out, MaintenanceTask.REFRESH_VIEWS, m.refreshViews(), source);
     put(out, MaintenanceTask.ANALYZE_STALE, m.analyzeStale(), source);
+    put(out, MaintenanceTask.BACKUP, m.backup(), source);
+    put(out, MaintenanceTask.RESTORE_DRILL, m.restoreDrill(), source);
     if (out.containsKey(MaintenanceTask.REFRESH_VIEWS) && m.views().isEmpty()) {
       throw new ConfigException(source + ": maintenance.refresh_views: a schedule needs maintenance.views (schema.view names)");
     }
@@ -81,13 +87,23 @@ public final class MaintenanceScheduler {
         continue;
       }
       for (MaintenanceTarget t : targets.get()) {
-        try {
-          MaintenanceRunner.Run run = runner.run(e.getKey(), t, due.get().toInstant(), false);
-          LOG.debug("scheduled {} on {}: {}", e.getKey().key(), t.name(), run.status());
-        } catch (Exception ex) {
-          LOG.warn("scheduled {} on {} not run: {}", e.getKey().key(), t.name(), ex.getMessage());
+        if (e.getKey().background()) {
+          if (t.backups().isPresent()) {
+            background.execute(() -> run(e.getKey(), t, due.get().toInstant()));
+          }
+        } else {
+          run(e.getKey(), t, due.get().toInstant());
         }
       }
+    }
+  }
+
+  private void run(MaintenanceTask task, MaintenanceTarget t, Instant scheduledFor) {
+    try {
+      MaintenanceRunner.Run run = runner.run(task, t, scheduledFor, false);
+      LOG.debug("scheduled {} on {}: {}", task.key(), t.name(), run.status());
+    } catch (Exception ex) {
+      LOG.warn("scheduled {} on {} not run: {}", task.key(), t.name(), ex.getMessage());
     }
   }
 }

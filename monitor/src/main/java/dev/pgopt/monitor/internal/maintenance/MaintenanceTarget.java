@@ -6,6 +6,7 @@ import dev.pgopt.connect.DatabaseFailure;
 import dev.pgopt.monitor.internal.collect.ActivitySnapshot;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /** What maintenance tasks may do to one target. */
 public interface MaintenanceTarget {
@@ -23,4 +24,7 @@ public interface MaintenanceTarget {
   void execute(String sql, Duration timeout) throws DatabaseFailure;
 
   ActivitySnapshot activity() throws DatabaseFailure;
+
+  /** The target's backups, when its configuration has a {@code backup} section. */
+  Optional<TargetBackups> backups();
 }

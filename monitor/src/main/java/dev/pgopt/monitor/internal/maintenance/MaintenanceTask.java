@@ -9,7 +9,9 @@ public enum MaintenanceTask {
   WEEKLY_OPTIMIZATION("weekly_optimization"),
   REFRESH_VIEWS("refresh_views"),
   ANALYZE_STALE("analyze_stale"),
-  EMERGENCY_CLEANUP("emergency_cleanup");
+  EMERGENCY_CLEANUP("emergency_cleanup"),
+  BACKUP("backup"),
+  RESTORE_DRILL("restore_drill");
 
   private final String key;
 
@@ -19,6 +21,11 @@ public enum MaintenanceTask {
 
   public String key() {
     return key;
+  }
+
+  /** Backups and drills take minutes to hours: they run on their own thread, never in a request or a schedule tick. */
+  public boolean background() {
+    return this == BACKUP || this == RESTORE_DRILL;
   }
 
   public static Optional<MaintenanceTask> byKey(String key) {

@@ -170,10 +170,22 @@ public final class HistoryReads {
   }
 
   public static List<MaintenanceRow> maintenanceRuns(Connection c, int limit) throws SQLException {
+    return maintenanceRuns(c, null, null, limit);
+  }
+
+  /** The newest runs; {@code target} and {@code tasks} narrow them when not null. */
+  public static List<MaintenanceRow> maintenanceRuns(Connection c, String target, List<String> tasks, int limit)
+      throws SQLException {
     List<MaintenanceRow> out = new ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement("SELECT id, task, target, scheduled_for, started_at, finished_at, status, summary, instance "
-        + "FROM pgopt.maintenance_runs ORDER BY started_at DESC LIMIT ?")) {
-      ps.setInt(1, limit);
+        + "FROM pgopt.maintenance_runs WHERE (?::text IS NULL OR target = ?) AND (?::text[] IS NULL OR task = ANY (?::text[]))"
+        + " ORDER BY started_at DESC LIMIT ?")) {
+      ps.setString(1, target);
+      ps.setString(2, target);
+      java.sql.Array array = tasks == null ? null : c.createArrayOf("text", tasks.toArray());
+      ps.setArray(3, array);
+      ps.setArray(4, array);
+      ps.setInt(5, limit);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           out.add(new MaintenanceRow(rs.getLong(1), rs.getString(2), rs.getString(3), HistoryStore.instant(rs, 4).orElse(null),
