@@ -4,6 +4,7 @@ module dev.pgopt.backup {
   requires dev.pgopt.local;
   requires transitive com.fasterxml.jackson.databind;
   requires org.postgresql.jdbc;
+  requires java.net.http;
 
   exports dev.pgopt.backup;
 }

@@ -213,6 +213,15 @@ public final class RestoreDrill {
 
   static Check smoke(String url, String user, String password, Options options) {
     try (Connection c = connect(url, user, password)) {
+      return smoke(c, options);
+    } catch (SQLException e) {
+      return new Check("smoke query", false, "failed: " + e.getMessage().split("\n")[0]);
+    }
+  }
+
+  /** The smoke query in a read-only transaction on {@code c}, rolled back. */
+  static Check smoke(Connection c, Options options) {
+    try {
       c.setReadOnly(true);
       c.setAutoCommit(false);
       try (Statement st = c.createStatement()) {

@@ -4,8 +4,11 @@ import dev.pgopt.analyze.health.Units;
 import dev.pgopt.backup.BackupException;
 import dev.pgopt.backup.BackupRecord;
 import dev.pgopt.backup.BackupRepository;
+import dev.pgopt.backup.BranchDrill;
+import dev.pgopt.backup.NeonSettings;
 import dev.pgopt.backup.DrillReport;
 import dev.pgopt.backup.PgBackRest;
+import dev.pgopt.backup.PointInTimeBranches;
 import dev.pgopt.backup.PointInTimeDrill;
 import dev.pgopt.backup.RestoreDrill;
 import dev.pgopt.connect.DatabaseTarget;
@@ -29,7 +32,8 @@ import picocli.CommandLine.Option;
 public final class BackupDrillCommand implements Callable<Integer> {
   private final Context ctx;
 
-  @Option(names = "--repo", required = true, paramLabel = "DIR", description = "The backup repository.")
+  @Option(names = "--repo", paramLabel = "DIR", description = "The backup repository (with --neon-project: optional, where"
+      + " the drill's report is kept).")
   Path repo;
 
   @Option(names = "--database", paramLabel = "NAME", description = "Whose logical backup to restore (required without --physical).")
@@ -41,6 +45,15 @@ public final class BackupDrillCommand implements Callable<Integer> {
 
   @Option(names = "--stanza", defaultValue = "main", description = "With --physical: the stanza (default: ${DEFAULT-VALUE}).")
   String stanza;
+
+  @Option(names = "--neon-project", paramLabel = "ID", description = "Drill Neon's point-in-time restore instead: a branch of"
+      + " this project at --to, checked and deleted (NEON_API_KEY; --url gives the database and role, the source is not"
+      + " contacted).")
+  String neonProject;
+
+  @Option(names = "--neon-branch", paramLabel = "ID", description = "With --neon-project: the parent branch (default: the"
+      + " project's default branch).")
+  String neonBranch;
 
   @Mixin
   ConnectionOptions connection = new ConnectionOptions();
@@ -91,6 +104,12 @@ public final class BackupDrillCommand implements Callable<Integer> {
     RestoreDrill.Options defaults = RestoreDrill.Options.defaults();
     RestoreDrill.Options options = new RestoreDrill.Options(jobs, scratchDir != null ? scratchDir : defaults.scratchParent(),
         smoke, defaults.statementTimeout());
+    if (neonProject != null) {
+      return neon(to.equals("latest") ? null : target, options);
+    }
+    if (repo == null) {
+      throw new CliFailure(ExitCode.USAGE, "--repo is required (the backup repository)");
+    }
     if (physical) {
       if (backupId != null) {
         throw new CliFailure(ExitCode.USAGE, "--backup is for logical backups; with --physical choose the time with --to");
@@ -137,6 +156,27 @@ public final class BackupDrillCommand implements Callable<Integer> {
     }
   }
 
+  private int neon(Instant target, RestoreDrill.Options options) {
+    if (physical || backupId != null || database != null) {
+      throw new CliFailure(ExitCode.USAGE, "--neon-project drills a branch at --to: --physical, --backup and --database do"
+          + " not apply (--url names the database and role)");
+    }
+    try {
+      DatabaseTarget source = connection.target(ctx);
+      PointInTimeBranches branches = PointInTimeBranches.neon(NeonSettings.fromEnvironment(ctx.env(), neonProject,
+          java.util.Optional.ofNullable(neonBranch), source.database(), source.user()));
+      if (format.equals("human")) {
+        ctx.out().println("Creating a branch of " + branches.describe() + " as of " + (target == null ? "now" : target)
+            + " ...");
+      }
+      java.util.Optional<BackupRepository> record = repo == null ? java.util.Optional.empty()
+          : java.util.Optional.of(BackupRepository.create(repo));
+      return finish(new BranchDrill(ctx.clock()).run(branches, target, options, record));
+    } catch (BackupException e) {
+      throw new CliFailure(ExitCode.UNKNOWN, e.getMessage(), e);
+    }
+  }
+
   private int finish(DrillReport report) {
     if (format.equals("json")) {
       ctx.out().println(BackupRepository.drillJson(report).toPrettyString());
@@ -152,7 +192,8 @@ public final class BackupDrillCommand implements Callable<Integer> {
     }
     ctx.out().println("RTO " + (r.rto() == null ? "- (not restored)" : seconds(r.rto())) + " (time to a usable database)"
         + "   RPO " + (r.rpo() == null ? "unknown" : BackupCommand.age(r.rpo())) + " (" + r.target()
-        + (physical ? " minus the newest commit restored)" : " minus the backup's snapshot)"));
+        + (physical ? " minus the newest commit restored)" : neonProject != null ? ": a branch holds exactly that time)"
+        : " minus the backup's snapshot)"));
     ctx.out().println(r.passed() ? "PASSED: backup " + r.backupId() + " restores and holds what it should."
         : "FAILED: backup " + r.backupId() + " did not pass the drill; take a new backup and find out why.");
   }

@@ -118,6 +118,12 @@ class BackupCommandIT {
     CliRun badTo = run("backup", "drill", "--repo", home.toString(), "--database", "d", "--to", "yesterday");
     assertThat(badTo.exitCode()).isEqualTo(ExitCode.USAGE);
     assertThat(badTo.err()).contains("ISO-8601");
+    assertThat(run("backup", "drill", "--database", "d").err()).contains("--repo is required");
+    CliRun noKey = run("backup", "drill", "--neon-project", "shiny-wind-028834", "--url", "postgres://app:secret-pw@h/app");
+    assertThat(noKey.exitCode()).isEqualTo(ExitCode.UNKNOWN);
+    assertThat(noKey.err().strip()).contains("set NEON_API_KEY").doesNotContain("\n").doesNotContain("secret-pw");
+    CliRun neonAndDatabase = run("backup", "drill", "--neon-project", "p", "--database", "d", "--url", "postgres://app@h/app");
+    assertThat(neonAndDatabase.exitCode()).isEqualTo(ExitCode.USAGE);
     CliRun none = run("backup", "drill", "--repo", home.toString(), "--database", "../../etc");
     assertThat(none.exitCode()).isEqualTo(ExitCode.UNKNOWN);
     assertThat(none.err()).contains("no backup of database ../../etc");
