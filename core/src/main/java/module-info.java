@@ -13,6 +13,7 @@ module dev.pgopt.core {
   exports dev.pgopt.analyze.workload;
   exports dev.pgopt.advise;
   exports dev.pgopt.advise.rules;
+  exports dev.pgopt.advise.rules.security;
   exports dev.pgopt.advise.whatif;
   exports dev.pgopt.advise.prove;
   exports dev.pgopt.apply;

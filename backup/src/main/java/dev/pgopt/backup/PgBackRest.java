@@ -243,10 +243,29 @@ public final class PgBackRest {
       throw new BackupException("pgbackrest " + command + " did not run: " + e.getMessage(), e);
     }
     if (r.exitCode() != 0) {
-      throw new BackupException("pgbackrest " + command + " failed (exit " + r.exitCode() + "): "
-          + Tool.lastLines(r.output(), 3));
+      throw new BackupException("pgbackrest " + command + " failed (exit " + r.exitCode() + "): " + reason(r.output()));
     }
     return r.output();
+  }
+
+  /**
+   * pgBackRest's own error line (with the first hint after it) when it printed one: its last lines are often only
+   * generic hints ("check the archive_command ...") that hide what went wrong.
+   */
+  static String reason(String output) {
+    String[] lines = output.strip().split("\n");
+    for (int i = 0; i < lines.length; i++) {
+      if (lines[i].contains("ERROR: [")) {
+        String error = lines[i].strip();
+        for (int j = i + 1; j < lines.length; j++) {
+          if (lines[j].strip().startsWith("HINT:")) {
+            return error + " | " + lines[j].strip();
+          }
+        }
+        return error;
+      }
+    }
+    return Tool.lastLines(output, 3);
   }
 
   private static void version() {

@@ -90,7 +90,8 @@ public final class PointInTimeDrill {
       try {
         backups.run(source, "restore", args.toArray(String[]::new));
       } catch (BackupException e) {
-        checks.add(new Check("restore", false, e.getMessage()));
+        checks.add(new Check("restore", false, e.getMessage() + "; pgopt backup verify --physical --repo "
+            + backups.repository() + " names what is damaged"));
         return report(source, backups, sets, start, goal, null, null, null, checks, startNanos);
       }
       int port = FreePort.find();

@@ -275,4 +275,24 @@ class BackupDrillIT {
       new ProcessBuilder("umount", small.toString()).inheritIO().start().waitFor();
     }
   }
+
+  @Test
+  void aRepositoryThatCannotBeWrittenIsRefusedBeforeTheDumpStarts(@TempDir Path dir) throws Exception {
+    Path readOnly = dir.resolve("read-only");
+    Files.createDirectories(readOnly);
+    boolean mounted = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", readOnly.toString())
+        .inheritIO().start().waitFor() == 0;
+    org.junit.jupiter.api.Assumptions.assumeTrue(mounted, "needs root to mount a read-only tmpfs");
+    try {
+      // root ignores file modes, so a read-only file system stands in for "no permission"
+      assertThatThrownBy(() -> BackupRepository.create(readOnly)).isInstanceOf(BackupException.class)
+          .hasMessageContaining("cannot write to backup repository " + readOnly)
+          .hasMessageContaining("give a directory pgopt can write");
+      assertThatThrownBy(() -> BackupRepository.create(readOnly.resolve("nested"))).isInstanceOf(BackupException.class)
+          .hasMessageContaining("cannot create backup repository").satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+      assertThat(BackupRepository.at(readOnly).list("app", new java.util.ArrayList<>())).isEmpty();
+    } finally {
+      new ProcessBuilder("umount", readOnly.toString()).inheritIO().start().waitFor();
+    }
+  }
 }

@@ -150,6 +150,16 @@ class PointInTimeDrillIT {
       PgBackRest.Verification corrupted = backups.verify();
       assertThat(corrupted.ok()).isFalse();
       assertThat(corrupted.report()).contains("checksum invalid: 1").contains(full.label());
+      // a drill to a time the damaged full backup serves fails at the restore with pgBackRest's reason, and is recorded
+      DrillReport broken = new PointInTimeDrill(Clock.systemUTC()).run(backups, target, between, options);
+      System.out.println("drill of the damaged backup: " + broken.checks());
+      assertThat(broken.passed()).isFalse();
+      assertThat(broken.checks()).singleElement().satisfies(c -> {
+        assertThat(c.name()).isEqualTo("restore");
+        assertThat(c.detail()).startsWith("pgbackrest restore failed").doesNotContain("\n").doesNotContain(PASSWORD);
+      });
+      assertThat(broken.rto()).isNull();
+      assertThat(BackupRepository.at(repo).drills("postgres").latest()).hasValueSatisfying(d -> assertThat(d.passed()).isFalse());
       // the source kept running and archiving throughout, untouched by the drills
       try (Connection c = connect(port)) {
         assertThat(Probe.text(c, "SELECT count(*) FROM marks")).isEqualTo("2");

@@ -1,10 +1,15 @@
 package dev.pgopt.cli;
 
+import dev.pgopt.advise.Advisor;
+import dev.pgopt.advise.Finding;
+import dev.pgopt.advise.FindingsJson;
+import dev.pgopt.advise.rules.security.TenantIsolationRules;
 import dev.pgopt.analyze.health.HealthChecker;
 import dev.pgopt.analyze.health.HealthReport;
 import dev.pgopt.analyze.health.HealthReportJson;
 import dev.pgopt.analyze.health.ThresholdDefinition;
 import dev.pgopt.analyze.health.Thresholds;
+import dev.pgopt.cli.internal.HumanFindings;
 import dev.pgopt.cli.internal.HumanReport;
 import dev.pgopt.cli.internal.ThresholdConfig;
 import dev.pgopt.connect.DatabaseFailure;
@@ -47,6 +52,15 @@ public final class CheckCommand implements Callable<Integer> {
   @Option(names = "--list-thresholds", description = "Print every threshold with its default and reason, then exit.")
   boolean listThresholds;
 
+  @Option(names = "--security", description = "The security review instead (roles, pg_hba, SSL, privileges, row-level"
+      + " security of multi-tenant tables, audit): the security.* findings with their evidence and fixes"
+      + " (docs/security.md). Exit codes as for health.")
+  boolean security;
+
+  @Option(names = "--tenant-columns", split = ",", paramLabel = "COLUMN,...", description = "With --security: the column"
+      + " names that mark a tenant (default: tenant_id, organization_id, org_id, workspace_id, account_id, team_id, user_id).")
+  List<String> tenantColumns;
+
   public CheckCommand(Context ctx) {
     this.ctx = ctx;
   }
@@ -63,12 +77,41 @@ public final class CheckCommand implements Callable<Integer> {
       }
       return ExitCode.OK;
     }
+    if (security) {
+      return security();
+    }
+    if (tenantColumns != null) {
+      throw new CliFailure(ExitCode.USAGE, "--tenant-columns goes with --security");
+    }
     Path file = config != null ? config : ctx.env().get("PGOPT_CONFIG").map(Path::of).orElse(null);
     Thresholds t = ThresholdConfig.apply(Thresholds.defaults(HealthChecker.standardThresholds()), file, thresholds);
     DatabaseTarget target = connection.target(ctx);
     HealthReport report = run(target, connection.sessionOptions(), t);
     print(report);
     return report.exitCode();
+  }
+
+  private int security() {
+    List<String> columns = tenantColumns == null ? TenantIsolationRules.DEFAULT_COLUMNS : tenantColumns.stream()
+        .map(String::strip).filter(c -> !c.isEmpty()).toList();
+    for (String c : columns) {
+      if (!c.matches("[A-Za-z_][A-Za-z0-9_]{0,62}")) {
+        throw new CliFailure(ExitCode.USAGE, "--tenant-columns: '" + c + "' is not a column name");
+      }
+    }
+    DatabaseTarget target = connection.target(ctx);
+    Advisor.Advice advice;
+    try (Session session = Session.open(target, connection.sessionOptions())) {
+      advice = new Advisor(Advisor.securityRules(columns), ctx.clock()).run(session, java.util.Map.of(), java.util.Map.of(),
+          id -> id.startsWith("security."));
+    } catch (DatabaseFailure f) {
+      throw new CliFailure(ExitCode.UNKNOWN, f.getMessage(), f);
+    }
+    ctx.out().print(format.equals("json") ? FindingsJson.write(advice, target.display()) + "\n"
+        : HumanFindings.render(advice, target.display()));
+    boolean critical = advice.findings().stream().anyMatch(f -> f.severity() == Finding.Severity.CRITICAL);
+    boolean warning = advice.findings().stream().anyMatch(f -> f.severity() == Finding.Severity.WARNING);
+    return critical ? ExitCode.CRITICAL : warning ? ExitCode.WARNING : ExitCode.OK;
   }
 
   /** The check itself, as the demo and the command both run it. */

@@ -227,4 +227,22 @@ class CheckCommandIT {
     }
     throw new AssertionError("no check " + name);
   }
+
+  @Test
+  void securityReviewListsFindingsWithFixesAndExitsByTheWorst(TestDatabase db) throws Exception {
+    db.execute("CREATE TABLE IF NOT EXISTS projects (id int PRIMARY KEY, workspace_id int NOT NULL, name text)");
+    CliRun human = run("check", "--security", "--url", db.url());
+    assertThat(human.exitCode()).as(human.all()).isIn(ExitCode.WARNING, ExitCode.CRITICAL);
+    assertThat(human.out()).contains("security.tenant_rls").contains("public.projects").contains("app.tenant_id");
+    CliRun json = run("check", "--security", "--format", "json", "--url", db.url());
+    JsonNode findings = new ObjectMapper().readTree(json.out()).path("findings");
+    assertThat(StreamSupport.stream(findings.spliterator(), false).map(f -> f.path("rule").asText()))
+        .allMatch(r -> r.startsWith("security.")).contains("security.tenant_rls");
+    CliRun narrowed = run("check", "--security", "--tenant-columns", "tenant_id", "--format", "json", "--url", db.url());
+    assertThat(narrowed.out()).doesNotContain("security.tenant_rls");
+    CliRun bad = run("check", "--security", "--tenant-columns", "tenant_id;DROP", "--url", db.url());
+    assertThat(bad.exitCode()).isEqualTo(ExitCode.USAGE);
+    assertThat(bad.err()).contains("is not a column name");
+    assertThat(run("check", "--tenant-columns", "tenant_id", "--url", db.url()).exitCode()).isEqualTo(ExitCode.USAGE);
+  }
 }

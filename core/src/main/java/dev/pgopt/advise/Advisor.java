@@ -16,6 +16,11 @@ import dev.pgopt.advise.rules.TableAnalyzeRule;
 import dev.pgopt.advise.rules.TableAutovacuumRule;
 import dev.pgopt.advise.rules.TableVacuumRule;
 import dev.pgopt.advise.rules.WraparoundRule;
+import dev.pgopt.advise.rules.security.AuditRule;
+import dev.pgopt.advise.rules.security.AuthenticationRules;
+import dev.pgopt.advise.rules.security.PrivilegeRules;
+import dev.pgopt.advise.rules.security.RoleRules;
+import dev.pgopt.advise.rules.security.TenantIsolationRules;
 import dev.pgopt.collect.PlanGuard;
 import dev.pgopt.collect.StatementCollector;
 import dev.pgopt.collect.StatementSnapshot;
@@ -66,8 +71,15 @@ public final class Advisor {
     List<Rule> rules = new ArrayList<>(List.of(new IndexMissingRule(500, budget), new IndexInvalidRule(), new IndexDuplicateRule(), new IndexRedundantRule(),
         new IndexUsageRules(), new ForeignKeyIndexRule(), new TableVacuumRule(), new TableAnalyzeRule(), new WraparoundRule(),
         new SequenceExhaustionRule(), new BloatRules.TableBloat(), new BloatRules.IndexBloat(), new ConnectionRules(Duration.ofSeconds(60), 70), new ConfigRules(), new TableAutovacuumRule(), new QueryPlanRule(topStatements)));
+    rules.addAll(securityRules(TenantIsolationRules.DEFAULT_COLUMNS));
     ServiceLoader.load(RuleProvider.class).forEach(p -> rules.addAll(p.rules()));
     return rules;
+  }
+
+  /** The {@code security.*} rules; {@code tenantColumns} are the column names that mark a tenant. */
+  public static List<Rule> securityRules(List<String> tenantColumns) {
+    return List.of(new RoleRules(), new AuthenticationRules(), new PrivilegeRules(), new TenantIsolationRules(tenantColumns),
+        new AuditRule());
   }
 
   /** The advice and what could not be looked at. */

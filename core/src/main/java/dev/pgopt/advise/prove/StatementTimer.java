@@ -22,8 +22,12 @@ import java.util.Set;
 final class StatementTimer {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** A statement's median time, or why it could not be run. */
-  record Timing(double ms, String failure) {}
+  /** A statement's median, fastest and slowest time, or why it could not be run. */
+  record Timing(double ms, double min, double max, String failure) {
+    static Timing failed(String why) {
+      return new Timing(Double.NaN, Double.NaN, Double.NaN, why);
+    }
+  }
 
   private StatementTimer() {}
 
@@ -70,7 +74,7 @@ final class StatementTimer {
         } catch (SQLException failed) {
           c.rollback(sp);
           if (!"57014".equals(failed.getSQLState())) {
-            out.put(e.getKey(), new Timing(Double.NaN, failed.getMessage().split("\n")[0]));
+            out.put(e.getKey(), Timing.failed(failed.getMessage().split("\n")[0]));
             continue;
           }
           Arrays.fill(ms, timeoutMs);
@@ -78,7 +82,7 @@ final class StatementTimer {
           throw new SQLException("EXPLAIN ANALYZE returned something that is not JSON", bad);
         }
         Arrays.sort(ms);
-        out.put(e.getKey(), new Timing(ms[ms.length / 2], null));
+        out.put(e.getKey(), new Timing(ms[ms.length / 2], ms[0], ms[ms.length - 1], null));
       }
     }
     return out;
