@@ -41,7 +41,8 @@ public final class AdviseCommand implements Callable<Integer> {
   PlanningOptions planning = new PlanningOptions();
 
   @Option(names = "--rules", split = ",", paramLabel = "PATTERN",
-      description = "Only these rules, e.g. --rules 'index.*,table.vacuum' (default: all).")
+      description = "Only these rules, e.g. --rules 'index.*,table.vacuum' (default: all but security.*, which run when named"
+          + " here or with pgopt check --security).")
   List<String> rules = new ArrayList<>();
 
   @Option(names = "--top", defaultValue = "10", description = "How many of the costliest statements query.* plans (default: ${DEFAULT-VALUE}).")
@@ -116,7 +117,11 @@ public final class AdviseCommand implements Callable<Integer> {
     Predicate<String> filter = ruleFilter(rules);
     Map<String, Long> replicaScans = replicaIndexScans();
     try (Session session = Session.open(target, options)) {
-      Advisor.Advice advice = new Advisor(Advisor.standardRules(top, indexBudget), ctx.clock())
+      List<dev.pgopt.advise.Rule> all = new ArrayList<>(Advisor.standardRules(top, indexBudget));
+      if (rules.stream().anyMatch(r -> r.strip().startsWith("security"))) {
+        all.addAll(Advisor.securityRules(dev.pgopt.advise.rules.security.TenantIsolationRules.DEFAULT_COLUMNS));
+      }
+      Advisor.Advice advice = new Advisor(all, ctx.clock())
           .allowingUserFunctions(planning.allowUserFunctions).run(session, replicaScans, machine, filter);
       if (prove) {
         advice = proven(advice, target, options);

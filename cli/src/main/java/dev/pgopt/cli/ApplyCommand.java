@@ -114,7 +114,11 @@ public final class ApplyCommand implements Callable<Integer> {
     Advisor.Advice advice;
     Optional<StatementSnapshot> workload;
     try (Session session = Session.open(target, sessionOptions)) {
-      advice = new Advisor(Advisor.standardRules(10, indexBudget), ctx.clock())
+      List<dev.pgopt.advise.Rule> all = new ArrayList<>(Advisor.standardRules(10, indexBudget));
+      if (!safe && ruleIds.stream().anyMatch(r -> r.startsWith("security"))) {
+        all.addAll(Advisor.securityRules(dev.pgopt.advise.rules.security.TenantIsolationRules.DEFAULT_COLUMNS));
+      }
+      advice = new Advisor(all, ctx.clock())
           .allowingUserFunctions(planning.allowUserFunctions).run(session, Map.of(), Map.of(), filter);
       workload = session.readOnly(c -> {
         try {

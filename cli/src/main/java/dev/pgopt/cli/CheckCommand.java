@@ -103,7 +103,7 @@ public final class CheckCommand implements Callable<Integer> {
     Advisor.Advice advice;
     try (Session session = Session.open(target, connection.sessionOptions())) {
       advice = new Advisor(Advisor.securityRules(columns), ctx.clock()).run(session, java.util.Map.of(), java.util.Map.of(),
-          id -> id.startsWith("security."));
+          id -> id.equals("security") || id.startsWith("security."));
     } catch (DatabaseFailure f) {
       throw new CliFailure(ExitCode.UNKNOWN, f.getMessage(), f);
     }

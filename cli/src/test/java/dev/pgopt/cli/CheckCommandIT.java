@@ -244,5 +244,14 @@ class CheckCommandIT {
     assertThat(bad.exitCode()).isEqualTo(ExitCode.USAGE);
     assertThat(bad.err()).contains("is not a column name");
     assertThat(run("check", "--tenant-columns", "tenant_id", "--url", db.url()).exitCode()).isEqualTo(ExitCode.USAGE);
+    // a finding's fix goes through apply like any other: dry run by default, then executed, then gone
+    db.execute("GRANT CREATE ON SCHEMA public TO PUBLIC");
+    assertThat(run("check", "--security", "--url", db.url()).out()).contains("security.public_create:public");
+    CliRun dry = run("apply", "--id", "security.public_create:public", "--url", db.url());
+    assertThat(dry.out()).as(dry.all()).contains("REVOKE CREATE ON SCHEMA public FROM PUBLIC;");
+    assertThat(run("check", "--security", "--url", db.url()).out()).contains("security.public_create:public");
+    CliRun applied = run("apply", "--id", "security.public_create:public", "--execute", "--url", db.url());
+    assertThat(applied.exitCode()).as(applied.all()).isEqualTo(ExitCode.OK);
+    assertThat(run("check", "--security", "--url", db.url()).out()).doesNotContain("security.public_create");
   }
 }

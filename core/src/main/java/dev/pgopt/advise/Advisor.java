@@ -71,12 +71,15 @@ public final class Advisor {
     List<Rule> rules = new ArrayList<>(List.of(new IndexMissingRule(500, budget), new IndexInvalidRule(), new IndexDuplicateRule(), new IndexRedundantRule(),
         new IndexUsageRules(), new ForeignKeyIndexRule(), new TableVacuumRule(), new TableAnalyzeRule(), new WraparoundRule(),
         new SequenceExhaustionRule(), new BloatRules.TableBloat(), new BloatRules.IndexBloat(), new ConnectionRules(Duration.ofSeconds(60), 70), new ConfigRules(), new TableAutovacuumRule(), new QueryPlanRule(topStatements)));
-    rules.addAll(securityRules(TenantIsolationRules.DEFAULT_COLUMNS));
     ServiceLoader.load(RuleProvider.class).forEach(p -> rules.addAll(p.rules()));
     return rules;
   }
 
-  /** The {@code security.*} rules; {@code tenantColumns} are the column names that mark a tenant. */
+  /**
+   * The {@code security.*} rules; {@code tenantColumns} are the column names that mark a tenant. Not among the standard
+   * rules: a security review is asked for ({@code pgopt check --security}, {@code advise --rules 'security.*'}), not
+   * mixed into every performance run.
+   */
   public static List<Rule> securityRules(List<String> tenantColumns) {
     return List.of(new RoleRules(), new AuthenticationRules(), new PrivilegeRules(), new TenantIsolationRules(tenantColumns),
         new AuditRule());

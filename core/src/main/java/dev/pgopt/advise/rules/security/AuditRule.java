@@ -19,7 +19,7 @@ import java.util.Map;
 public final class AuditRule implements Rule {
   @Override
   public String id() {
-    return "security.audit";
+    return "security";
   }
 
   @Override

@@ -23,7 +23,7 @@ import java.util.Map;
 public final class AuthenticationRules implements Rule {
   @Override
   public String id() {
-    return "security.auth";
+    return "security";
   }
 
   @Override

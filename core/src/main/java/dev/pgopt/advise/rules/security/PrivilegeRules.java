@@ -22,7 +22,7 @@ import java.util.Map;
 public final class PrivilegeRules implements Rule {
   @Override
   public String id() {
-    return "security.privilege";
+    return "security";
   }
 
   @Override

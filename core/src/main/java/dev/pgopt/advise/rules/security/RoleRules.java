@@ -26,7 +26,7 @@ import java.util.Set;
 public final class RoleRules implements Rule {
   @Override
   public String id() {
-    return "security.role";
+    return "security";
   }
 
   @Override

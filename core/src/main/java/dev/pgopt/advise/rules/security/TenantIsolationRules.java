@@ -41,7 +41,7 @@ public final class TenantIsolationRules implements Rule {
 
   @Override
   public String id() {
-    return "security.tenant";
+    return "security";
   }
 
   @Override
