@@ -108,7 +108,7 @@ public final class CheckCommand implements Callable<Integer> {
       throw new CliFailure(ExitCode.UNKNOWN, f.getMessage(), f);
     }
     ctx.out().print(format.equals("json") ? FindingsJson.write(advice, target.display()) + "\n"
-        : HumanFindings.render(advice, target.display()));
+        : HumanFindings.render(advice, target.display(), "pgopt check --security"));
     boolean critical = advice.findings().stream().anyMatch(f -> f.severity() == Finding.Severity.CRITICAL);
     boolean warning = advice.findings().stream().anyMatch(f -> f.severity() == Finding.Severity.WARNING);
     return critical ? ExitCode.CRITICAL : warning ? ExitCode.WARNING : ExitCode.OK;

@@ -9,12 +9,17 @@ public final class HumanFindings {
   private HumanFindings() {}
 
   public static String render(Advisor.Advice advice, String target) {
+    return render(advice, target, "pgopt advise");
+  }
+
+  /** @param command what produced the findings, for the header line */
+  public static String render(Advisor.Advice advice, String target, String command) {
     StringBuilder sb = new StringBuilder();
     long critical = count(advice.findings(), Finding.Severity.CRITICAL);
     long warning = count(advice.findings(), Finding.Severity.WARNING);
     long info = count(advice.findings(), Finding.Severity.INFO);
-    sb.append("pgopt advise  ").append(target).append('\n');
-    sb.append("              ").append(advice.findings().size()).append(" findings: ").append(critical).append(" critical, ")
+    sb.append(command).append("  ").append(target).append('\n');
+    sb.append(" ".repeat(command.length() + 2)).append(advice.findings().size()).append(" findings: ").append(critical).append(" critical, ")
         .append(warning).append(" warning, ").append(info).append(" info\n");
     for (Finding.Severity s : Finding.Severity.values()) {
       List<Finding> group = advice.findings().stream().filter(f -> f.severity() == s).toList();

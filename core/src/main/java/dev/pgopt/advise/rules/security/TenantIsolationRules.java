@@ -74,8 +74,8 @@ public final class TenantIsolationRules implements Rule {
             + " SELECT count(DISTINCT " + col + ") FROM " + name + "; -- 1 ROLLBACK;");
         out.add(new Finding("security.tenant_rls:" + t.schema() + "." + t.table(), "security.tenant_rls",
             WEAK.contains(t.column()) ? Severity.INFO : Severity.WARNING, DbObject.table(t.schema(), t.table()),
-            name + " holds rows of many tenants (" + t.column() + ") and has no row-level security: one query without its"
-                + " WHERE shows every tenant's rows. The policy below isolates them by the setting " + SETTING
+            name + " holds rows of many " + (WEAK.contains(t.column()) ? "users" : "tenants") + " (" + t.column()
+                + ") and has no row-level security: one query without its WHERE shows all of them. The policy below isolates them by the setting " + SETTING
                 + ", which the application must SET LOCAL in every transaction before it is applied",
             evidence, Map.of(), Confidence.HEURISTIC,
             new Action("ALTER TABLE " + name + " ENABLE ROW LEVEL SECURITY; ALTER TABLE " + name
