@@ -32,6 +32,7 @@ import dev.pgopt.monitor.internal.incident.Incident;
 import dev.pgopt.monitor.internal.incident.IncidentResponder;
 import dev.pgopt.monitor.internal.maintenance.MaintenanceRunner;
 import dev.pgopt.monitor.internal.maintenance.MaintenanceScheduler;
+import dev.pgopt.monitor.internal.maintenance.BackgroundRuns;
 import dev.pgopt.monitor.internal.maintenance.MaintenanceTask;
 import dev.pgopt.monitor.internal.maintenance.TargetBackups;
 import dev.pgopt.monitor.internal.metrics.TargetMeters;
@@ -86,6 +87,7 @@ public final class MonitorCore implements AutoCloseable {
   private final ScheduledThreadPoolExecutor collect;
   private final ScheduledThreadPoolExecutor work;
   private final ScheduledThreadPoolExecutor background;
+  private final BackgroundRuns backgroundRuns;
   final ClientReports clients;
 
   public MonitorCore(MonitorConfig config, Environment env, Clock clock, String source) throws ConfigException {
@@ -115,7 +117,9 @@ public final class MonitorCore implements AutoCloseable {
     this.incidents = new IncidentResponder(config.incidents(), guardrails, signals, clock, new IncidentSink());
     this.maintenance = new MaintenanceRunner(store, config, guardrails, signals, clock, instance, dispatcher::dispatch);
     this.background = executor("pgopt-backup", 1);
-    this.scheduler = new MaintenanceScheduler(schedules, maintenance, () -> List.copyOf(targets.values()), clock, background);
+    this.backgroundRuns = new BackgroundRuns(background);
+    this.scheduler = new MaintenanceScheduler(schedules, maintenance, () -> List.copyOf(targets.values()), clock,
+        backgroundRuns);
     this.clients = new ClientReports(clock, registry);
     for (TargetRuntime rt : targets.values()) {
       meters.put(rt.name(), new TargetMeters(registry, rt.name(), new TargetMeters.Source() {
@@ -427,15 +431,18 @@ public final class MonitorCore implements AutoCloseable {
       throws StoreUnavailableException {
     Instant now = clock.instant();
     if (task.background()) {
-      background.execute(() -> {
+      boolean queued = backgroundRuns.submit(task, rt.name(), () -> {
         try {
           maintenance.run(task, rt, now, false);
         } catch (StoreUnavailableException e) {
           LOG.warn("{} on {} not run: {}", task.key(), rt.name(), e.getMessage());
         }
       });
-      return new MaintenanceRunner.Run(0, task.key(), rt.name(), MaintenanceRunner.Status.STARTED,
-          Map.of("note", "runs in the background; its outcome is recorded in GET /api/maintenance"));
+      return queued
+          ? new MaintenanceRunner.Run(0, task.key(), rt.name(), MaintenanceRunner.Status.STARTED,
+              Map.of("note", "runs in the background; its outcome is recorded in GET /api/maintenance"))
+          : new MaintenanceRunner.Run(0, task.key(), rt.name(), MaintenanceRunner.Status.SKIPPED,
+              Map.of("reason", "a " + task.key() + " of this target is already waiting or running"));
     }
     return maintenance.run(task, rt, now, dryRun);
   }

@@ -15,7 +15,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,12 +32,12 @@ public final class MaintenanceScheduler {
   private final MaintenanceRunner runner;
   private final Supplier<List<? extends MaintenanceTarget>> targets;
   private final Clock clock;
-  private final Executor background;
+  private final BackgroundRuns background;
   private Instant last;
 
   /** @param background where backups and drills run, one after the other, so a tick never waits for them */
   public MaintenanceScheduler(Map<MaintenanceTask, ExecutionTime> schedules, MaintenanceRunner runner,
-                              Supplier<List<? extends MaintenanceTarget>> targets, Clock clock, Executor background) {
+                              Supplier<List<? extends MaintenanceTarget>> targets, Clock clock, BackgroundRuns background) {
     this.schedules = schedules;
     this.runner = runner;
     this.targets = targets;
@@ -88,8 +87,10 @@ public final class MaintenanceScheduler {
       }
       for (MaintenanceTarget t : targets.get()) {
         if (e.getKey().background()) {
-          if (t.backups().isPresent()) {
-            background.execute(() -> run(e.getKey(), t, due.get().toInstant()));
+          Instant scheduledFor = due.get().toInstant();
+          if (t.backups().isPresent() && !background.submit(e.getKey(), t.name(), () -> run(e.getKey(), t, scheduledFor))) {
+            LOG.warn("scheduled {} on {} for {} skipped: the previous one is still running", e.getKey().key(), t.name(),
+                scheduledFor);
           }
         } else {
           run(e.getKey(), t, due.get().toInstant());
