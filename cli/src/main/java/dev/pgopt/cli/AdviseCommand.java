@@ -2,7 +2,9 @@ package dev.pgopt.cli;
 
 import dev.pgopt.advise.Advisor;
 import dev.pgopt.advise.FindingsJson;
+import dev.pgopt.advise.Rule;
 import dev.pgopt.advise.prove.IndexProof;
+import dev.pgopt.advise.rules.security.TenantIsolationRules;
 import dev.pgopt.advise.whatif.IndexBudget;
 import dev.pgopt.cli.internal.HumanFindings;
 import dev.pgopt.connect.DatabaseFailure;
@@ -117,9 +119,9 @@ public final class AdviseCommand implements Callable<Integer> {
     Predicate<String> filter = ruleFilter(rules);
     Map<String, Long> replicaScans = replicaIndexScans();
     try (Session session = Session.open(target, options)) {
-      List<dev.pgopt.advise.Rule> all = new ArrayList<>(Advisor.standardRules(top, indexBudget));
+      List<Rule> all = new ArrayList<>(Advisor.standardRules(top, indexBudget));
       if (rules.stream().anyMatch(r -> r.strip().startsWith("security"))) {
-        all.addAll(Advisor.securityRules(dev.pgopt.advise.rules.security.TenantIsolationRules.DEFAULT_COLUMNS));
+        all.addAll(Advisor.securityRules(TenantIsolationRules.DEFAULT_COLUMNS));
       }
       Advisor.Advice advice = new Advisor(all, ctx.clock())
           .allowingUserFunctions(planning.allowUserFunctions).run(session, replicaScans, machine, filter);

@@ -2,6 +2,8 @@ package dev.pgopt.cli;
 
 import dev.pgopt.advise.Advisor;
 import dev.pgopt.advise.Finding;
+import dev.pgopt.advise.Rule;
+import dev.pgopt.advise.rules.security.TenantIsolationRules;
 import dev.pgopt.advise.whatif.IndexBudget;
 import dev.pgopt.apply.Applier;
 import dev.pgopt.apply.MigrationWriter;
@@ -114,9 +116,9 @@ public final class ApplyCommand implements Callable<Integer> {
     Advisor.Advice advice;
     Optional<StatementSnapshot> workload;
     try (Session session = Session.open(target, sessionOptions)) {
-      List<dev.pgopt.advise.Rule> all = new ArrayList<>(Advisor.standardRules(10, indexBudget));
+      List<Rule> all = new ArrayList<>(Advisor.standardRules(10, indexBudget));
       if (!safe && ruleIds.stream().anyMatch(r -> r.startsWith("security"))) {
-        all.addAll(Advisor.securityRules(dev.pgopt.advise.rules.security.TenantIsolationRules.DEFAULT_COLUMNS));
+        all.addAll(Advisor.securityRules(TenantIsolationRules.DEFAULT_COLUMNS));
       }
       advice = new Advisor(all, ctx.clock())
           .allowingUserFunctions(planning.allowUserFunctions).run(session, Map.of(), Map.of(), filter);

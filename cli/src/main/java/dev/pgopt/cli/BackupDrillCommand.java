@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -164,13 +165,13 @@ public final class BackupDrillCommand implements Callable<Integer> {
     try {
       DatabaseTarget source = connection.target(ctx);
       PointInTimeBranches branches = PointInTimeBranches.neon(NeonSettings.fromEnvironment(ctx.env(), neonProject,
-          java.util.Optional.ofNullable(neonBranch), source.database(), source.user()));
+          Optional.ofNullable(neonBranch), source.database(), source.user()));
       if (format.equals("human")) {
         ctx.out().println("Creating a branch of " + branches.describe() + " as of " + (target == null ? "now" : target)
             + " ...");
       }
-      java.util.Optional<BackupRepository> record = repo == null ? java.util.Optional.empty()
-          : java.util.Optional.of(BackupRepository.create(repo));
+      Optional<BackupRepository> record = repo == null ? Optional.empty()
+          : Optional.of(BackupRepository.create(repo));
       return finish(new BranchDrill(ctx.clock()).run(branches, target, options, record));
     } catch (BackupException e) {
       throw new CliFailure(ExitCode.UNKNOWN, e.getMessage(), e);

@@ -19,6 +19,7 @@ import dev.pgopt.connect.SessionOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -102,7 +103,7 @@ public final class CheckCommand implements Callable<Integer> {
     DatabaseTarget target = connection.target(ctx);
     Advisor.Advice advice;
     try (Session session = Session.open(target, connection.sessionOptions())) {
-      advice = new Advisor(Advisor.securityRules(columns), ctx.clock()).run(session, java.util.Map.of(), java.util.Map.of(),
+      advice = new Advisor(Advisor.securityRules(columns), ctx.clock()).run(session, Map.of(), Map.of(),
           id -> id.equals("security") || id.startsWith("security."));
     } catch (DatabaseFailure f) {
       throw new CliFailure(ExitCode.UNKNOWN, f.getMessage(), f);

@@ -89,6 +89,25 @@ public record MonitorConfig(Server server, Store store, List<Target> targets, Co
                             Optional<String> refreshViews, List<String> views, Optional<String> analyzeStale,
                             double staleFraction, Optional<String> backup, Optional<String> restoreDrill) {}
 
-  /** Prometheus exposition: per-statement series are opt-in and capped. */
-  public record Metrics(int perStatementSeries) {}
+  /**
+   * Prometheus exposition: per-statement series are opt-in and capped.
+   *
+   * @param settings every numeric pg_settings value as {@code pgopt_setting{name, unit}} (opt-in)
+   * @param custom metrics from the user's own queries
+   */
+  public record Metrics(int perStatementSeries, boolean settings, List<CustomMetric> custom) {}
+
+  /**
+   * A metric from the user's query, as postgres_exporter's queries.yaml offers: {@code pgopt_custom_<name>}, one
+   * series per row, labelled by the {@code labels} columns, valued by the {@code value} column.
+   *
+   * @param maxSeries rows beyond this refuse the whole collection (bounded cardinality)
+   * @param targets the targets it runs on; empty: all
+   */
+  public record CustomMetric(String name, String help, String query, List<String> labels, Duration interval,
+                             Duration timeout, int maxSeries, List<String> targets) {
+    public boolean runsOn(String target) {
+      return targets.isEmpty() || targets.contains(target);
+    }
+  }
 }

@@ -28,6 +28,7 @@ import java.util.stream.Collectors;
  */
 public final class MonitorConfigLoader {
   private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_-]{0,62}");
+  private static final Pattern METRIC = Pattern.compile("[a-z][a-z0-9_]{0,62}");
   private static final Set<String> CHANNEL_KINDS = Set.of("webhook", "slack", "email", "log");
 
   private static final Set<String> RULES = AlertRule.defaults().stream().map(AlertRule::name)
@@ -99,7 +100,7 @@ public final class MonitorConfigLoader {
     }
     return new MonitorConfig(server, store, List.copyOf(targets), collect(root.section("collect")),
         alerts(root.section("alerts")), incidents(root.section("incidents")), maintenance,
-        new MonitorConfig.Metrics(metrics(root.section("metrics"))));
+        metrics(root.section("metrics"), names));
   }
 
   private MonitorConfig.Backup backup(YamlSection s) throws ConfigException {
@@ -252,9 +253,47 @@ public final class MonitorConfigLoader {
     return m;
   }
 
-  private int metrics(YamlSection s) throws ConfigException {
-    s.allow("per_statement_series");
-    return s.integer("per_statement_series", 0, 0, 100);
+  private MonitorConfig.Metrics metrics(YamlSection s, Set<String> targets) throws ConfigException {
+    s.allow("per_statement_series", "settings", "custom");
+    List<MonitorConfig.CustomMetric> custom = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (YamlSection m : s.list("custom")) {
+      m.allow("name", "help", "query", "labels", "interval", "timeout", "max_series", "targets");
+      String name = m.require("name");
+      if (!METRIC.matcher(name).matches()) {
+        throw fail(m.path("name"), "'" + name + "' is not a metric name: lower case letters, digits and _, starting with"
+            + " a letter (it becomes pgopt_custom_" + name.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_") + ")");
+      }
+      if (!seen.add(name)) {
+        throw fail(m.path("name"), "custom metric '" + name + "' is named twice");
+      }
+      List<String> labels = m.strings("labels");
+      Set<String> distinct = new HashSet<>();
+      for (String l : labels) {
+        if (!METRIC.matcher(l).matches() || l.equals("target") || l.equals("value") || !distinct.add(l)) {
+          throw fail(m.path("labels"), "'" + l + "' cannot be a label: lower case letters, digits and _, once each, and"
+              + " not target or value (the monitor's own label and the value column)");
+        }
+      }
+      Duration interval = m.duration("interval", Duration.ofMinutes(1));
+      if (interval.compareTo(Duration.ofSeconds(1)) < 0) {
+        throw fail(m.path("interval"), "must be at least 1s");
+      }
+      Duration timeout = m.duration("timeout", Duration.ofSeconds(5));
+      if (timeout.compareTo(Duration.ofMillis(100)) < 0 || timeout.compareTo(Duration.ofMinutes(5)) > 0) {
+        throw fail(m.path("timeout"), "must be from 100ms to 5m");
+      }
+      List<String> on = m.strings("targets");
+      for (String t : on) {
+        if (!targets.contains(t)) {
+          throw fail(m.path("targets"), "no target named '" + t + "'");
+        }
+      }
+      custom.add(new MonitorConfig.CustomMetric(name, m.string("help", "custom metric " + name), m.require("query"),
+          List.copyOf(labels), interval, timeout, m.integer("max_series", 100, 1, 10_000), List.copyOf(on)));
+    }
+    return new MonitorConfig.Metrics(s.integer("per_statement_series", 0, 0, 100), s.bool("settings", false),
+        List.copyOf(custom));
   }
 
   private ConfigException fail(String path, String message) {

@@ -66,6 +66,12 @@ class MonitorConfigLoaderTest {
       physical with a url        | 'targets:\\n  - {name: app, url: x, backup: {repo: /b, mode: physical, url: y}}'     | url is for logical backups
       bad stanza                 | 'targets:\\n  - {name: app, url: x, backup: {repo: /b, stanza: "a b"}}'              | is not a stanza name
       backup schedule, no repo   | 'targets:\\n  - {name: app, url: x}\\nmaintenance: {backup: "0 3 * * *"}'           | maintenance.backup: no target has a backup section
+      bad metric name            | 'targets:\\n  - {name: app, url: x}\\nmetrics: {custom: [{name: Orders-Open, query: "SELECT 1 AS value"}]}' | is not a metric name
+      metric without query       | 'targets:\\n  - {name: app, url: x}\\nmetrics: {custom: [{name: orders}]}'              | metrics.custom[0].query: is required
+      metric label target        | 'targets:\\n  - {name: app, url: x}\\nmetrics: {custom: [{name: o, query: q, labels: [target]}]}' | 'target' cannot be a label
+      metric for unknown target  | 'targets:\\n  - {name: app, url: x}\\nmetrics: {custom: [{name: o, query: q, targets: [other]}]}' | no target named 'other'
+      metric named twice         | 'targets:\\n  - {name: app, url: x}\\nmetrics: {custom: [{name: o, query: q}, {name: o, query: q}]}' | custom metric 'o' is named twice
+      metric too frequent        | 'targets:\\n  - {name: app, url: x}\\nmetrics: {custom: [{name: o, query: q, interval: 100ms}]}' | must be at least 1s
       bad drill schedule         | 'targets:\\n  - {name: app, url: x, backup: {repo: /b}}\\nmaintenance: {restore_drill: weekly}' | maintenance.restore_drill: 'weekly' is not a cron expression
       """)
   void eachBadFileGetsOneLineThatSaysWhereAndWhat(String what, String yaml, String expected) {

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -181,11 +182,11 @@ public final class NeonApi implements PointInTimeBranches {
     return "/projects/" + encode(settings.project());
   }
 
-  private static java.util.Optional<Duration> retryAfter(HttpResponse<String> r) {
+  private static Optional<Duration> retryAfter(HttpResponse<String> r) {
     try {
       return r.headers().firstValue("Retry-After").map(v -> Duration.ofSeconds(Math.min(30, Long.parseLong(v.strip()))));
     } catch (NumberFormatException e) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
   }
 

@@ -5,6 +5,7 @@ import dev.pgopt.analyze.workload.WorkloadWindow;
 import dev.pgopt.collect.StatementSnapshot;
 import dev.pgopt.collect.StatementSnapshotFile;
 import dev.pgopt.connect.DatabaseFailure;
+import dev.pgopt.connect.SessionOptions;
 import dev.pgopt.connect.DatabaseTarget;
 import dev.pgopt.connect.Environment;
 import dev.pgopt.connect.InvalidTargetException;
@@ -22,6 +23,10 @@ import dev.pgopt.monitor.internal.alert.Severity;
 import dev.pgopt.monitor.internal.alert.WebhookChannel;
 import dev.pgopt.monitor.internal.collect.ActivitySnapshot;
 import dev.pgopt.monitor.internal.collect.BackupState;
+import dev.pgopt.monitor.internal.collect.CustomMetricQuery;
+import dev.pgopt.monitor.internal.collect.NumericSettings;
+import dev.pgopt.monitor.internal.collect.TargetCollector;
+import dev.pgopt.monitor.internal.metrics.CustomMeters;
 import dev.pgopt.monitor.internal.collect.CollectorQueries;
 import dev.pgopt.monitor.internal.collect.Derivations;
 import dev.pgopt.monitor.internal.collect.Series;
@@ -55,6 +60,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -87,6 +93,9 @@ public final class MonitorCore implements AutoCloseable {
   private final ScheduledThreadPoolExecutor collect;
   private final ScheduledThreadPoolExecutor work;
   private final ScheduledThreadPoolExecutor background;
+  // custom metrics: null unless configured, so they cost nothing when unused
+  private final CustomMeters custom;
+  private final Map<String, TargetCollector> customSessions = new ConcurrentHashMap<>();
   private final BackgroundRuns backgroundRuns;
   final ClientReports clients;
 
@@ -147,6 +156,8 @@ public final class MonitorCore implements AutoCloseable {
     Gauge.builder("pgopt.alerts.firing", alerts, a -> a.active().stream().filter(AlertEngine.Active::firing).count())
         .description("alerts firing now").register(registry);
     Gauge.builder("pgopt.incidents.open", incidents, i -> i.open().size()).description("incidents open now").register(registry);
+    this.custom = config.metrics().custom().isEmpty() && !config.metrics().settings() ? null
+        : new CustomMeters(registry, config.metrics().custom(), config.metrics().settings());
     this.collect = executor("pgopt-collect", Math.max(2, Math.min(8, targets.size() * 2)));
     this.work = executor("pgopt-work", 2);
   }
@@ -214,6 +225,32 @@ public final class MonitorCore implements AutoCloseable {
           Math.min(FINDINGS_RETRY.toMillis(), config.collect().findingsInterval().toMillis()), TimeUnit.MILLISECONDS);
     }
     work.scheduleWithFixedDelay(() -> guarded(scheduler::tick), 1, 5, TimeUnit.SECONDS);
+    for (MonitorConfig.CustomMetric m : config.metrics().custom()) {
+      for (TargetRuntime rt : targets.values()) {
+        if (m.runsOn(rt.name())) {
+          CustomMetricQuery query = new CustomMetricQuery(m, rt.config.allowUserFunctions());
+          collect.scheduleWithFixedDelay(() -> guarded(() -> collectCustom(rt, query)), 500, m.interval().toMillis(),
+              TimeUnit.MILLISECONDS);
+        }
+      }
+    }
+  }
+
+  /** One custom metric on one target, on a session of its own: a slow query never delays the regular collection. */
+  void collectCustom(TargetRuntime rt, CustomMetricQuery query) {
+    TargetCollector session = customSessions.computeIfAbsent(rt.name(), n -> new TargetCollector(rt.database,
+        new SessionOptions(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(1), "pgopt-monitor-custom"),
+        clock, rt.own));
+    String name = query.metric().name();
+    try {
+      custom.collected(name, rt.name(), query.run(session));
+      rt.customErrors.remove(name);
+    } catch (CustomMetricQuery.Failed e) {
+      custom.failed(name, rt.name(), e.reason());
+      if (!e.getMessage().equals(rt.customErrors.put(name, e.getMessage()))) {
+        LOG.warn("custom metric {} on {}: {} ({})", name, rt.name(), e.getMessage(), e.reason());
+      }
+    }
   }
 
   /** A stored row's severity; a row some other version wrote with a name this one does not know is not restored. */
@@ -326,6 +363,13 @@ public final class MonitorCore implements AutoCloseable {
     Map<Series, Double> values = new java.util.EnumMap<>(Series.class);
     values.putAll(Derivations.statements(window, slow.databaseBytes()));
     rt.backups().ifPresent(b -> values.putAll(BackupState.values(b, slow.takenAt())));
+    if (config.metrics().settings()) {
+      try {
+        custom.settings(rt.name(), NumericSettings.read(rt.collector));
+      } catch (DatabaseFailure e) {
+        LOG.warn("settings of {} not read: {}", rt.name(), e.getMessage());
+      }
+    }
     rt.merge(values);
     store.write(HistoryWrites.samples(rt.name(), slow.takenAt(), values));
     evaluate(rt, slow.takenAt());
@@ -492,6 +536,7 @@ public final class MonitorCore implements AutoCloseable {
     }
     dispatcher.close();
     targets.values().forEach(TargetRuntime::close);
+    customSessions.values().forEach(TargetCollector::close);
     store.close();
     registry.close();
   }

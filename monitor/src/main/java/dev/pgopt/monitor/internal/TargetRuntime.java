@@ -62,6 +62,8 @@ public final class TargetRuntime implements MaintenanceTarget {
   volatile Instant findingsAt;
   volatile Instant findingsTriedAt;
   volatile long slowQueriesSeen;
+  /** custom metric -> its last error, so a failing query is logged when its error changes, not at every interval */
+  final Map<String, String> customErrors = new java.util.concurrent.ConcurrentHashMap<>();
 
   TargetRuntime(MonitorConfig.Target config, DatabaseTarget database, Duration statementTimeout, Clock clock,
                 Optional<TargetBackups> backups) {

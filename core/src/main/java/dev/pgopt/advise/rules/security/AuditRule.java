@@ -5,7 +5,6 @@ import dev.pgopt.advise.Finding;
 import dev.pgopt.advise.Finding.Confidence;
 import dev.pgopt.advise.Finding.DbObject;
 import dev.pgopt.advise.Finding.Severity;
-import dev.pgopt.advise.Rule;
 import dev.pgopt.connect.Sql;
 import java.sql.SQLException;
 import java.util.Arrays;
@@ -16,12 +15,7 @@ import java.util.Map;
  * {@code security.audit}: whether anything records who changed the schema and the roles. pgaudit (Debian:
  * {@code postgresql-15-pgaudit}) must be preloaded, so the finding says what to change and that it needs a restart.
  */
-public final class AuditRule implements Rule {
-  @Override
-  public String id() {
-    return "security";
-  }
-
+public final class AuditRule extends SecurityRule {
   @Override
   public List<Finding> evaluate(AdviceContext ctx) throws SQLException {
     String preload = Sql.one(ctx.connection(), "SELECT current_setting('shared_preload_libraries')", rs -> rs.getString(1));

@@ -5,7 +5,6 @@ import dev.pgopt.advise.Finding;
 import dev.pgopt.advise.Finding.Confidence;
 import dev.pgopt.advise.Finding.DbObject;
 import dev.pgopt.advise.Finding.Severity;
-import dev.pgopt.advise.Rule;
 import dev.pgopt.connect.Sql;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -20,12 +19,7 @@ import java.util.Map;
  * (a server listening beyond loopback without SSL) and {@code security.session_nossl} (remote sessions right now
  * without SSL). pg_hba.conf is edited by hand, so these findings say what to change rather than carry SQL.
  */
-public final class AuthenticationRules implements Rule {
-  @Override
-  public String id() {
-    return "security";
-  }
-
+public final class AuthenticationRules extends SecurityRule {
   @Override
   public List<Finding> evaluate(AdviceContext ctx) throws SQLException {
     List<Finding> out = new ArrayList<>();

@@ -6,7 +6,6 @@ import dev.pgopt.advise.Finding.Action;
 import dev.pgopt.advise.Finding.Confidence;
 import dev.pgopt.advise.Finding.DbObject;
 import dev.pgopt.advise.Finding.Severity;
-import dev.pgopt.advise.Rule;
 import dev.pgopt.connect.Quoting;
 import dev.pgopt.connect.Sql;
 import java.sql.SQLException;
@@ -19,12 +18,7 @@ import java.util.Map;
  * {@code security.public_write} (tables anyone may change) and {@code security.definer_search_path} (SECURITY DEFINER
  * functions whose search_path the caller controls, so the caller's objects run with the owner's rights).
  */
-public final class PrivilegeRules implements Rule {
-  @Override
-  public String id() {
-    return "security";
-  }
-
+public final class PrivilegeRules extends SecurityRule {
   @Override
   public List<Finding> evaluate(AdviceContext ctx) throws SQLException {
     List<Finding> out = new ArrayList<>();

@@ -6,7 +6,6 @@ import dev.pgopt.advise.Finding.Action;
 import dev.pgopt.advise.Finding.Confidence;
 import dev.pgopt.advise.Finding.DbObject;
 import dev.pgopt.advise.Finding.Severity;
-import dev.pgopt.advise.Rule;
 import dev.pgopt.connect.Quoting;
 import dev.pgopt.connect.Sql;
 import java.sql.SQLException;
@@ -23,12 +22,7 @@ import java.util.Set;
  * where a password rule would let them in), {@code security.app_owner} (the application connects as the owner of its
  * tables: it can drop them, and policies do not apply to it unless forced).
  */
-public final class RoleRules implements Rule {
-  @Override
-  public String id() {
-    return "security";
-  }
-
+public final class RoleRules extends SecurityRule {
   @Override
   public List<Finding> evaluate(AdviceContext ctx) throws SQLException {
     List<Finding> out = new ArrayList<>();

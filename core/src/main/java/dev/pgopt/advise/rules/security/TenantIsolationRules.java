@@ -6,7 +6,6 @@ import dev.pgopt.advise.Finding.Action;
 import dev.pgopt.advise.Finding.Confidence;
 import dev.pgopt.advise.Finding.DbObject;
 import dev.pgopt.advise.Finding.Severity;
-import dev.pgopt.advise.Rule;
 import dev.pgopt.connect.Quoting;
 import dev.pgopt.connect.Sql;
 import java.sql.SQLException;
@@ -23,7 +22,7 @@ import java.util.regex.Pattern;
  * missing WHERE shows every tenant's rows), {@code security.rls_not_forced} (policies that the table's owner skips)
  * and {@code security.policy_no_setting} (a policy that does not depend on who is asking isolates nobody).
  */
-public final class TenantIsolationRules implements Rule {
+public final class TenantIsolationRules extends SecurityRule {
   /** The columns that mark a tenant, most specific first; {@code user_id} alone is only worth a note. */
   public static final List<String> DEFAULT_COLUMNS = List.of("tenant_id", "organization_id", "org_id", "workspace_id",
       "account_id", "team_id", "user_id");
@@ -37,11 +36,6 @@ public final class TenantIsolationRules implements Rule {
   /** @param columns column names that mark a tenant (lower case), most specific first */
   public TenantIsolationRules(List<String> columns) {
     this.columns = columns.stream().map(c -> c.toLowerCase(Locale.ROOT)).toList();
-  }
-
-  @Override
-  public String id() {
-    return "security";
   }
 
   @Override
