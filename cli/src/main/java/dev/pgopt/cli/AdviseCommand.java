@@ -4,6 +4,7 @@ import dev.pgopt.advise.Advisor;
 import dev.pgopt.advise.FindingsJson;
 import dev.pgopt.advise.Rule;
 import dev.pgopt.advise.prove.IndexProof;
+import dev.pgopt.advise.rules.IndexMissingRule;
 import dev.pgopt.advise.rules.security.TenantIsolationRules;
 import dev.pgopt.advise.whatif.IndexBudget;
 import dev.pgopt.cli.internal.HumanFindings;
@@ -126,7 +127,7 @@ public final class AdviseCommand implements Callable<Integer> {
       Advisor.Advice advice = new Advisor(all, ctx.clock())
           .allowingUserFunctions(planning.allowUserFunctions).run(session, replicaScans, machine, filter);
       if (prove) {
-        advice = proven(advice, target, options);
+        advice = proven(advice, target, options, revision(all, target, options, ctx.clock(), planning.allowUserFunctions));
       }
       ctx.out().print(format.equals("json") ? FindingsJson.write(advice, target.display()) + "\n" : HumanFindings.render(advice, target.display()));
       return advice;
@@ -135,9 +136,30 @@ public final class AdviseCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * The index rule among {@code rules} asked again, on a session of its own, without the proposals the proof dropped;
+   * {@link IndexProof.Revision#NONE} when the rules hold none.
+   */
+  static IndexProof.Revision revision(List<Rule> rules, DatabaseTarget target, dev.pgopt.connect.SessionOptions options,
+                                      java.time.Clock clock, boolean allowUserFunctions) {
+    IndexMissingRule rule = rules.stream().filter(IndexMissingRule.class::isInstance).map(IndexMissingRule.class::cast)
+        .findFirst().orElse(null);
+    if (rule == null) {
+      return IndexProof.Revision.NONE;
+    }
+    return dropped -> {
+      try (Session s = Session.open(target, options)) {
+        return new Advisor(List.of(rule.excluding(dropped)), clock).allowingUserFunctions(allowUserFunctions)
+            .run(s, Map.of(), Map.of(), id -> true).findings();
+      } catch (DatabaseFailure f) {
+        throw new java.sql.SQLException("asking the advisor again: " + f.getMessage(), f);
+      }
+    };
+  }
+
   /** The advice after {@link IndexProof}: proposals measured on a connection of their own, which may write. */
-  static Advisor.Advice proven(Advisor.Advice advice, DatabaseTarget target, dev.pgopt.connect.SessionOptions options)
-      throws DatabaseFailure {
+  static Advisor.Advice proven(Advisor.Advice advice, DatabaseTarget target, dev.pgopt.connect.SessionOptions options,
+                               IndexProof.Revision revision) throws DatabaseFailure {
     try (java.sql.Connection c = dev.pgopt.connect.Connections.open(target, options)) {
       List<dev.pgopt.collect.StatementEntry> workload;
       try {
@@ -147,7 +169,7 @@ public final class AdviseCommand implements Callable<Integer> {
         workload = List.of();
       }
       IndexProof.Result r = IndexProof.prove(c, dev.pgopt.collect.PlanGuard.strict(), advice.findings(), workload,
-          IndexProof.Options.DEFAULTS);
+          IndexProof.Options.DEFAULTS, revision);
       List<String> notes = new ArrayList<>(advice.notes());
       notes.addAll(r.notes());
       return new Advisor.Advice(advice.database(), advice.generatedAt(), r.findings(), notes);

@@ -115,8 +115,9 @@ public final class ApplyCommand implements Callable<Integer> {
     SessionOptions sessionOptions = connection.sessionOptions();
     Advisor.Advice advice;
     Optional<StatementSnapshot> workload;
+    List<Rule> all;
     try (Session session = Session.open(target, sessionOptions)) {
-      List<Rule> all = new ArrayList<>(Advisor.standardRules(10, indexBudget));
+      all = new ArrayList<>(Advisor.standardRules(10, indexBudget));
       if (!safe && ruleIds.stream().anyMatch(r -> r.startsWith("security"))) {
         all.addAll(Advisor.securityRules(TenantIsolationRules.DEFAULT_COLUMNS));
       }
@@ -135,7 +136,8 @@ public final class ApplyCommand implements Callable<Integer> {
     if (prove) {
       Advisor.Advice before = advice;
       try {
-        advice = AdviseCommand.proven(advice, target, sessionOptions);
+        advice = AdviseCommand.proven(advice, target, sessionOptions,
+            AdviseCommand.revision(all, target, sessionOptions, ctx.clock(), planning.allowUserFunctions));
       } catch (DatabaseFailure f) {
         throw new CliFailure(ExitCode.UNKNOWN, f.getMessage(), f);
       }
@@ -143,7 +145,8 @@ public final class ApplyCommand implements Callable<Integer> {
         boolean was = before.findings().stream().anyMatch(x -> x.answersTo(id));
         if (was && advice.findings().stream().noneMatch(x -> x.answersTo(id))) {
           throw new CliFailure(ExitCode.WARNING, "finding '" + id + "' is not applied: --prove measured a statement slower with it ("
-              + String.join("; ", advice.notes().stream().filter(n -> n.startsWith("prove: dropped")).toList()) + "); nothing was applied");
+              + String.join("; ", advice.notes().stream().filter(n -> n.startsWith("prove: dropped")
+                  || n.startsWith("prove: proposed in their place")).toList()) + "); nothing was applied");
         }
       }
       advice.notes().stream().filter(n -> n.startsWith("prove:")).forEach(n -> ctx.out().println(n));

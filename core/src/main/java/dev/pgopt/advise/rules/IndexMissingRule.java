@@ -51,10 +51,31 @@ public final class IndexMissingRule implements Rule {
 
   private final int maxStatements;
   private final IndexBudget budget;
+  /** Candidate keys ({@link IndexCandidate#key()}) never to propose: ones a measurement showed to make a statement slower. */
+  private final Set<String> excluded;
 
   public IndexMissingRule(int maxStatements, IndexBudget budget) {
+    this(maxStatements, budget, Set.of());
+  }
+
+  private IndexMissingRule(int maxStatements, IndexBudget budget, Set<String> excluded) {
     this.maxStatements = maxStatements;
     this.budget = budget;
+    this.excluded = Set.copyOf(excluded);
+  }
+
+  /**
+   * This rule, never proposing the indexes of {@code findingIds} (ids of its own findings): {@code advise --prove}
+   * asks again without the ones it measured slower, so another candidate can take their place.
+   */
+  public IndexMissingRule excluding(Set<String> findingIds) {
+    Set<String> keys = new LinkedHashSet<>(excluded);
+    for (String id : findingIds) {
+      if (id.startsWith(id() + ":")) {
+        keys.add(id.substring(id().length() + 1));
+      }
+    }
+    return new IndexMissingRule(maxStatements, budget, keys);
   }
 
   @Override
@@ -142,6 +163,12 @@ public final class IndexMissingRule implements Rule {
     ctx.notes().add(writes.note());
     Map<String, Double> writesPerHour = writes.perHour();
     List<Finding> out = new ArrayList<>();
+    int generated = candidates.size();
+    candidates.keySet().removeAll(excluded);
+    if (candidates.size() < generated) {
+      ctx.notes().add("index.missing: " + (generated - candidates.size()) + " candidates left out: measured to make a"
+          + " statement slower");
+    }
     if (!candidates.isEmpty()) {
       List<IndexCandidate> pool = new ArrayList<>(candidates.values()).subList(0, Math.min(MAX_CANDIDATES, candidates.size()));
       if (!WhatIfPlanner.available(ctx.connection())) {

@@ -78,6 +78,35 @@ class IndexProofIT {
     }
   }
 
+  @Test
+  void whatTheAdvisorProposesInPlaceOfADroppedIndexIsMeasuredToo(TestDatabase db) throws Exception {
+    String query = "SELECT * FROM trap WHERE a = $1 ORDER BY b LIMIT 10";
+    Finding trap = proposal("trap", "trap_b_idx", "CREATE INDEX CONCURRENTLY trap_b_idx ON public.trap (b);", query);
+    Finding both = new Finding("index.missing:public.trap(a,b)", "index.missing", Finding.Severity.WARNING,
+        new Finding.DbObject("public", "trap", "trap_a_b_idx", List.of("a", "b")), "index on trap (a, b)",
+        Map.of("statements", List.of(Map.of("queryid", (long) query.hashCode(), "query", query))), Map.of(),
+        Finding.Confidence.WHAT_IF, new Finding.Action("CREATE INDEX CONCURRENTLY trap_a_b_idx ON public.trap (a, b);",
+            "DROP INDEX CONCURRENTLY public.trap_a_b_idx;", true, "SHARE UPDATE EXCLUSIVE", "low"));
+    java.util.List<java.util.Set<String>> asked = new java.util.ArrayList<>();
+    try (Connection c = db.connect()) {
+      IndexProof.Result r = IndexProof.prove(c, PlanGuard.strict(), List.of(trap), List.of(), IndexProof.Options.DEFAULTS,
+          dropped -> {
+            asked.add(dropped);
+            // an advisor that ignored the exclusion would bring the dropped index back: it is not taken again
+            return List.of(trap, both);
+          });
+      assertThat(asked).containsExactly(java.util.Set.of(trap.id()));
+      assertThat(r.findings()).singleElement().satisfies(f -> {
+        assertThat(f.object().index()).isEqualTo("trap_a_b_idx");
+        assertThat(f.confidence()).isEqualTo(Finding.Confidence.MEASURED);
+      });
+      assertThat(r.notes()).anySatisfy(n -> assertThat(n).contains("dropped trap_b_idx"))
+          .anySatisfy(n -> assertThat(n).contains("proposed in their place").contains("trap_a_b_idx"))
+          .anySatisfy(n -> assertThat(n).contains("2 rounds").contains("up to 2 indexes"));
+      assertThat(Probe.count(c, "SELECT count(*) FROM pg_indexes WHERE tablename = 'trap'")).isZero();
+    }
+  }
+
   private static StatementEntry workload(long queryId, String query, long calls, double totalMs, long rows) {
     return new StatementEntry(10, 1, queryId, true, "app", query, new StatementCounters(calls, totalMs, rows, 0, 0, 0, 0, 0, 0, 0));
   }

@@ -125,8 +125,10 @@ class ValueSamplesIT {
       assertThat(b.problem()).isNull();
       assertThat(b.sql()).contains("tenant IN ($pgopt$0$pgopt$, $pgopt$0$pgopt$)").contains("interval '1' day")
           .contains("extract('year' from").contains("LIMIT 25 OFFSET 0").doesNotContain("$1").doesNotContain("$9");
-      // it runs, and the hostile most common tag is one literal in it
-      assertThat(b.sql()).contains("LIKE $pgopt1$" + HOSTILE);
+      // it runs; LIKE searches for the longest word of the hostile most common tag, as one literal
+      assertThat(b.sql()).contains("LIKE $pgopt$%SELECT%$pgopt$");
+      assertThat(ParameterValues.longestWord("lavender spring chocolate lace")).isEqualTo("chocolate");
+      assertThat(ParameterValues.longestWord("%_!")).isEmpty();
       Probe.count(c, "SELECT count(*) FROM (" + b.sql() + ") x");
       assertThat(values.bind("SELECT id FROM events WHERE tenant = abs($1)", Set.of("public.events"), 10).problem())
           .contains("$1");
