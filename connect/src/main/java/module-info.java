@@ -2,6 +2,8 @@
 module dev.pgopt.connect {
   requires transitive java.sql;
   requires org.postgresql.jdbc;
+  requires com.ongres.scram.client;
+  requires com.ongres.scram.common;
 
   exports dev.pgopt.connect;
 }

@@ -8,14 +8,17 @@ module dev.pgopt.core {
   requires org.postgresql.jdbc;
 
   exports dev.pgopt.collect;
+  exports dev.pgopt.collect.pooler;
   exports dev.pgopt.analyze.health;
   exports dev.pgopt.analyze.plan;
   exports dev.pgopt.analyze.workload;
+  exports dev.pgopt.analyze.pooler;
   exports dev.pgopt.advise;
   exports dev.pgopt.advise.rules;
   exports dev.pgopt.advise.rules.security;
   exports dev.pgopt.advise.whatif;
   exports dev.pgopt.advise.prove;
+  exports dev.pgopt.advise.pooler;
   exports dev.pgopt.apply;
   exports dev.pgopt.verify;
 

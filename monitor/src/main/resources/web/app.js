@@ -232,6 +232,23 @@
         h('h2', {}, 'Scheduled and manual runs'), runRows.length ? table(['Status', 'Task', 'Scheduled for', 'Finished', 'Outcome'], runRows) : empty('No backup or drill run recorded by the monitor.')];
     },
 
+    async pooler() {
+      const data = await api('/api/targets/' + state.target + '/pooler');
+      if (!data.configured) return [h('h1', {}, 'Pooler'), empty('This target has no pgbouncer section: add pgbouncer: {admin_url: postgres://user@host:6432/pgbouncer} to it in the monitor configuration (docs/pooler.md).')];
+      const v = data.values || {};
+      const up = v.pgbouncer_up === 1 ? badge('ok', 'answering') : badge('critical', 'not answering');
+      const rows = (data.pools || []).map(p => [p.database, p.user, fmt.num(p.clients_active, 0),
+        p.clients_waiting > 0 ? badge('warning', String(p.clients_waiting)) : '0', fmt.num(p.servers_active, 0) + ' / ' + fmt.num(p.pool_size, 0),
+        fmt.num(p.servers_idle, 0), fmt.secs(p.maxwait_seconds), p.pool_mode]);
+      return [h('h1', {}, 'Pooler'),
+        h('div', { class: 'grid' }, h('div', { class: 'card', id: 'pooler-state' }, h('h3', {}, (data.version || 'PgBouncer') + ' · ' + (data.pool_mode || '?') + ' mode', up),
+          h('div', { class: 'kpis' }, kpi('Clients waiting', fmt.num(v.pgbouncer_clients_waiting, 0)), kpi('Longest wait', fmt.secs(v.pgbouncer_maxwait_seconds)),
+            kpi('Fullest pool', fmt.num(v.pgbouncer_saturation_percent, 0) + ' %'), kpi('Server connections', fmt.num(v.pgbouncer_server_connections, 0))),
+          h('div', { class: 'muted' }, data.read_at ? 'read ' + fmt.time(data.read_at) : 'not read yet'))),
+        data.error ? h('div', { class: 'error' }, data.error) : null,
+        h('h2', {}, 'Pools'), rows.length ? table(['Database', 'User', 'Clients', 'Waiting', 'Busy / size', 'Idle', 'Longest wait', 'Mode'], rows, [2, 5, 6]) : empty('No pool open: pools appear when the first client of a database and user connects.')];
+    },
+
     async alerts() {
       const [firing, all, incidents] = await Promise.all([api('/api/alerts'), api('/api/alerts?state=all').catch(() => ({ alerts: [] })), api('/api/incidents')]);
       const firingRows = firing.alerts.map(a => [badge(a.severity), a.rule, a.target, fmt.num(a.value, 2), fmt.time(a.since)]);

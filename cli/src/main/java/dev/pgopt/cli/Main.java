@@ -40,6 +40,9 @@ public final class Main {
         .addSubcommand(new BackupCommand.ListBackups(ctx))
         .addSubcommand(new BackupCommand.Verify(ctx))
         .addSubcommand(new BackupDrillCommand(ctx)));
+    cl.addSubcommand(new CommandLine(new PoolerCommand())
+        .addSubcommand(new PoolerCommand.Config(ctx))
+        .addSubcommand(new PoolerCommand.Check(ctx)));
     cl.addSubcommand(new CommandLine(new VectorCommand())
         .addSubcommand(new VectorInspectCommand(ctx))
         .addSubcommand(new VectorTuneCommand(ctx))

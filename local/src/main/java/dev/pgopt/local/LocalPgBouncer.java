@@ -49,6 +49,26 @@ public final class LocalPgBouncer implements AutoCloseable {
     return new LocalPgBouncer(p, port);
   }
 
+  /**
+   * Starts PgBouncer with a configuration written elsewhere ({@code pgopt pooler config}) that listens on {@code port}
+   * of loopback. The directory holding it, and what is in it, is handed to the server's user first: PgBouncer does
+   * not run as root and reads its auth_file and writes its log there.
+   */
+  public static LocalPgBouncer startConfigured(Path iniFile, int port) {
+    Path dir = iniFile.toAbsolutePath().getParent();
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir)) {
+      Commands.handToServiceUser(dir);
+      for (Path f : files.toList()) {
+        Commands.handToServiceUser(f);
+      }
+    } catch (java.io.IOException e) {
+      throw new LocalProcessException("cannot hand " + dir + " to the server's user: " + e.getMessage(), e);
+    }
+    Process p = Commands.spawn(List.of("pgbouncer", iniFile.toAbsolutePath().toString()), dir.resolve("pgbouncer.out"));
+    PortWait.untilListening(p, port, Duration.ofSeconds(30), "pgbouncer");
+    return new LocalPgBouncer(p, port);
+  }
+
   private static String quote(String s) {
     return '"' + s.replace("\"", "\"\"") + '"';
   }

@@ -33,9 +33,17 @@ public record MonitorConfig(Server server, Store store, List<Target> targets, Co
    *     PostgreSQL may run those functions while planning, with the monitor's role
    * @param backup where this database's backups and drills are kept (their series, metrics and alerts) and how the
    *     scheduled {@code backup} and {@code restore_drill} tasks take and prove them
+   * @param pooler the PgBouncer in front of it, read through its admin console at every activity sample
    */
   public record Target(String name, String url, Optional<String> password, Optional<Long> sizeBudgetBytes,
-                       int expectedReplicas, boolean allowUserFunctions, Optional<Backup> backup) {}
+                       int expectedReplicas, boolean allowUserFunctions, Optional<Backup> backup, Optional<Pooler> pooler) {}
+
+  /**
+   * A PgBouncer in front of a target (docs/pooler.md).
+   *
+   * @param adminUrl its admin console: {@code postgres://user@host:6432/pgbouncer}, a user in stats_users
+   */
+  public record Pooler(String adminUrl, Optional<String> password) {}
 
   /**
    * A target's backups (docs/backup.md).

@@ -79,7 +79,7 @@ public final class MonitorConfigLoader {
       throw fail(root.path("targets"), "at least one target is needed: - name: app\\n    url: postgresql://monitor@host/db");
     }
     for (YamlSection t : items) {
-      t.allow("name", "url", "password", "size_budget", "expected_replicas", "allow_user_functions", "backup");
+      t.allow("name", "url", "password", "size_budget", "expected_replicas", "allow_user_functions", "backup", "pgbouncer");
       String name = t.require("name");
       if (!NAME.matcher(name).matches()) {
         throw fail(t.path("name"), "'" + name + "' is not a target name: use lower case letters, digits, _ and -");
@@ -90,7 +90,8 @@ public final class MonitorConfigLoader {
       Optional<Long> budget = t.bytes("size_budget");
       targets.add(new MonitorConfig.Target(name, t.require("url"), t.optional("password"), budget,
           t.integer("expected_replicas", 0, 0, 64), t.bool("allow_user_functions", false),
-          t.keys().contains("backup") ? Optional.of(backup(t.section("backup"))) : Optional.empty()));
+          t.keys().contains("backup") ? Optional.of(backup(t.section("backup"))) : Optional.empty(),
+          t.keys().contains("pgbouncer") ? Optional.of(pooler(t.section("pgbouncer"))) : Optional.empty()));
     }
     MonitorConfig.Maintenance maintenance = maintenance(root.section("maintenance"));
     if ((maintenance.backup().isPresent() || maintenance.restoreDrill().isPresent())
@@ -101,6 +102,15 @@ public final class MonitorConfigLoader {
     return new MonitorConfig(server, store, List.copyOf(targets), collect(root.section("collect")),
         alerts(root.section("alerts")), incidents(root.section("incidents")), maintenance,
         metrics(root.section("metrics"), names));
+  }
+
+  private MonitorConfig.Pooler pooler(YamlSection s) throws ConfigException {
+    s.allow("admin_url", "password");
+    String url = s.require("admin_url");
+    if (!url.matches("(?s).*/pgbouncer(\\?.*)?")) {
+      throw fail(s.path("admin_url"), "PgBouncer's admin console is the database 'pgbouncer': postgres://user@host:6432/pgbouncer");
+    }
+    return new MonitorConfig.Pooler(url, s.optional("password"));
   }
 
   private MonitorConfig.Backup backup(YamlSection s) throws ConfigException {

@@ -16,12 +16,17 @@ public final class HumanReport {
   private HumanReport() {}
 
   public static String render(HealthReport r, boolean colour) {
-    StringBuilder sb = new StringBuilder();
     Object version = r.server().getOrDefault("version_num", "?");
-    sb.append("pgopt check  ").append(r.target()).append('\n');
-    r.checks().stream().filter(c -> c.name().equals("server") && c.status() != Status.UNKNOWN).findFirst()
-        .ifPresentOrElse(c -> sb.append("             ").append(c.message()).append("\n\n"),
-            () -> sb.append("             server_version_num ").append(version).append("\n\n"));
+    String about = r.checks().stream().filter(c -> c.name().equals("server") && c.status() != Status.UNKNOWN).findFirst()
+        .map(CheckResult::message).orElse("server_version_num " + version);
+    return render(r, colour, "pgopt check", about);
+  }
+
+  /** @param command what produced the report; {@code about} the line under it (the server, the pooler's version) */
+  public static String render(HealthReport r, boolean colour, String command, String about) {
+    StringBuilder sb = new StringBuilder();
+    sb.append(command).append("  ").append(r.target()).append('\n');
+    sb.append(" ".repeat(command.length() + 2)).append(about).append("\n\n");
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"STATUS", "CHECK", "VALUE", "WARN / CRIT", "DETAIL"});
     for (CheckResult c : r.checks()) {

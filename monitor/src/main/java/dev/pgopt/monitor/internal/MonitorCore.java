@@ -24,6 +24,7 @@ import dev.pgopt.monitor.internal.alert.WebhookChannel;
 import dev.pgopt.monitor.internal.collect.ActivitySnapshot;
 import dev.pgopt.monitor.internal.collect.BackupState;
 import dev.pgopt.monitor.internal.collect.CustomMetricQuery;
+import dev.pgopt.monitor.internal.collect.PoolerState;
 import dev.pgopt.monitor.internal.collect.NumericSettings;
 import dev.pgopt.monitor.internal.collect.TargetCollector;
 import dev.pgopt.monitor.internal.metrics.CustomMeters;
@@ -112,7 +113,12 @@ public final class MonitorCore implements AutoCloseable {
             ? parse(b.url().get(), b.password(), env, source, "targets." + t.name() + ".backup.url") : database;
         backups = Optional.of(new TargetBackups(b, backupSource, clock));
       }
-      targets.put(t.name(), new TargetRuntime(t, database, config.collect().statementTimeout(), clock, backups));
+      Optional<PoolerState> pooler = Optional.empty();
+      if (t.pooler().isPresent()) {
+        pooler = Optional.of(new PoolerState(t.name(), parse(t.pooler().get().adminUrl(), t.pooler().get().password(), env,
+            source, "targets." + t.name() + ".pgbouncer.admin_url"), clock));
+      }
+      targets.put(t.name(), new TargetRuntime(t, database, config.collect().statementTimeout(), clock, backups, pooler));
     }
     DatabaseTarget storeTarget = parse(config.store().url(), config.store().password(), env, source, "store.url");
     var schedules = MaintenanceScheduler.schedules(config.maintenance(), source);
@@ -151,7 +157,7 @@ public final class MonitorCore implements AutoCloseable {
         public long slowQueriesSeen() {
           return rt.slowQueriesSeen;
         }
-      }, config.metrics().perStatementSeries(), rt.backups().isPresent()));
+      }, config.metrics().perStatementSeries(), rt.backups().isPresent(), rt.pooler().isPresent()));
     }
     Gauge.builder("pgopt.alerts.firing", alerts, a -> a.active().stream().filter(AlertEngine.Active::firing).count())
         .description("alerts firing now").register(registry);
@@ -311,7 +317,9 @@ public final class MonitorCore implements AutoCloseable {
     ActivitySnapshot previous = rt.activity;
     int newSlow = rt.slowQueries.observe(snap, config.collect().slowQuery());
     rt.slowQueriesSeen += newSlow;
-    Map<Series, Double> values = Derivations.activity(previous, snap, newSlow);
+    Map<Series, Double> values = new java.util.EnumMap<>(Series.class);
+    values.putAll(Derivations.activity(previous, snap, newSlow));
+    rt.pooler().ifPresent(p -> values.putAll(p.values()));
     rt.activity = snap;
     if (!rt.up) {
       LOG.info("target {} is up", rt.name());

@@ -13,6 +13,7 @@ import dev.pgopt.connect.DatabaseTarget;
 import dev.pgopt.connect.SessionOptions;
 import dev.pgopt.connect.Sql;
 import dev.pgopt.monitor.MonitorConfig;
+import dev.pgopt.monitor.internal.collect.PoolerState;
 import dev.pgopt.monitor.internal.collect.ActivitySnapshot;
 import dev.pgopt.monitor.internal.collect.CollectorQueries;
 import dev.pgopt.monitor.internal.collect.Derivations;
@@ -48,6 +49,7 @@ public final class TargetRuntime implements MaintenanceTarget {
   private final SessionOptions workOptions;
   private final Clock clock;
   private final Optional<TargetBackups> backups;
+  private final Optional<PoolerState> pooler;
   final Derivations.SlowQueryTracker slowQueries = new Derivations.SlowQueryTracker();
 
   volatile ActivitySnapshot activity;
@@ -66,9 +68,10 @@ public final class TargetRuntime implements MaintenanceTarget {
   final Map<String, String> customErrors = new java.util.concurrent.ConcurrentHashMap<>();
 
   TargetRuntime(MonitorConfig.Target config, DatabaseTarget database, Duration statementTimeout, Clock clock,
-                Optional<TargetBackups> backups) {
+                Optional<TargetBackups> backups, Optional<PoolerState> pooler) {
     this.config = config;
     this.backups = backups;
+    this.pooler = pooler;
     this.database = database;
     this.clock = clock;
     SessionOptions collect = new SessionOptions(Duration.ofSeconds(5), statementTimeout, Duration.ofSeconds(1), "pgopt-monitor");
@@ -86,6 +89,10 @@ public final class TargetRuntime implements MaintenanceTarget {
 
   public MonitorConfig.Target config() {
     return config;
+  }
+
+  public Optional<PoolerState> pooler() {
+    return pooler;
   }
 
   @Override
@@ -200,6 +207,7 @@ public final class TargetRuntime implements MaintenanceTarget {
   }
 
   void close() {
+    pooler.ifPresent(PoolerState::close);
     collector.close();
     worker.close();
     remediator.close();

@@ -51,7 +51,13 @@ public record AlertRule(String name, Series series, boolean below, Double warnin
         new AlertRule("backup_age", Series.BACKUP_AGE_SECONDS, false, 93_600.0, 180_000.0, Duration.ZERO, "s", "the newest backup is old"),
         new AlertRule("drill_failed", Series.DRILL_PASSED, true, null, 0.5, Duration.ZERO, "", "the newest restore drill failed"),
         // weekly drills: a day late is a warning, a missed week critical
-        new AlertRule("drill_age", Series.DRILL_AGE_SECONDS, false, 691_200.0, 1_296_000.0, Duration.ZERO, "s", "no restore drill passed recently"));
+        new AlertRule("drill_age", Series.DRILL_AGE_SECONDS, false, 691_200.0, 1_296_000.0, Duration.ZERO, "s", "no restore drill passed recently"),
+        // targets with a pgbouncer section: a waiting client is latency the server never sees
+        new AlertRule("pgbouncer_down", Series.PGBOUNCER_UP, true, null, 0.5, Duration.ofSeconds(30), "", "the PgBouncer admin console does not answer"),
+        new AlertRule("pgbouncer_clients_waiting", Series.PGBOUNCER_CLIENTS_WAITING, false, 0.0, null, Duration.ofMinutes(1), "",
+            "clients wait for a PgBouncer server connection"),
+        new AlertRule("pgbouncer_maxwait", Series.PGBOUNCER_MAXWAIT_SECONDS, false, 1.0, 5.0, Duration.ZERO, "s",
+            "a PgBouncer client has waited long for a server connection"));
   }
 
   /** The defaults with the configuration's overrides applied; disabled rules are left out. */

@@ -34,7 +34,13 @@ public enum Series {
   DRILL_PASSED("drill_passed", "1 when the newest restore drill of the target's backups passed, else 0"),
   DRILL_RTO_SECONDS("drill_rto_seconds", "RTO the newest passed restore drill measured"),
   DRILL_AGE_SECONDS("drill_age_seconds", "time since the newest passed restore drill started (1e9 when none passed)"),
-  DRILL_LAST_SUCCESS_TIMESTAMP("drill_last_success_timestamp", "Unix time of the newest passed restore drill's start");
+  DRILL_LAST_SUCCESS_TIMESTAMP("drill_last_success_timestamp", "Unix time of the newest passed restore drill's start"),
+  PGBOUNCER_UP("pgbouncer_up", "1 when the target's PgBouncer admin console answered, else 0"),
+  PGBOUNCER_CLIENTS_ACTIVE("pgbouncer_clients_active", "PgBouncer clients linked to a server connection or idle, all pools"),
+  PGBOUNCER_CLIENTS_WAITING("pgbouncer_clients_waiting", "PgBouncer clients waiting for a server connection, all pools"),
+  PGBOUNCER_MAXWAIT_SECONDS("pgbouncer_maxwait_seconds", "how long the oldest waiting PgBouncer client has waited, any pool"),
+  PGBOUNCER_SATURATION_PERCENT("pgbouncer_saturation_percent", "busy server connections / pool size of the fullest PgBouncer pool"),
+  PGBOUNCER_SERVER_CONNECTIONS("pgbouncer_server_connections", "server connections PgBouncer's pools hold open");
 
   private final String key;
   private final String help;

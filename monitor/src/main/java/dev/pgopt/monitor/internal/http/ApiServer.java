@@ -49,6 +49,7 @@ public final class ApiServer implements AutoCloseable {
   private final Javalin app;
   private final TargetEndpoints targets;
   private final BackupEndpoints backups;
+  private final PoolerEndpoints pooler;
   private final QueryEndpoints queries;
   private final FindingEndpoints findings;
   private final OperationsEndpoints operations;
@@ -61,6 +62,7 @@ public final class ApiServer implements AutoCloseable {
         .limitRefreshPeriod(Duration.ofMinutes(1)).timeoutDuration(Duration.ZERO).build();
     this.targets = new TargetEndpoints(core);
     this.backups = new BackupEndpoints(core);
+    this.pooler = new PoolerEndpoints(core);
     this.queries = new QueryEndpoints(core);
     this.findings = new FindingEndpoints(core);
     this.operations = new OperationsEndpoints(core);
@@ -110,6 +112,7 @@ public final class ApiServer implements AutoCloseable {
     r.get("/api/targets/{target}/tables", ctx -> json(ctx, targets.tables(ctx)));
     r.get("/api/targets/{target}/vector", ctx -> json(ctx, targets.vector(ctx)));
     r.get("/api/targets/{target}/backups", ctx -> json(ctx, backups.backups(ctx)));
+    r.get("/api/targets/{target}/pooler", ctx -> json(ctx, pooler.pooler(ctx)));
     r.get("/api/alerts", ctx -> json(ctx, operations.alerts(ctx)));
     r.get("/api/incidents", ctx -> json(ctx, operations.incidents()));
     r.get("/api/maintenance", ctx -> json(ctx, operations.maintenanceRuns()));

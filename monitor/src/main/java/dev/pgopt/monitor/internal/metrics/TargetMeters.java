@@ -44,7 +44,9 @@ public final class TargetMeters {
   private final Source source;
 
   /** @param backups whether the target has a backup repository: its backup and drill gauges exist only then */
-  public TargetMeters(MeterRegistry registry, String target, Source source, int perStatementSeries, boolean backups) {
+  /** @param pooler whether the target has a PgBouncer whose admin console is read ({@code pgopt_pgbouncer_*}) */
+  public TargetMeters(MeterRegistry registry, String target, Source source, int perStatementSeries, boolean backups,
+                      boolean pooler) {
     this.target = target;
     this.source = source;
     this.perStatementSeries = perStatementSeries;
@@ -82,6 +84,21 @@ public final class TargetMeters {
           s -> value(s, Series.DRILL_RTO_SECONDS));
       gauge(registry, "pgopt.drill.last.success.timestamp", "seconds", t, "Unix time the newest passed restore drill started",
           source, s -> value(s, Series.DRILL_LAST_SUCCESS_TIMESTAMP));
+    }
+
+    if (pooler) {
+      gauge(registry, "pgopt.pgbouncer.up", null, t, "1 when the PgBouncer admin console answered, else 0", source,
+          s -> value(s, Series.PGBOUNCER_UP));
+      gauge(registry, "pgopt.pgbouncer.clients.active", null, t, "PgBouncer clients linked or idle, all pools", source,
+          s -> value(s, Series.PGBOUNCER_CLIENTS_ACTIVE));
+      gauge(registry, "pgopt.pgbouncer.clients.waiting", null, t, "PgBouncer clients waiting for a server connection", source,
+          s -> value(s, Series.PGBOUNCER_CLIENTS_WAITING));
+      gauge(registry, "pgopt.pgbouncer.maxwait", "seconds", t, "how long the oldest waiting PgBouncer client has waited",
+          source, s -> value(s, Series.PGBOUNCER_MAXWAIT_SECONDS));
+      gauge(registry, "pgopt.pgbouncer.saturation", "ratio", t, "busy server connections / pool size, fullest pool", source,
+          s -> value(s, Series.PGBOUNCER_SATURATION_PERCENT) / 100.0);
+      gauge(registry, "pgopt.pgbouncer.server.connections", null, t, "server connections PgBouncer's pools hold open",
+          source, s -> value(s, Series.PGBOUNCER_SERVER_CONNECTIONS));
     }
 
     counter(registry, "pgopt.transactions", t.and("outcome", "commit"), "transactions committed (pg_stat_database)", source,
