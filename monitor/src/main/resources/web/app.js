@@ -245,7 +245,7 @@
           h('div', { class: 'kpis' }, kpi('Clients waiting', fmt.num(v.pgbouncer_clients_waiting, 0)), kpi('Longest wait', fmt.secs(v.pgbouncer_maxwait_seconds)),
             kpi('Fullest pool', fmt.num(v.pgbouncer_saturation_percent, 0) + ' %'), kpi('Server connections', fmt.num(v.pgbouncer_server_connections, 0))),
           h('div', { class: 'muted' }, data.read_at ? 'read ' + fmt.time(data.read_at) : 'not read yet'))),
-        data.error ? h('div', { class: 'error' }, data.error) : null,
+        data.error ? [h('div', { class: 'error' }, data.error)] : [],
         h('h2', {}, 'Pools'), rows.length ? table(['Database', 'User', 'Clients', 'Waiting', 'Busy / size', 'Idle', 'Longest wait', 'Mode'], rows, [2, 5, 6]) : empty('No pool open: pools appear when the first client of a database and user connects.')];
     },
 

@@ -21,6 +21,11 @@ public final class LocalPgBouncer implements AutoCloseable {
    * @param poolMode session, transaction or statement
    */
   public static LocalPgBouncer start(Path workDir, int postgresPort, String user, String password, String poolMode) {
+    return start(workDir, postgresPort, user, password, poolMode, 20);
+  }
+
+  /** @param poolSize server connections per database and user (default_pool_size), no reserve */
+  public static LocalPgBouncer start(Path workDir, int postgresPort, String user, String password, String poolMode, int poolSize) {
     Commands.createOwnedDirectory(workDir);
     int port = FreePort.find();
     Commands.writePrivateFile(workDir.resolve("userlist.txt"), quote(user) + " " + quote(password) + "\n");
@@ -35,7 +40,7 @@ public final class LocalPgBouncer implements AutoCloseable {
         "auth_file = " + workDir.resolve("userlist.txt"),
         "pool_mode = " + poolMode,
         "max_client_conn = 200",
-        "default_pool_size = 20",
+        "default_pool_size = " + poolSize,
         "admin_users = " + user,
         "stats_users = " + user,
         // pgjdbc sends extra_float_digits in its startup packet

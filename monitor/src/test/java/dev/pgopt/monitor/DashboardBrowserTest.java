@@ -40,6 +40,7 @@ class DashboardBrowserTest {
   @TempDir
   static Path backups;
   static String backupId;
+  static dev.pgopt.local.LocalPgBouncer bouncer;
 
   @BeforeAll
   static void start(TestCluster cluster, TestDatabase db) throws Exception {
@@ -56,6 +57,14 @@ class DashboardBrowserTest {
     backupId = new LogicalBackup(Clock.systemUTC()).run(DatabaseTarget.parse(db.url(), Environment.system()),
         SessionOptions.defaults(), repo, LogicalBackup.Options.defaults()).backup().id();
     new RestoreDrill(Clock.systemUTC()).run(repo, db.name(), backupId, RestoreDrill.Options.defaults());
+    // a PgBouncer in front, with a pool in use, for the pooler page
+    bouncer = cluster.startPgBouncer("transaction");
+    try (Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + bouncer.port() + "/" + db.name()
+        + "?prepareThreshold=0", TestCluster.SUPERUSER, cluster.password()); Statement s = c.createStatement()) {
+      s.executeQuery("SELECT 1").close();
+    }
+    String admin = "postgresql://" + TestCluster.SUPERUSER + ":" + java.net.URLEncoder.encode(cluster.password(),
+        StandardCharsets.UTF_8) + "@127.0.0.1:" + bouncer.port() + "/pgbouncer";
     String yaml = """
         server:
           port: 0
@@ -66,12 +75,14 @@ class DashboardBrowserTest {
             url: %s
             backup:
               repo: %s
+            pgbouncer:
+              admin_url: %s
         maintenance:
           restore_drill: "0 5 * * 0"
         collect:
           activity_interval: 1s
           statements_interval: 5s
-        """.formatted(cluster.url(store.name()), cluster.url(db.name()), backups);
+        """.formatted(cluster.url(store.name()), cluster.url(db.name()), backups, admin);
     f = MonitorFixture.start(yaml);
     // the first statements snapshot is the baseline: the workload must come after it to show in a window
     Probe.waitUntil(() -> {
@@ -106,6 +117,9 @@ class DashboardBrowserTest {
     }
     if (store != null) {
       store.close();
+    }
+    if (bouncer != null) {
+      bouncer.close();
     }
 
   }
@@ -151,7 +165,15 @@ class DashboardBrowserTest {
     screenshot("backups");
   }
 
-  private static String dom(String page) throws Exception {
+  @Test
+  void poolerShowsThePgBouncerAndItsPools() throws Exception {
+    String dom = dom("pooler");
+    assertThat(dom).contains("PgBouncer 1.").contains("transaction mode").contains("answering").contains("Clients waiting")
+        .contains("Busy / size").doesNotContain(">null<");
+    screenshot("pooler");
+  }
+
+    private static String dom(String page) throws Exception {
     String out = chromium("--dump-dom", f.monitor.baseUrl() + "/#/" + page);
     assertThat(out).as("page %s finished rendering", page).contains("data-loaded=\"" + page + "\"");
     assertThat(out).doesNotContain("class=\"error\"");

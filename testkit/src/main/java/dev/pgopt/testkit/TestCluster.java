@@ -70,7 +70,13 @@ public final class TestCluster implements AutoCloseable {
 
   /** Starts a PgBouncer in front of this cluster for the superuser. Close it when done. */
   public LocalPgBouncer startPgBouncer(String poolMode) {
-    return LocalPgBouncer.start(workDir.resolve("pgbouncer-" + counter.incrementAndGet()), port, SUPERUSER, password, poolMode);
+    return startPgBouncer(poolMode, 20);
+  }
+
+  /** As {@link #startPgBouncer(String)}, with {@code poolSize} server connections per database and user. */
+  public LocalPgBouncer startPgBouncer(String poolMode, int poolSize) {
+    return LocalPgBouncer.start(workDir.resolve("pgbouncer-" + counter.incrementAndGet()), port, SUPERUSER, password, poolMode,
+        poolSize);
   }
 
   public int port() {
