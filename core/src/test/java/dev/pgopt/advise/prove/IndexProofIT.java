@@ -107,6 +107,35 @@ class IndexProofIT {
     }
   }
 
+  @Test
+  void ofTwoIndexesASlowerPlanReadsOnlyTheOneWhoseAbsenceHelpsIsDropped(TestDatabase db) throws Exception {
+    // one statement reads both proposals: the trap on b and an index on orders that helps its other branch; leaving
+    // each out of the build in turn shows the index on b alone is to blame
+    String both = "SELECT id FROM (SELECT id FROM trap WHERE a = $1 ORDER BY b LIMIT 10) x"
+        + " UNION ALL SELECT id FROM orders WHERE account = $2";
+    Finding trap = proposal("trap", "trap_b_idx", "CREATE INDEX CONCURRENTLY trap_b_idx ON public.trap (b);", both);
+    Finding orders = proposal("orders", "orders_account_idx",
+        "CREATE INDEX CONCURRENTLY orders_account_idx ON public.orders (account);", "SELECT id, placed FROM orders WHERE account = $1");
+    try (Connection c = db.connect()) {
+      c.setAutoCommit(false);
+      c.createStatement().execute("CREATE INDEX trap_b_idx ON trap (b)");
+      c.createStatement().execute("CREATE INDEX orders_account_idx ON orders (account)");
+      assertThat(Probe.text(c, "EXPLAIN (FORMAT JSON) " + both.replace("$1", "42").replace("$2", "7")))
+          .contains("trap_b_idx").contains("orders_account_idx");
+      c.rollback();
+      c.setAutoCommit(true);
+      IndexProof.Result r = IndexProof.prove(c, PlanGuard.strict(), List.of(trap, orders), List.of(), IndexProof.Options.DEFAULTS);
+      assertThat(r.notes()).anySatisfy(n -> assertThat(n).contains("dropped trap_b_idx")
+          .contains("without it alone, of the 2 proposed indexes its plan read, as fast as before"))
+          .noneSatisfy(n -> assertThat(n).contains("dropped orders_account_idx"));
+      assertThat(r.findings()).singleElement().satisfies(f -> {
+        assertThat(f.object().index()).isEqualTo("orders_account_idx");
+        assertThat(f.confidence()).isEqualTo(Finding.Confidence.MEASURED);
+      });
+      assertThat(Probe.count(c, "SELECT count(*) FROM pg_indexes WHERE indexname IN ('trap_b_idx', 'orders_account_idx')")).isZero();
+    }
+  }
+
   private static StatementEntry workload(long queryId, String query, long calls, double totalMs, long rows) {
     return new StatementEntry(10, 1, queryId, true, "app", query, new StatementCounters(calls, totalMs, rows, 0, 0, 0, 0, 0, 0, 0));
   }
