@@ -243,7 +243,7 @@ public final class PoolerCommand implements Callable<Integer> {
   }
 
   @Command(name = "check", mixinStandardHelpOptions = true, sortOptions = false,
-      description = {"Judges a running PgBouncer from its admin console (SHOW POOLS, STATS, DATABASES, CONFIG): clients",
+      description = {"Judges a running PgBouncer from its admin console (SHOW POOLS, DATABASES, CONFIG): clients",
           "waiting, their longest wait, pool saturation, the server connections the pools may open against the",
           "server's max_connections, timeouts that disagree with the server's (these two need --url)."},
       footer = {"", "Exit codes: 0 healthy, 1 warning, 2 critical, 3 cannot connect, 64 usage error.",

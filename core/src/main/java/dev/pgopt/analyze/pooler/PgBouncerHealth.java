@@ -105,7 +105,7 @@ public final class PgBouncerHealth {
     int worstSize = 0;
     long worstActive = 0;
     for (PoolerSnapshot.Pool p : pools) {
-      int size = poolSize(s, p.database());
+      int size = s.poolSize(p.database());
       if (size <= 0) {
         continue;
       }
@@ -142,7 +142,7 @@ public final class PgBouncerHealth {
     long open = 0;
     for (PoolerSnapshot.Pool p : pools) {
       PoolerSnapshot.PoolDatabase d = s.database(p.database()).orElse(null);
-      int size = poolSize(s, p.database());
+      int size = s.poolSize(p.database());
       int reserve = d != null ? d.reservePool() : intSetting(s, "reserve_pool_size");
       long cap = size + reserve;
       if (d != null && d.maxConnections() > 0) {
@@ -221,12 +221,6 @@ public final class PgBouncerHealth {
     m.put("maxwait_seconds", p.maxWaitMicros() / 1e6);
     m.put("pool_mode", p.poolMode());
     return m;
-  }
-
-  /** A database's pool size: its own, else default_pool_size. */
-  static int poolSize(PoolerSnapshot s, String database) {
-    return s.database(database).map(PoolerSnapshot.PoolDatabase::poolSize).filter(n -> n > 0)
-        .orElse(intSetting(s, "default_pool_size"));
   }
 
   private static int intSetting(PoolerSnapshot s, String name) {

@@ -33,13 +33,8 @@ public final class PgBouncerAdmin {
           (int) number(r, "pool_size"), (int) number(r, "reserve_pool"), text(r, "pool_mode"), (int) number(r, "max_connections"),
           (int) number(r, "current_connections"), number(r, "paused") != 0, number(r, "disabled") != 0));
     }
-    List<PoolerSnapshot.DatabaseStats> stats = new ArrayList<>();
-    for (Map<String, String> r : admin.query("SHOW STATS")) {
-      stats.add(new PoolerSnapshot.DatabaseStats(text(r, "database"), number(r, "total_xact_count"), number(r, "total_query_count"),
-          number(r, "total_wait_time"), number(r, "total_query_time"), number(r, "avg_query_time"), number(r, "avg_wait_time")));
-    }
     String v = version.isEmpty() ? "" : version.get(0).values().stream().findFirst().orElse("");
-    return new PoolerSnapshot(clock.instant(), v == null ? "" : v, config, pools, databases, stats);
+    return new PoolerSnapshot(clock.instant(), v == null ? "" : v, config, pools, databases);
   }
 
   private static String text(Map<String, String> row, String column) {

@@ -12,7 +12,7 @@ import java.util.Optional;
  * @param config {@code SHOW CONFIG}: setting to its current value
  */
 public record PoolerSnapshot(Instant at, String version, Map<String, String> config, List<Pool> pools,
-                             List<PoolDatabase> databases, List<DatabaseStats> stats) {
+                             List<PoolDatabase> databases) {
 
   /**
    * One pool ({@code SHOW POOLS}): a database and user pair.
@@ -40,25 +40,22 @@ public record PoolerSnapshot(Instant at, String version, Map<String, String> con
   public record PoolDatabase(String name, String host, int port, String database, int poolSize, int reservePool, String poolMode,
                              int maxConnections, int currentConnections, boolean paused, boolean disabled) {}
 
-  /**
-   * Per-database counters ({@code SHOW STATS}) since PgBouncer started; averages over its last stats period.
-   *
-   * @param totalWaitMicros time clients spent waiting for a server connection, summed
-   */
-  public record DatabaseStats(String database, long totalTransactions, long totalQueries, long totalWaitMicros,
-                              long totalQueryMicros, long averageQueryMicros, long averageWaitMicros) {}
-
   public Optional<String> setting(String name) {
     return Optional.ofNullable(config.get(name));
   }
 
-  /** The version as numbers, {1, 18}; {0, 0} when it does not parse. */
-  public int[] versionNumbers() {
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)\\.(\\d+)").matcher(version);
-    return m.find() ? new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))} : new int[] {0, 0};
-  }
-
   public Optional<PoolDatabase> database(String name) {
     return databases.stream().filter(d -> d.name().equals(name)).findFirst();
+  }
+
+  /** A database's pool size per user: its own ({@code SHOW DATABASES}), else {@code default_pool_size}; 0 when unknown. */
+  public int poolSize(String database) {
+    return database(database).map(PoolDatabase::poolSize).filter(n -> n > 0).orElseGet(() -> {
+      try {
+        return Integer.parseInt(setting("default_pool_size").orElse("0").strip());
+      } catch (NumberFormatException e) {
+        return 0;
+      }
+    });
   }
 }

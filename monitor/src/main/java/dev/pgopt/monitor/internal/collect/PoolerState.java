@@ -28,7 +28,7 @@ public final class PoolerState implements AutoCloseable {
   private final DatabaseTarget admin;
   private final Clock clock;
   private AdminConsole connection;
-  private String lastError = "";
+  private volatile String lastError = "";
   private volatile PoolerSnapshot latest;
 
   public PoolerState(String target, DatabaseTarget admin, Clock clock) {
@@ -80,7 +80,6 @@ public final class PoolerState implements AutoCloseable {
     double maxWait = 0;
     double servers = 0;
     double saturation = 0;
-    int defaultSize = parse(s.setting("default_pool_size").orElse("0"));
     for (PoolerSnapshot.Pool p : s.pools()) {
       if (p.database().equals("pgbouncer")) {
         continue;
@@ -89,7 +88,7 @@ public final class PoolerState implements AutoCloseable {
       waiting += p.clientsWaiting();
       maxWait = Math.max(maxWait, p.maxWaitMicros() / 1e6);
       servers += p.servers();
-      int size = s.database(p.database()).map(PoolerSnapshot.PoolDatabase::poolSize).filter(n -> n > 0).orElse(defaultSize);
+      int size = s.poolSize(p.database());
       if (size > 0) {
         saturation = Math.max(saturation, 100.0 * p.serversActive() / size);
       }
@@ -101,14 +100,6 @@ public final class PoolerState implements AutoCloseable {
     v.put(Series.PGBOUNCER_SATURATION_PERCENT, saturation);
     v.put(Series.PGBOUNCER_SERVER_CONNECTIONS, servers);
     return v;
-  }
-
-  private static int parse(String n) {
-    try {
-      return Integer.parseInt(n.strip());
-    } catch (NumberFormatException e) {
-      return 0;
-    }
   }
 
   @Override

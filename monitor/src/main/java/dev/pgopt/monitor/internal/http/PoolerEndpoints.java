@@ -53,8 +53,7 @@ final class PoolerEndpoints {
       m.put("clients_waiting", x.clientsWaiting());
       m.put("servers_active", x.serversActive());
       m.put("servers_idle", x.serversIdle() + x.serversUsed());
-      m.put("pool_size", s.database(x.database()).map(PoolerSnapshot.PoolDatabase::poolSize).filter(n -> n > 0)
-          .orElse(Integer.parseInt(s.setting("default_pool_size").orElse("0").strip())));
+      m.put("pool_size", s.poolSize(x.database()));
       m.put("maxwait_seconds", x.maxWaitMicros() / 1e6);
       m.put("pool_mode", x.poolMode());
       return m;
