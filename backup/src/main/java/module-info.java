@@ -2,9 +2,9 @@
 module dev.pgopt.backup {
   requires transitive dev.pgopt.connect;
   requires dev.pgopt.local;
+  requires dev.pgopt.cloud;
   requires transitive com.fasterxml.jackson.databind;
   requires org.postgresql.jdbc;
-  requires java.net.http;
 
   exports dev.pgopt.backup;
 }

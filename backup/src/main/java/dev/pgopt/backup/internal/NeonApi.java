@@ -6,40 +6,31 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pgopt.backup.BackupException;
 import dev.pgopt.backup.NeonSettings;
 import dev.pgopt.backup.PointInTimeBranches;
+import dev.pgopt.cloud.neon.NeonApiException;
+import dev.pgopt.cloud.neon.NeonClient;
 import dev.pgopt.connect.DatabaseTarget;
 import dev.pgopt.connect.Environment;
 import dev.pgopt.connect.InvalidTargetException;
-import java.io.IOException;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 
 /**
  * Neon's HTTP API (v2) for the four calls a branch drill needs: create a branch at a timestamp with a read-write
- * compute, wait for its operations, get its connection string, delete it. Busy answers (423 while another operation
- * runs on the project, 429, 503) are retried with backoff; the key travels only in the Authorization header.
+ * compute, wait for its operations, get its connection string, delete it. The transport (retries of busy answers,
+ * the key only in the Authorization header) is the cloud module's {@link NeonClient}.
  */
 public final class NeonApi implements PointInTimeBranches {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Set<Integer> BUSY = Set.of(423, 429, 502, 503);
-  private static final int ATTEMPTS = 6;
   private static final Duration POLL = Duration.ofSeconds(1);
 
   private final NeonSettings settings;
-  private final HttpClient http;
+  private final NeonClient client;
 
   public NeonApi(NeonSettings settings) {
     this.settings = settings;
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    this.client = new NeonClient(settings.api(), settings.apiKey());
   }
 
   @Override
@@ -131,50 +122,11 @@ public final class NeonApi implements PointInTimeBranches {
 
   /** @param missingOk a 404 answers null (deleting what is already gone) */
   private JsonNode send(String method, String path, JsonNode body, boolean missingOk) {
-    URI uri = URI.create(settings.api().toString().replaceAll("/+$", "") + path);
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60))
-        .header("Authorization", "Bearer " + settings.apiKey()).header("Accept", "application/json");
-    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-        : HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8));
-    if (body != null) {
-      b.header("Content-Type", "application/json");
-    }
-    Duration backoff = Duration.ofSeconds(1);
-    for (int attempt = 1; ; attempt++) {
-      HttpResponse<String> r;
-      try {
-        r = http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-      } catch (IOException e) {
-        throw new BackupException("cannot reach the Neon API at " + settings.api() + ": " + e.getMessage(), e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new BackupException("interrupted while calling the Neon API", e);
-      }
-      int status = r.statusCode();
-      if (status >= 200 && status < 300) {
-        try {
-          return r.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(r.body());
-        } catch (IOException e) {
-          throw new BackupException("the Neon API answered " + method + " " + path + " with something that is not JSON: "
-              + abbreviate(r.body()), e);
-        }
-      }
-      if (status == 404 && missingOk) {
-        return null;
-      }
-      if (BUSY.contains(status) && attempt < ATTEMPTS) {
-        sleep(retryAfter(r).orElse(backoff));
-        backoff = backoff.multipliedBy(2);
-        continue;
-      }
-      String why = message(r.body());
-      throw switch (status) {
-        case 401, 403 -> new BackupException("the Neon API refused the key (HTTP " + status + "): check NEON_API_KEY"
-            + " belongs to an account with access to project " + settings.project());
-        case 404 -> new BackupException("not found in the Neon API (HTTP 404, " + method + " " + path + "): " + why
-            + "; check the project and branch ids");
-        default -> new BackupException("the Neon API refused " + method + " " + path + " (HTTP " + status + "): " + why);
-      };
+    try {
+      return client.send(method, path, body, missingOk);
+    } catch (NeonApiException e) {
+      throw new BackupException(e.getMessage() + (e.status() == 401 || e.status() == 403 ? " (project "
+          + settings.project() + ")" : ""), e);
     }
   }
 
@@ -182,25 +134,7 @@ public final class NeonApi implements PointInTimeBranches {
     return "/projects/" + encode(settings.project());
   }
 
-  private static Optional<Duration> retryAfter(HttpResponse<String> r) {
-    try {
-      return r.headers().firstValue("Retry-After").map(v -> Duration.ofSeconds(Math.min(30, Long.parseLong(v.strip()))));
-    } catch (NumberFormatException e) {
-      return Optional.empty();
-    }
-  }
 
-  private static String message(String body) {
-    try {
-      JsonNode n = JSON.readTree(body);
-      if (n != null && n.hasNonNull("message")) {
-        return abbreviate(n.path("message").asText());
-      }
-    } catch (IOException e) {
-      // not JSON: the body itself, shortened
-    }
-    return abbreviate(body);
-  }
 
   private static String abbreviate(String s) {
     String one = s.replaceAll("\\s+", " ").strip();
@@ -208,7 +142,7 @@ public final class NeonApi implements PointInTimeBranches {
   }
 
   private static String encode(String s) {
-    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    return NeonClient.encode(s);
   }
 
   private static void sleep(Duration d) {
