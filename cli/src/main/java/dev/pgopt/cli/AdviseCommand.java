@@ -65,6 +65,14 @@ public final class AdviseCommand implements Callable<Integer> {
   @Option(names = "--storage", paramLabel = "ssd|hdd", description = "The server's storage, for random_page_cost advice.")
   String storage;
 
+  @picocli.CommandLine.Mixin
+  PriceOptions prices = new PriceOptions();
+
+  @Option(names = "--sort", defaultValue = "severity", paramLabel = "ORDER",
+      description = "severity (default) or saving: the largest monthly saving first (prices: --price-table, else the"
+          + " detected platform's).")
+  String sort;
+
   @Option(names = "--format", defaultValue = "human", description = "human (default) or json.")
   String format;
 
@@ -83,6 +91,9 @@ public final class AdviseCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (!sort.equals("severity") && !sort.equals("saving")) {
+      throw new CliFailure(ExitCode.USAGE, "--sort must be severity or saving, not '" + sort + "'");
+    }
     if (!format.equals("human") && !format.equals("json")) {
       throw new CliFailure(ExitCode.USAGE, "--format must be human or json, not '" + format + "'");
     }
@@ -129,11 +140,25 @@ public final class AdviseCommand implements Callable<Integer> {
       if (prove) {
         advice = proven(advice, target, options, revision(all, target, options, ctx.clock(), planning.allowUserFunctions));
       }
+      advice = priced(advice);
       ctx.out().print(format.equals("json") ? FindingsJson.write(advice, target.display()) + "\n" : HumanFindings.render(advice, target.display()));
       return advice;
     } catch (DatabaseFailure f) {
       throw new CliFailure(ExitCode.UNKNOWN, f.getMessage(), f);
     }
+  }
+
+  /** Findings with their monthly saving when prices or the saving order were asked for, in the order asked. */
+  private Advisor.Advice priced(Advisor.Advice advice) {
+    if (!prices.given() && sort.equals("severity")) {
+      return advice;
+    }
+    List<dev.pgopt.advise.Finding> findings = dev.pgopt.analyze.cost.FindingSavings.annotate(advice.findings(),
+        prices.resolve(advice.platform().platform()));
+    if (sort.equals("saving")) {
+      findings = dev.pgopt.analyze.cost.FindingSavings.bySaving(findings);
+    }
+    return new Advisor.Advice(advice.database(), advice.generatedAt(), advice.platform(), findings, advice.notes());
   }
 
   /**
@@ -172,7 +197,7 @@ public final class AdviseCommand implements Callable<Integer> {
           IndexProof.Options.DEFAULTS, revision);
       List<String> notes = new ArrayList<>(advice.notes());
       notes.addAll(r.notes());
-      return new Advisor.Advice(advice.database(), advice.generatedAt(), r.findings(), notes);
+      return new Advisor.Advice(advice.database(), advice.generatedAt(), advice.platform(), r.findings(), notes);
     } catch (java.sql.SQLException e) {
       throw new CliFailure(ExitCode.UNKNOWN, "--prove failed at " + target.display() + ": " + e.getMessage().split("\n")[0]
           + "; nothing was left behind (the indexes were built in a transaction that was rolled back)", e);

@@ -43,6 +43,8 @@ public final class Main {
     cl.addSubcommand(new CommandLine(new PoolerCommand())
         .addSubcommand(new PoolerCommand.Config(ctx))
         .addSubcommand(new PoolerCommand.Check(ctx)));
+    cl.addSubcommand(new PlatformCommand(ctx));
+    cl.addSubcommand(new CostCommand(ctx));
     cl.addSubcommand(new CommandLine(new VectorCommand())
         .addSubcommand(new VectorInspectCommand(ctx))
         .addSubcommand(new VectorTuneCommand(ctx))

@@ -1,5 +1,9 @@
 package dev.pgopt.advise;
 
+import dev.pgopt.advise.platform.PlatformAdaptation;
+import dev.pgopt.collect.platform.PlatformDetector;
+import dev.pgopt.collect.platform.PlatformProfile;
+
 import dev.pgopt.advise.rules.BloatRules;
 import dev.pgopt.advise.rules.ConfigRules;
 import dev.pgopt.advise.rules.ConnectionRules;
@@ -36,6 +40,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -85,8 +90,9 @@ public final class Advisor {
         new AuditRule());
   }
 
-  /** The advice and what could not be looked at. */
-  public record Advice(String database, String generatedAt, List<Finding> findings, List<String> notes) {}
+  /** The advice, the platform it was adapted to, and what could not be looked at. */
+  public record Advice(String database, String generatedAt, PlatformProfile platform, List<Finding> findings,
+                       List<String> notes) {}
 
   public Advice run(Session session, Map<String, Long> replicaIndexScans, Map<String, String> machine, Predicate<String> ruleFilter)
       throws DatabaseFailure {
@@ -121,6 +127,16 @@ public final class Advisor {
     notes.addAll(guard.notes());
     findings.removeIf(f -> !ruleFilter.test(f.rule()));
     findings.sort(Comparator.comparing(Finding::severity).thenComparing(Finding::rule).thenComparing(Finding::id));
-    return new Advice(database, clock.instant().toString(), FindingMerger.merge(findings, notes), notes);
+    String host = session.target().endpoints().isEmpty() ? null : session.target().endpoints().get(0).host();
+    PlatformProfile platform = session.readOnly(c -> PlatformDetector.detect(c, host));
+    List<Finding> adapted = findings;
+    if (platform.platform().managed()) {
+      Set<String> userSettable = Set.copyOf(session.readOnly(c -> Sql.list(c,
+          "SELECT name FROM pg_settings WHERE context = 'user'", rs -> rs.getString(1))));
+      adapted = PlatformAdaptation.adapt(findings, platform, userSettable, database);
+      notes.add("platform: " + platform.platform().displayName() + " (" + String.join(", ", platform.evidence())
+          + "); server settings live in " + platform.platform().settingsHome());
+    }
+    return new Advice(database, clock.instant().toString(), platform, FindingMerger.merge(adapted, notes), notes);
   }
 }

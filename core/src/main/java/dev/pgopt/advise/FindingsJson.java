@@ -20,6 +20,10 @@ public final class FindingsJson {
     root.put("database", advice.database());
     root.put("target", target);
     root.put("generated_at", advice.generatedAt());
+    Map<String, Object> platform = new LinkedHashMap<>();
+    platform.put("name", advice.platform().platform().json());
+    platform.put("evidence", advice.platform().evidence());
+    root.put("platform", platform);
     root.put("notes", advice.notes());
     List<Map<String, Object>> findings = advice.findings().stream().map(f -> {
       Map<String, Object> m = new LinkedHashMap<>();

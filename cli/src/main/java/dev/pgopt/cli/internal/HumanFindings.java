@@ -30,6 +30,11 @@ public final class HumanFindings {
       for (Finding f : group) {
         sb.append("  [").append(f.rule()).append("] ").append(f.title()).append('\n');
         sb.append("      id: ").append(f.id()).append("   confidence: ").append(f.confidence().json()).append('\n');
+        if (f.impact().get("monthly_saving") instanceof Number n) {
+          sb.append(String.format("      saves %.2f %s/month (%s)%n", n.doubleValue(), f.impact().get("currency"), f.impact().get("price_table")));
+        } else if (f.impact().get("monthly_cost") instanceof Number n) {
+          sb.append(String.format("      costs %.2f %s/month of storage (%s)%n", n.doubleValue(), f.impact().get("currency"), f.impact().get("price_table")));
+        }
         if (f.action() != null) {
           for (String line : f.action().sql().split("\n")) {
             sb.append("      ").append(line).append('\n');

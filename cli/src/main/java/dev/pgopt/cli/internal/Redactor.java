@@ -25,6 +25,7 @@ public final class Redactor {
     env.get("PGOPT_URL").ifPresent(this::collect);
     env.get("DATABASE_URL").ifPresent(this::collect);
     env.get("PGPASSWORD").ifPresent(this::add);
+    env.get("NEON_API_KEY").ifPresent(this::add);
   }
 
   private void collect(String text) {
