@@ -22,6 +22,10 @@ public final class PlatformDetector {
   private static final Set<String> SUPABASE_ROLES = Set.of("supabase_admin", "supabase_auth_admin", "authenticator",
       "supabase_storage_admin");
   private static final Set<String> RDS_ROLES = Set.of("rds_superuser", "rdsadmin", "rds_replication");
+  private static final Set<String> KNOWN_SETTINGS = Set.of("neon.timeline_id", "neon.tenant_id", "neon.pageserver_connstring",
+      "neon.max_file_cache_size", "rds.force_ssl", "rds.extensions", "rds.logical_replication",
+      "rds.rds_superuser_reserved_connections", "apg_plan_mgmt.capture_plan_baselines", "aurora.stat_plans",
+      "supautils.reserved_roles", "pgsodium.enable_event_trigger");
 
   private PlatformDetector() {}
 
@@ -43,11 +47,15 @@ public final class PlatformDetector {
       clues.get(h.contains(".cluster-") ? Platform.AURORA : Platform.RDS).add("host " + host);
       hostNamed = true;
     }
+    // pg_settings lists what a loaded module registered; current_setting() also sees a name set without its module
+    // (a placeholder), which is how a parameter group or a dump of one carries it
     for (String name : Sql.list(c, """
         SELECT name FROM pg_settings
         WHERE name LIKE 'neon.%' OR name LIKE 'rds.%' OR name LIKE 'apg\\_%' OR name LIKE 'aurora.%'
            OR name LIKE 'supautils.%' OR name LIKE 'pgsodium.%'
-        ORDER BY name""", rs -> rs.getString(1))) {
+        UNION
+        SELECT name FROM unnest(?::text[]) name WHERE current_setting(name, true) IS NOT NULL
+        ORDER BY 1""", rs -> rs.getString(1), c.createArrayOf("text", KNOWN_SETTINGS.toArray()))) {
       Platform p = name.startsWith("neon.") ? Platform.NEON : name.startsWith("rds.") ? Platform.RDS
           : name.startsWith("supautils.") || name.startsWith("pgsodium.") ? Platform.SUPABASE : Platform.AURORA;
       if (clues.get(p).stream().noneMatch(s -> s.startsWith("settings "))) {
