@@ -115,7 +115,8 @@ public final class PlatformCommand implements Callable<Integer> {
     Optional<NeonComputeSizing.Advice> sizing = neon ? Optional.of(NeonComputeSizing.advise(
         cache.flatMap(NeonCacheStats::workingSetBytes), cache.flatMap(NeonCacheStats::hitRatio), connections, primary))
         : Optional.empty();
-    PriceTable priceTable = prices.resolve(profile.platform());
+    // a compute that shows Neon's cache, or a Neon project, is priced as Neon even when too few clues named the platform
+    PriceTable priceTable = prices.resolve(neon ? Platform.NEON : profile.platform());
     long toDelete = branches.stream().filter(d -> d.verdict() == BranchLifecycle.Verdict.DELETE).count();
     if (format.equals("json")) {
       ctx.out().println(json(profile, cache, connections, sizing, computes, branches, usage, priceTable, apiFailures).toPrettyString());
@@ -202,7 +203,13 @@ public final class PlatformCommand implements Callable<Integer> {
       c.workingSetBytes().ifPresent(w -> l.put("working_set_bytes", w));
       c.cacheLimitBytes().ifPresent(w -> l.put("cache_limit_bytes", w));
     });
-    sizing.ifPresent(s -> n.set("compute_size", JSON.valueToTree(s)));
+    sizing.ifPresent(s -> {
+      ObjectNode z = n.putObject("compute_size");
+      z.put("min_cu", s.minCu());
+      z.put("max_cu", s.maxCu());
+      z.set("reasons", JSON.valueToTree(s.reasons()));
+      z.set("changes", JSON.valueToTree(s.changes()));
+    });
     if (!computes.isEmpty()) {
       n.set("computes", JSON.valueToTree(computes.stream().map(c -> {
         ObjectNode e = JSON.createObjectNode();

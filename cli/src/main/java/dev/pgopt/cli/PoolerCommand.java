@@ -146,7 +146,10 @@ public final class PoolerCommand implements Callable<Integer> {
       int[] version = version();
       DatabaseTarget target = connection.target(ctx);
       PoolerEvidence evidence;
+      dev.pgopt.collect.platform.Platform platform;
       try (Session session = Session.open(target, connection.sessionOptions())) {
+        platform = session.readOnly(c -> dev.pgopt.collect.platform.PlatformDetector.detect(c, target.endpoints().get(0).host()))
+            .platform();
         int samples = (int) Math.max(1, sampleFor.toMillis() / 100);
         evidence = session.readOnly(c -> PoolerEvidence.read(c, users.stream().map(String::strip).toList(), samples,
             Duration.ofMillis(100), PoolerEvidence.Sleeper.REAL));
@@ -173,8 +176,13 @@ public final class PoolerCommand implements Callable<Integer> {
       } catch (IOException e) {
         throw new CliFailure(ExitCode.UNKNOWN, "cannot write into " + output + ": " + e.getMessage(), e);
       }
+      // Neon and Supabase pool for the customer: a PgBouncer of one's own is a second pool in front of theirs
+      Optional<String> platformNote = platform == dev.pgopt.collect.platform.Platform.NEON
+          || platform == dev.pgopt.collect.platform.Platform.SUPABASE
+          ? Optional.of("this server runs on " + platform.displayName() + ": " + platform.pooler()) : Optional.empty();
       if (format.equals("json")) {
         ObjectNode n = JSON.createObjectNode();
+        platformNote.ifPresent(p -> n.put("platform_note", p));
         n.put("ini", ini.toString());
         n.put("userlist", userlist.toString());
         n.put("roles_with_secret", config.userlist().lines().count());
@@ -185,6 +193,7 @@ public final class PoolerCommand implements Callable<Integer> {
         ctx.out().println("pgopt pooler config  " + target.display());
         ctx.out().println("  wrote " + ini + " and " + userlist + " (" + config.userlist().lines().count() + " of "
             + evidence.roles().size() + " roles with their secret)");
+        platformNote.ifPresent(p -> ctx.out().println("  note: " + p));
         config.sizing().forEach((k, v) -> ctx.out().printf("  %-32s %s%n", k, v));
         if (!config.warnings().isEmpty()) {
           ctx.out().println();
