@@ -3,6 +3,7 @@ module dev.pgopt.monitor {
   requires transitive dev.pgopt.connect;
   requires dev.pgopt.backup;
   requires dev.pgopt.core;
+  requires transitive dev.pgopt.cloud;
   requires dev.pgopt.vector;
   requires com.cronutils;
   requires com.fasterxml.jackson.databind;

@@ -34,9 +34,18 @@ public record MonitorConfig(Server server, Store store, List<Target> targets, Co
    * @param backup where this database's backups and drills are kept (their series, metrics and alerts) and how the
    *     scheduled {@code backup} and {@code restore_drill} tasks take and prove them
    * @param pooler the PgBouncer in front of it, read through its admin console at every activity sample
+   * @param cost how to price it (series cost_monthly, cost_forecast_monthly; alert cost_budget)
    */
   public record Target(String name, String url, Optional<String> password, Optional<Long> sizeBudgetBytes,
-                       int expectedReplicas, boolean allowUserFunctions, Optional<Backup> backup, Optional<Pooler> pooler) {}
+                       int expectedReplicas, boolean allowUserFunctions, Optional<Backup> backup, Optional<Pooler> pooler,
+                       Optional<Cost> cost) {}
+
+  /**
+   * The prices of a target (docs/cost.md): storage from the database's size, compute from the instance's hourly price.
+   *
+   * @param budgetMonthly the monthly budget the forecast is held against (the cost_budget alert's critical level)
+   */
+  public record Cost(dev.pgopt.cloud.price.PriceTable prices, Optional<Double> instanceHour, Optional<Double> budgetMonthly) {}
 
   /**
    * A PgBouncer in front of a target (docs/pooler.md).

@@ -79,7 +79,8 @@ public final class MonitorConfigLoader {
       throw fail(root.path("targets"), "at least one target is needed: - name: app\\n    url: postgresql://monitor@host/db");
     }
     for (YamlSection t : items) {
-      t.allow("name", "url", "password", "size_budget", "expected_replicas", "allow_user_functions", "backup", "pgbouncer");
+      t.allow("name", "url", "password", "size_budget", "expected_replicas", "allow_user_functions", "backup", "pgbouncer",
+          "cost");
       String name = t.require("name");
       if (!NAME.matcher(name).matches()) {
         throw fail(t.path("name"), "'" + name + "' is not a target name: use lower case letters, digits, _ and -");
@@ -91,7 +92,8 @@ public final class MonitorConfigLoader {
       targets.add(new MonitorConfig.Target(name, t.require("url"), t.optional("password"), budget,
           t.integer("expected_replicas", 0, 0, 64), t.bool("allow_user_functions", false),
           t.keys().contains("backup") ? Optional.of(backup(t.section("backup"))) : Optional.empty(),
-          t.keys().contains("pgbouncer") ? Optional.of(pooler(t.section("pgbouncer"))) : Optional.empty()));
+          t.keys().contains("pgbouncer") ? Optional.of(pooler(t.section("pgbouncer"))) : Optional.empty(),
+          t.keys().contains("cost") ? Optional.of(cost(t.section("cost"))) : Optional.empty()));
     }
     MonitorConfig.Maintenance maintenance = maintenance(root.section("maintenance"));
     if ((maintenance.backup().isPresent() || maintenance.restoreDrill().isPresent())
@@ -102,6 +104,37 @@ public final class MonitorConfigLoader {
     return new MonitorConfig(server, store, List.copyOf(targets), collect(root.section("collect")),
         alerts(root.section("alerts")), incidents(root.section("incidents")), maintenance,
         metrics(root.section("metrics"), names));
+  }
+
+  private MonitorConfig.Cost cost(YamlSection s) throws ConfigException {
+    s.allow("price_table", "price_file", "instance", "instance_hour", "budget_monthly");
+    dev.pgopt.cloud.price.PriceTable prices;
+    try {
+      Optional<String> file = s.optional("price_file");
+      dev.pgopt.cloud.price.PriceTables tables = file.isPresent()
+          ? dev.pgopt.cloud.price.PriceTables.withOverrides(java.nio.file.Path.of(file.get()))
+          : dev.pgopt.cloud.price.PriceTables.shipped();
+      prices = tables.require(s.string("price_table", "self-managed"));
+    } catch (dev.pgopt.cloud.price.PriceTableException e) {
+      throw fail(s.path("price_table"), e.getMessage());
+    }
+    Double hourly = s.number("instance_hour");
+    Optional<String> instance = s.optional("instance");
+    if (hourly == null && instance.isPresent()) {
+      hourly = prices.instanceHour().get(instance.get());
+      if (hourly == null) {
+        throw fail(s.path("instance"), "no price for '" + instance.get() + "' in " + prices.id() + " (known: "
+            + String.join(", ", prices.instanceHour().keySet()) + "): give instance_hour");
+      }
+    }
+    if (hourly != null && (hourly < 0 || !Double.isFinite(hourly))) {
+      throw fail(s.path("instance_hour"), "must be a price ≥ 0");
+    }
+    Double budget = s.number("budget_monthly");
+    if (budget != null && !(budget > 0)) {
+      throw fail(s.path("budget_monthly"), "must be a positive amount in " + prices.currency());
+    }
+    return new MonitorConfig.Cost(prices, Optional.ofNullable(hourly), Optional.ofNullable(budget));
   }
 
   private MonitorConfig.Pooler pooler(YamlSection s) throws ConfigException {

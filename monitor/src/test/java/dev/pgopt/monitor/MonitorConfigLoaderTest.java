@@ -72,6 +72,11 @@ class MonitorConfigLoaderTest {
       metric for unknown target  | 'targets:\\n  - {name: app, url: x}\\nmetrics: {custom: [{name: o, query: q, targets: [other]}]}' | no target named 'other'
       metric named twice         | 'targets:\\n  - {name: app, url: x}\\nmetrics: {custom: [{name: o, query: q}, {name: o, query: q}]}' | custom metric 'o' is named twice
       metric too frequent        | 'targets:\\n  - {name: app, url: x}\\nmetrics: {custom: [{name: o, query: q, interval: 100ms}]}' | must be at least 1s
+      unknown price table        | 'targets:\n  - {name: app, url: x, cost: {price_table: azure}}'                     | no price table 'azure'; known: neon-launch
+      instance without a price   | 'targets:\n  - {name: app, url: x, cost: {price_table: rds, instance: db.x9.huge}}'  | no price for 'db.x9.huge' in rds
+      budget not positive        | 'targets:\n  - {name: app, url: x, cost: {budget_monthly: 0}}'                      | targets[0].cost.budget_monthly: must be a positive amount in USD
+      unknown cost key           | 'targets:\n  - {name: app, url: x, cost: {budget: 10}}'                             | unknown key; expected one of
+      missing price file         | 'targets:\n  - {name: app, url: x, cost: {price_file: /nonexistent/p.json}}'        | cannot read the price file /nonexistent/p.json
       bad drill schedule         | 'targets:\\n  - {name: app, url: x, backup: {repo: /b}}\\nmaintenance: {restore_drill: weekly}' | maintenance.restore_drill: 'weekly' is not a cron expression
       """)
   void eachBadFileGetsOneLineThatSaysWhereAndWhat(String what, String yaml, String expected) {

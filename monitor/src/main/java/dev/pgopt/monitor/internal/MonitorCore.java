@@ -125,7 +125,9 @@ public final class MonitorCore implements AutoCloseable {
     this.store = new HistoryStore(storeTarget, config.store().rawRetention(), config.store().hourlyRetention(),
         config.store().bufferedRows(), clock, registry);
     this.alerts = new AlertEngine(AlertRule.configured(config.alerts().rules()), config.alerts().repeatInterval(),
-        name -> targets.get(name).config.sizeBudgetBytes().map(Long::doubleValue).orElse(null));
+        (name, rule) -> rule.equals("database_size")
+            ? targets.get(name).config.sizeBudgetBytes().map(Long::doubleValue).orElse(null)
+            : targets.get(name).config.cost().flatMap(MonitorConfig.Cost::budgetMonthly).orElse(null));
     this.dispatcher = new Dispatcher(channels(config.alerts().channels()), 5, Duration.ofSeconds(1), registry);
     this.guardrails = new Guardrails(config.incidents(), clock);
     BackendSignals signals = this::signal;
@@ -157,7 +159,8 @@ public final class MonitorCore implements AutoCloseable {
         public long slowQueriesSeen() {
           return rt.slowQueriesSeen;
         }
-      }, config.metrics().perStatementSeries(), rt.backups().isPresent(), rt.pooler().isPresent()));
+      }, config.metrics().perStatementSeries(), rt.backups().isPresent(), rt.pooler().isPresent(),
+          rt.cost().isPresent()));
     }
     Gauge.builder("pgopt.alerts.firing", alerts, a -> a.active().stream().filter(AlertEngine.Active::firing).count())
         .description("alerts firing now").register(registry);
@@ -370,6 +373,7 @@ public final class MonitorCore implements AutoCloseable {
     }
     Map<Series, Double> values = new java.util.EnumMap<>(Series.class);
     values.putAll(Derivations.statements(window, slow.databaseBytes()));
+    rt.cost().ifPresent(c -> values.putAll(c.values(slow.takenAt(), slow.databaseBytes())));
     rt.backups().ifPresent(b -> values.putAll(BackupState.values(b, slow.takenAt())));
     if (config.metrics().settings()) {
       try {

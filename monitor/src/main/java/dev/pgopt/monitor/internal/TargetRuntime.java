@@ -14,6 +14,7 @@ import dev.pgopt.connect.SessionOptions;
 import dev.pgopt.connect.Sql;
 import dev.pgopt.monitor.MonitorConfig;
 import dev.pgopt.monitor.internal.collect.PoolerState;
+import dev.pgopt.monitor.internal.collect.CostState;
 import dev.pgopt.monitor.internal.collect.ActivitySnapshot;
 import dev.pgopt.monitor.internal.collect.CollectorQueries;
 import dev.pgopt.monitor.internal.collect.Derivations;
@@ -50,6 +51,7 @@ public final class TargetRuntime implements MaintenanceTarget {
   private final Clock clock;
   private final Optional<TargetBackups> backups;
   private final Optional<PoolerState> pooler;
+  private final Optional<CostState> cost;
   final Derivations.SlowQueryTracker slowQueries = new Derivations.SlowQueryTracker();
 
   volatile ActivitySnapshot activity;
@@ -72,6 +74,7 @@ public final class TargetRuntime implements MaintenanceTarget {
     this.config = config;
     this.backups = backups;
     this.pooler = pooler;
+    this.cost = config.cost().map(CostState::new);
     this.database = database;
     this.clock = clock;
     SessionOptions collect = new SessionOptions(Duration.ofSeconds(5), statementTimeout, Duration.ofSeconds(1), "pgopt-monitor");
@@ -93,6 +96,10 @@ public final class TargetRuntime implements MaintenanceTarget {
 
   public Optional<PoolerState> pooler() {
     return pooler;
+  }
+
+  public Optional<CostState> cost() {
+    return cost;
   }
 
   @Override

@@ -18,7 +18,7 @@ class AlertEngineTest {
 
   static AlertEngine engine(Duration repeat) {
     return new AlertEngine(AlertRule.configured(Map.of("connection_usage", new MonitorConfig.RuleSettings(null, 70.0, 90.0,
-        Duration.ofMinutes(2)))), repeat, target -> target.equals("budgeted") ? 1000.0 : null);
+        Duration.ofMinutes(2)))), repeat, (target, rule) -> target.equals("budgeted") && rule.equals("database_size") ? 1000.0 : null);
   }
 
   static List<String> events(List<AlertEngine.Event> events) {
@@ -55,8 +55,11 @@ class AlertEngineTest {
   void lowerIsWorseForTheCacheHitRatioAndTheSizeBudgetIsPerTarget() {
     AlertEngine e = new AlertEngine(AlertRule.configured(Map.of("cache_hit_ratio",
         new MonitorConfig.RuleSettings(null, null, null, Duration.ZERO))), Duration.ZERO,
-        target -> target.equals("budgeted") ? 1000.0 : null);
+        (target, rule) -> target.equals("budgeted") ? (rule.equals("database_size") ? 1000.0 : 50.0) : null);
     assertThat(events(e.evaluate("app", Map.of(Series.CACHE_HIT_PERCENT, 70.0), T0))).containsExactly("cache_hit_ratio:firing:critical");
+    // the cost forecast against the target's monthly budget: warning past 80 % of it, critical past it
+    assertThat(events(e.evaluate("budgeted", Map.of(Series.COST_FORECAST_MONTHLY, 45.0), T0))).containsExactly("cost_budget:firing:warning");
+    assertThat(e.evaluate("app", Map.of(Series.COST_FORECAST_MONTHLY, 1e9), T0)).as("no budget, no rule").isEmpty();
     assertThat(events(e.evaluate("budgeted", Map.of(Series.DATABASE_BYTES, 850.0), T0))).containsExactly("database_size:firing:warning");
     assertThat(e.evaluate("unbudgeted", Map.of(Series.DATABASE_BYTES, 1e12), T0)).as("no budget, no rule").isEmpty();
   }

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
  * Evaluates the rules against each target's latest values: a breach must hold for the rule's duration before it
@@ -76,11 +76,16 @@ public final class AlertEngine {
 
   private final List<AlertRule> rules;
   private final Duration repeatInterval;
-  private final Function<String, Double> budgetOf;
+  /** The rules whose levels each target sets. */
+  public static final java.util.Set<String> TARGET_LEVELS = java.util.Set.of("database_size", "cost_budget");
+  private final BiFunction<String, String, Double> budgetOf;
   private final Map<String, Active> active = new HashMap<>();
 
-  /** {@code budgetOf} gives a target's size budget in bytes (the database_size rule's critical level), or null. */
-  public AlertEngine(List<AlertRule> rules, Duration repeatInterval, Function<String, Double> budgetOf) {
+  /**
+   * {@code budgetOf(target, rule)} gives the target's own critical level for the rules that have one
+   * ({@link #TARGET_LEVELS}: database_size in bytes, cost_budget in money), or null when the target set none.
+   */
+  public AlertEngine(List<AlertRule> rules, Duration repeatInterval, BiFunction<String, String, Double> budgetOf) {
     this.rules = List.copyOf(rules);
     this.repeatInterval = repeatInterval;
     this.budgetOf = budgetOf;
@@ -104,10 +109,9 @@ public final class AlertEngine {
 
   public synchronized List<Event> evaluate(String target, Map<Series, Double> values, Instant now) {
     List<Event> events = new ArrayList<>();
-    Double budget = budgetOf.apply(target);
     for (AlertRule rule : rules) {
-      Double targetCritical = rule.name().equals("database_size") ? budget : null;
-      if (rule.name().equals("database_size") && budget == null) {
+      Double targetCritical = TARGET_LEVELS.contains(rule.name()) ? budgetOf.apply(target, rule.name()) : null;
+      if (TARGET_LEVELS.contains(rule.name()) && targetCritical == null) {
         continue;
       }
       Double value = values.get(rule.series());

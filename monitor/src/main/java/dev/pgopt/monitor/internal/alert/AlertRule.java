@@ -34,7 +34,10 @@ public record AlertRule(String name, Series series, boolean below, Double warnin
     return level == Severity.CRITICAL ? critical : warning;
   }
 
-  /** The built-in rules. {@code database_size} takes its levels from each target's {@code size_budget}. */
+  /**
+   * The built-in rules. {@code database_size} takes its levels from each target's {@code size_budget},
+   * {@code cost_budget} from its {@code cost.budget_monthly}.
+   */
   public static List<AlertRule> defaults() {
     return List.of(
         new AlertRule("target_down", Series.UP, true, null, 0.5, Duration.ofSeconds(30), "", "target is unreachable"),
@@ -57,7 +60,10 @@ public record AlertRule(String name, Series series, boolean below, Double warnin
         new AlertRule("pgbouncer_clients_waiting", Series.PGBOUNCER_CLIENTS_WAITING, false, 0.0, null, Duration.ofMinutes(1), "",
             "clients wait for a PgBouncer server connection"),
         new AlertRule("pgbouncer_maxwait", Series.PGBOUNCER_MAXWAIT_SECONDS, false, 1.0, 5.0, Duration.ZERO, "s",
-            "a PgBouncer client has waited long for a server connection"));
+            "a PgBouncer client has waited long for a server connection"),
+        // targets with cost.budget_monthly: critical at the budget, warning at 80 % of it
+        new AlertRule("cost_budget", Series.COST_FORECAST_MONTHLY, false, null, null, Duration.ZERO, "",
+            "the monthly cost forecast is near its budget"));
   }
 
   /** The defaults with the configuration's overrides applied; disabled rules are left out. */

@@ -40,7 +40,9 @@ public enum Series {
   PGBOUNCER_CLIENTS_WAITING("pgbouncer_clients_waiting", "PgBouncer clients waiting for a server connection, all pools"),
   PGBOUNCER_MAXWAIT_SECONDS("pgbouncer_maxwait_seconds", "how long the oldest waiting PgBouncer client has waited, any pool"),
   PGBOUNCER_SATURATION_PERCENT("pgbouncer_saturation_percent", "busy server connections / pool size of the fullest PgBouncer pool"),
-  PGBOUNCER_SERVER_CONNECTIONS("pgbouncer_server_connections", "server connections PgBouncer's pools hold open");
+  PGBOUNCER_SERVER_CONNECTIONS("pgbouncer_server_connections", "server connections PgBouncer's pools hold open"),
+  COST_MONTHLY("cost_monthly", "monthly cost at the target's prices: the database's storage and the instance"),
+  COST_FORECAST_MONTHLY("cost_forecast_monthly", "the monthly cost the storage trend reaches at the end of this month");
 
   private final String key;
   private final String help;

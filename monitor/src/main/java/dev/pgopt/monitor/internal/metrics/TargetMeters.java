@@ -45,8 +45,9 @@ public final class TargetMeters {
 
   /** @param backups whether the target has a backup repository: its backup and drill gauges exist only then */
   /** @param pooler whether the target has a PgBouncer whose admin console is read ({@code pgopt_pgbouncer_*}) */
+  /** @param cost whether the target has prices ({@code pgopt_cost_*}) */
   public TargetMeters(MeterRegistry registry, String target, Source source, int perStatementSeries, boolean backups,
-                      boolean pooler) {
+                      boolean pooler, boolean cost) {
     this.target = target;
     this.source = source;
     this.perStatementSeries = perStatementSeries;
@@ -99,6 +100,13 @@ public final class TargetMeters {
           s -> value(s, Series.PGBOUNCER_SATURATION_PERCENT) / 100.0);
       gauge(registry, "pgopt.pgbouncer.server.connections", null, t, "server connections PgBouncer's pools hold open",
           source, s -> value(s, Series.PGBOUNCER_SERVER_CONNECTIONS));
+    }
+
+    if (cost) {
+      gauge(registry, "pgopt.cost.monthly", null, t, "monthly cost at the target's prices: storage and instance", source,
+          s -> value(s, Series.COST_MONTHLY));
+      gauge(registry, "pgopt.cost.forecast.monthly", null, t, "the monthly cost the storage trend reaches at the month's end",
+          source, s -> value(s, Series.COST_FORECAST_MONTHLY));
     }
 
     counter(registry, "pgopt.transactions", t.and("outcome", "commit"), "transactions committed (pg_stat_database)", source,
