@@ -71,7 +71,7 @@ public final class AdviseCommand implements Callable<Integer> {
   @Option(names = "--sort", defaultValue = "severity", paramLabel = "ORDER",
       description = "severity (default) or saving: the largest monthly saving first (prices: --price-table, else the"
           + " detected platform's).")
-  String sort;
+  String sort = "severity";
 
   @Option(names = "--format", defaultValue = "human", description = "human (default) or json.")
   String format;

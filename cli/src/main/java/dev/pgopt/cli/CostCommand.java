@@ -147,18 +147,18 @@ public final class CostCommand implements Callable<Integer> {
         + " from " + p.source() + ")");
     out.println();
     for (CostLine l : r.lines()) {
-      out.printf("  %-8s %-30s %10.2f %s/month   %s%n", l.kind(), l.item(), l.monthly(), p.currency(), l.basis());
+      out.printf("  %-8s %-30s %10s %s/month   %s%n", l.kind(), l.item(), money(l.monthly()), p.currency(), l.basis());
     }
-    out.printf("  %-39s %10.2f %s/month%n", "total", r.monthlyTotal(), p.currency());
+    out.printf("  %-39s %10s %s/month%n", "total", money(r.monthlyTotal()), p.currency());
     if (!r.tables().isEmpty()) {
       out.println();
       out.println("Largest tables (part of the storage line)");
-      r.tables().forEach(t -> out.printf("  %-38s %10.2f %s/month   %s%n", t.item(), t.monthly(), p.currency(), t.basis()));
+      r.tables().forEach(t -> out.printf("  %-38s %10s %s/month   %s%n", t.item(), money(t.monthly()), p.currency(), t.basis()));
     }
     if (!r.savings().isEmpty()) {
       out.println();
-      out.printf("Savings: %.2f %s/month%n", r.monthlySavings(), p.currency());
-      r.savings().forEach(s -> out.printf("  %10.2f  %s%n              %s%n", s.monthly(), s.item(), s.basis()));
+      out.printf("Savings: %s %s/month%n", money(r.monthlySavings()), p.currency());
+      r.savings().forEach(s -> out.printf("  %10s  %s%n              %s%n", money(s.monthly()), s.item(), s.basis()));
     }
     if (!r.notes().isEmpty()) {
       out.println();
@@ -184,6 +184,11 @@ public final class CostCommand implements Callable<Integer> {
     n.put("monthly_savings", r.monthlySavings());
     n.set("notes", JSON.valueToTree(r.notes()));
     return n;
+  }
+
+  /** Two decimals; below a cent, "<0.01" rather than a zero that reads as free. */
+  static String money(double v) {
+    return v > 0 && v < 0.005 ? "<0.01" : String.format("%.2f", v);
   }
 
   static String size(long bytes) {

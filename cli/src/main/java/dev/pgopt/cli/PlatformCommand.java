@@ -154,7 +154,8 @@ public final class PlatformCommand implements Callable<Integer> {
     });
     sizing.ifPresent(s -> {
       out.println();
-      out.println("Compute size: " + trim(s.minCu()) + " to " + trim(s.maxCu()) + " CU (" + connections + " connections now)");
+      out.println("Compute size: " + trim(s.minCu()) + " to " + trim(s.maxCu()) + " CU (" + connections + " connections "
+          + (peakConnections != null ? "at peak, as given)" : "open now)"));
       s.reasons().forEach(r -> out.println("  - " + r));
       s.changes().forEach(r -> out.println("  → " + r));
     });

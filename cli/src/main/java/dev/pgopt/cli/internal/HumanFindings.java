@@ -31,9 +31,9 @@ public final class HumanFindings {
         sb.append("  [").append(f.rule()).append("] ").append(f.title()).append('\n');
         sb.append("      id: ").append(f.id()).append("   confidence: ").append(f.confidence().json()).append('\n');
         if (f.impact().get("monthly_saving") instanceof Number n) {
-          sb.append(String.format("      saves %.2f %s/month (%s)%n", n.doubleValue(), f.impact().get("currency"), f.impact().get("price_table")));
+          sb.append(String.format("      saves %s %s/month (%s)%n", n.doubleValue() < 0.005 ? "<0.01" : String.format("%.2f", n.doubleValue()), f.impact().get("currency"), f.impact().get("price_table")));
         } else if (f.impact().get("monthly_cost") instanceof Number n) {
-          sb.append(String.format("      costs %.2f %s/month of storage (%s)%n", n.doubleValue(), f.impact().get("currency"), f.impact().get("price_table")));
+          sb.append(String.format("      costs %s %s/month of storage (%s)%n", n.doubleValue() < 0.005 ? "<0.01" : String.format("%.2f", n.doubleValue()), f.impact().get("currency"), f.impact().get("price_table")));
         }
         if (f.action() != null) {
           for (String line : f.action().sql().split("\n")) {

@@ -96,6 +96,6 @@ public record CostReport(PriceTable prices, List<CostLine> lines, List<CostLine>
   }
 
   private static double round(double v) {
-    return Math.round(v * 100) / 100.0;
+    return FindingSavings.round(v);
   }
 }

@@ -64,7 +64,8 @@ public final class FindingSavings {
     return f.impact().get("monthly_saving") instanceof Number n ? n.doubleValue() : 0;
   }
 
+  /** To a hundredth of a cent: a small index's saving is small, not nothing. */
   static double round(double v) {
-    return Math.round(v * 100) / 100.0;
+    return Math.round(v * 10_000) / 10_000.0;
   }
 }
