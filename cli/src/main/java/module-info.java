@@ -5,6 +5,7 @@
 module dev.pgopt.cli {
   requires dev.pgopt.backup;
   requires dev.pgopt.core;
+  requires dev.pgopt.lifecycle;
   requires dev.pgopt.load;
   requires dev.pgopt.local;
   requires dev.pgopt.monitor;

@@ -43,6 +43,11 @@ public final class Main {
     cl.addSubcommand(new CommandLine(new PoolerCommand())
         .addSubcommand(new PoolerCommand.Config(ctx))
         .addSubcommand(new PoolerCommand.Check(ctx)));
+    cl.addSubcommand(new CommandLine(new RetentionCommand())
+        .addSubcommand(new RetentionCommand.Run(ctx))
+        .addSubcommand(new RetentionCommand.Drop(ctx))
+        .addSubcommand(new RetentionCommand.Restore(ctx)));
+    cl.addSubcommand(new CommandLine(new PartitionCommand()).addSubcommand(new PartitionCommand.Maintain(ctx)));
     cl.addSubcommand(new PlatformCommand(ctx));
     cl.addSubcommand(new CostCommand(ctx));
     cl.addSubcommand(new CommandLine(new VectorCommand())

@@ -227,6 +227,36 @@ class PoolerCommandIT {
   }
 
   @Test
+  void aMonitorsHistoryRaisesThePeakASampleCannotSee(TestCluster cluster, TestDatabase db) throws Exception {
+    appRole(db);
+    String schema = new String(getClass().getResourceAsStream("/db/monitor/V1__history.sql").readAllBytes(),
+        java.nio.charset.StandardCharsets.UTF_8);
+    try (TestDatabase store = cluster.createDatabase()) {
+      // the monitor's own schema, with default partitions where the monitor would make daily and monthly ones
+      store.execute("CREATE SCHEMA pgopt", "SET search_path = pgopt", schema,
+          "CREATE TABLE pgopt.samples_default PARTITION OF pgopt.samples DEFAULT",
+          "CREATE TABLE pgopt.samples_hourly_default PARTITION OF pgopt.samples_hourly DEFAULT",
+          "INSERT INTO pgopt.samples VALUES ('app', 'connections_active', now() - interval '1 hour', 3),"
+              + " ('app', 'connections_active', now() - interval '3 days', 12), ('other', 'connections_active', now(), 70),"
+              + " ('app', 'connections_active', now() - interval '9 days', 90), ('app', 'connections', now(), 80)",
+          "INSERT INTO pgopt.samples_hourly VALUES ('app', 'connections_active', now() - interval '5 days', 9, 1, 17, 240)");
+      CliRun r = run("pooler", "config", "--url", db.url(), "--output", dir.toString(), "--users", "app", "--sample", "200ms",
+          "--history", store.url(), "--history-target", "app", "--format", "json");
+      assertThat(r.exitCode()).as(r.all()).isIn(ExitCode.OK, ExitCode.WARNING);
+      JsonNode j = JSON.readTree(r.out());
+      // the hourly maximum five days ago; not the other target's, not the series of all connections, not nine days ago
+      assertThat(j.path("history_peak_active").asInt()).isEqualTo(17);
+      assertThat(j.path("sizing").path("peak_busy_sessions").asInt()).isEqualTo(17);
+      CliRun none = run("pooler", "config", "--url", db.url(), "--output", dir.toString(), "--users", "app", "--sample", "200ms",
+          "--history", store.url(), "--history-target", "nobody", "--force");
+      assertThat(none.out()).contains("the store holds no connections_active for target nobody");
+      CliRun half = run("pooler", "config", "--url", db.url(), "--output", dir.resolve("x").toString(), "--history", store.url());
+      assertThat(half.exitCode()).isEqualTo(ExitCode.USAGE);
+      assertThat(half.err()).contains("--history and --history-target go together");
+    }
+  }
+
+  @Test
   void badInputIsOneLineAndLeavesNothingHalfWritten(TestCluster cluster, TestDatabase db) throws Exception {
     Files.writeString(dir.resolve("pgbouncer.ini"), "; mine\n");
     CliRun existing = run("pooler", "config", "--url", db.url(), "--output", dir.toString(), "--sample", "100ms");

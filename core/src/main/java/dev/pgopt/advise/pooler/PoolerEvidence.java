@@ -32,6 +32,15 @@ public record PoolerEvidence(String database, ServerLimits limits, int peakActiv
     }
   }
 
+  /**
+   * This evidence with {@code peak} busy sessions when that is more than the sample saw: a monitor's history of
+   * weeks has seen peaks a ten-second sample cannot.
+   */
+  public PoolerEvidence withPeakAtLeast(int peak) {
+    return peak <= peakActive ? this : new PoolerEvidence(database, limits, peak, samples, sampleInterval, roles,
+        passwordEncryption, ssl, features);
+  }
+
   /** Waits between samples; tests pass one that does not sleep. */
   @FunctionalInterface
   public interface Sleeper {
