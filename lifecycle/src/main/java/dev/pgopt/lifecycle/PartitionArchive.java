@@ -42,13 +42,13 @@ public final class PartitionArchive {
   public static ArchiveManifest write(Connection c, PartitionedTable t, PartitionedTable.Partition p, Path dir, Clock clock)
       throws SQLException, IOException {
     Files.createDirectories(dir);
-    List<ArchiveManifest.Column> columns = columns(c, p.qualified());
     String file = p.name() + ".copy.gz";
     Path tmp = dir.resolve("." + file + ".tmp");
     try (Statement s = c.createStatement()) {
       s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
       s.execute(Sql.OWN_MARK + "LOCK TABLE " + p.qualified() + " IN SHARE MODE");
     }
+    List<ArchiveManifest.Column> columns = columns(c, p.qualified());
     Checksum sum = checksum(c, p.qualified(), columns);
     MessageDigest sha = sha256();
     try (OutputStream out = new GZIPOutputStream(new DigestOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)), sha),

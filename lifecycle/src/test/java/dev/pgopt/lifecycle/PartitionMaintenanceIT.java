@@ -13,8 +13,20 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(PostgresExtension.class)
 class PartitionMaintenanceIT {
+  private TestDatabase db;
+
+  @org.junit.jupiter.api.BeforeEach
+  void database(dev.pgopt.testkit.TestCluster cluster) {
+    db = cluster.createDatabase();
+  }
+
+  @org.junit.jupiter.api.AfterEach
+  void dropDatabase() {
+    db.close();
+  }
+
   @Test
-  void partitionsAheadAreMadeOnceWithTheNewestPartitionsInterval(TestDatabase db) throws Exception {
+  void partitionsAheadAreMadeOnceWithTheNewestPartitionsInterval() throws Exception {
     db.execute("CREATE TABLE metrics (at timestamptz NOT NULL, v int) PARTITION BY RANGE (at)",
         "CREATE TABLE metrics_cur PARTITION OF metrics FOR VALUES FROM (date_trunc('month', now())) TO"
             + " (date_trunc('month', now()) + interval '1 month')",
@@ -36,7 +48,7 @@ class PartitionMaintenanceIT {
   }
 
   @Test
-  void aPlanOfMoreThanTenThousandPartitionsIsRefused(TestDatabase db) throws Exception {
+  void aPlanOfMoreThanTenThousandPartitionsIsRefused() throws Exception {
     db.execute("CREATE TABLE ticks (at timestamp NOT NULL) PARTITION BY RANGE (at)",
         "CREATE TABLE ticks_old PARTITION OF ticks FOR VALUES FROM ('2001-01-01 00:00') TO ('2001-01-01 01:00')");
     try (Connection c = db.connect()) {

@@ -31,6 +31,18 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(PostgresExtension.class)
 class RetentionIT {
+  private TestDatabase db;
+
+  @org.junit.jupiter.api.BeforeEach
+  void database(dev.pgopt.testkit.TestCluster cluster) {
+    db = cluster.createDatabase();
+  }
+
+  @org.junit.jupiter.api.AfterEach
+  void dropDatabase() {
+    db.close();
+  }
+
   private static final Duration LOCK = Duration.ofSeconds(2);
 
   @TempDir
@@ -67,7 +79,7 @@ class RetentionIT {
   }
 
   @Test
-  void oldPartitionsAreArchivedProvenAndDroppedWhileWritesRunAndComeBackTheSame(TestDatabase db) throws Exception {
+  void oldPartitionsAreArchivedProvenAndDroppedWhileWritesRunAndComeBackTheSame() throws Exception {
     events(db, false);
     AtomicBoolean stop = new AtomicBoolean();
     AtomicLong written = new AtomicLong();
@@ -135,7 +147,7 @@ class RetentionIT {
   }
 
   @Test
-  void aCorruptedArchiveOrAChangedPartitionIsCaughtBeforeTheDrop(TestDatabase db) throws Exception {
+  void aCorruptedArchiveOrAChangedPartitionIsCaughtBeforeTheDrop() throws Exception {
     events(db, true);
     try (Connection c = db.connect()) {
       Retention.Plan plan = Retention.plan(c, "events", "3 months");
@@ -174,7 +186,7 @@ class RetentionIT {
   }
 
   @Test
-  void noRoomOrNoWritableArchiveChangesNothing(TestDatabase db) throws Exception {
+  void noRoomOrNoWritableArchiveChangesNothing() throws Exception {
     events(db, false);
     try (Connection c = db.connect()) {
       Retention.Plan plan = Retention.plan(c, "events", "3 months");
@@ -195,7 +207,7 @@ class RetentionIT {
   }
 
   @Test
-  void tablesAndPoliciesRetentionCannotServeAreRefusedWithTheReason(TestDatabase db) throws Exception {
+  void tablesAndPoliciesRetentionCannotServeAreRefusedWithTheReason() throws Exception {
     db.execute("CREATE TABLE plain (id int, at timestamptz)",
         "CREATE TABLE by_id (id bigint, at timestamptz) PARTITION BY RANGE (id)",
         "CREATE TABLE by_list (region text, at timestamptz) PARTITION BY LIST (region)");
