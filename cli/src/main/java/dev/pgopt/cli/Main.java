@@ -47,7 +47,8 @@ public final class Main {
         .addSubcommand(new RetentionCommand.Run(ctx))
         .addSubcommand(new RetentionCommand.Drop(ctx))
         .addSubcommand(new RetentionCommand.Restore(ctx)));
-    cl.addSubcommand(new CommandLine(new PartitionCommand()).addSubcommand(new PartitionCommand.Maintain(ctx)));
+    cl.addSubcommand(new CommandLine(new PartitionCommand()).addSubcommand(new PartitionCommand.Migrate(ctx))
+        .addSubcommand(new PartitionCommand.Maintain(ctx)));
     cl.addSubcommand(new PlatformCommand(ctx));
     cl.addSubcommand(new CostCommand(ctx));
     cl.addSubcommand(new CommandLine(new VectorCommand())

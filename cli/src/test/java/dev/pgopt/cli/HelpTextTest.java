@@ -21,7 +21,9 @@ class HelpTextTest {
     List<List<String>> commands = List.of(List.of("check"), List.of("queries"), List.of("explain"), List.of("advise"),
         List.of("apply"), List.of("verify"), List.of("serve"), List.of("demo"), List.of("vector", "inspect"),
         List.of("vector", "tune"), List.of("vector", "build-index"), List.of("vector", "migrate-halfvec"),
-        List.of("pooler", "config"), List.of("pooler", "check"), List.of("platform"), List.of("cost"));
+        List.of("pooler", "config"), List.of("pooler", "check"), List.of("platform"), List.of("cost"),
+        List.of("partition", "migrate"), List.of("partition", "maintain"), List.of("retention", "run"), List.of("retention", "drop"),
+        List.of("retention", "restore"));
     PrintStream original = System.err;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
