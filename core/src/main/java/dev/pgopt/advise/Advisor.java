@@ -14,6 +14,7 @@ import dev.pgopt.advise.rules.IndexMissingRule;
 import dev.pgopt.advise.whatif.IndexBudget;
 import dev.pgopt.advise.rules.IndexRedundantRule;
 import dev.pgopt.advise.rules.IndexUsageRules;
+import dev.pgopt.advise.rules.PartitionRules;
 import dev.pgopt.advise.rules.QueryPlanRule;
 import dev.pgopt.advise.rules.SequenceExhaustionRule;
 import dev.pgopt.advise.rules.TableAnalyzeRule;
@@ -75,7 +76,8 @@ public final class Advisor {
   public static List<Rule> standardRules(int topStatements, IndexBudget budget) {
     List<Rule> rules = new ArrayList<>(List.of(new IndexMissingRule(500, budget), new IndexInvalidRule(), new IndexDuplicateRule(), new IndexRedundantRule(),
         new IndexUsageRules(), new ForeignKeyIndexRule(), new TableVacuumRule(), new TableAnalyzeRule(), new WraparoundRule(),
-        new SequenceExhaustionRule(), new BloatRules.TableBloat(), new BloatRules.IndexBloat(), new ConnectionRules(Duration.ofSeconds(60), 70), new ConfigRules(), new TableAutovacuumRule(), new QueryPlanRule(topStatements)));
+        new SequenceExhaustionRule(), new BloatRules.TableBloat(), new BloatRules.IndexBloat(), new ConnectionRules(Duration.ofSeconds(60), 70), new ConfigRules(), new TableAutovacuumRule(), new QueryPlanRule(topStatements),
+        new PartitionRules.Candidate(), new PartitionRules.Excess()));
     ServiceLoader.load(RuleProvider.class).forEach(p -> rules.addAll(p.rules()));
     return rules;
   }

@@ -510,7 +510,7 @@ public final class IndexMissingRule implements Rule {
         * (c.brin() ? BRIN_WRITE_SHARE : 1);
   }
 
-  private static double observedHours(AdviceContext ctx, StatementSnapshot snap) throws SQLException {
+  static double observedHours(AdviceContext ctx, StatementSnapshot snap) throws SQLException {
     Instant since = snap.statsReset() != null ? snap.statsReset()
         : Sql.one(ctx.connection(), "SELECT pg_postmaster_start_time()", rs -> rs.getTimestamp(1).toInstant());
     return Math.max(1.0 / 60, Duration.between(since, snap.takenAt()).toSeconds() / 3600.0);

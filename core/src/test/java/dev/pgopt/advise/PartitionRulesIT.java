@@ -1,0 +1,61 @@
+package dev.pgopt.advise;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pgopt.advise.rules.PartitionRules;
+import dev.pgopt.testkit.PostgresExtension;
+import dev.pgopt.testkit.TestCluster;
+import dev.pgopt.testkit.TestDatabase;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * table.partition_candidate from a real workload: a time-ordered table whose statements filter and delete by its time
+ * column is proposed with the column, an interval and the command; the same kind of table read only by key is not.
+ */
+@ExtendWith(PostgresExtension.class)
+class PartitionRulesIT {
+  @Test
+  void aTableReadAndTrimmedByTimeIsACandidateOneReadByKeyIsNot(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      db.execute("CREATE TABLE events (id bigserial PRIMARY KEY, created_at timestamptz NOT NULL, touched_at timestamptz,"
+              + " payload text)",
+          "INSERT INTO events (created_at, touched_at, payload) SELECT now() - interval '400 days' + g * interval '2 minutes',"
+              + " now() - random() * interval '400 days', repeat('x', 40) FROM generate_series(1, 200000) g",
+          "CREATE INDEX events_created ON events (created_at)",
+          "CREATE TABLE users_log (id bigserial PRIMARY KEY, at timestamptz NOT NULL, payload text)",
+          "INSERT INTO users_log (at, payload) SELECT now() - interval '400 days' + g * interval '2 minutes', repeat('y', 40)"
+              + " FROM generate_series(1, 200000) g",
+          "ANALYZE events", "ANALYZE users_log");
+      db.resetStatements();
+      try (Connection c = db.connect(); Statement s = c.createStatement()) {
+        for (int i = 0; i < 30; i++) {
+          s.executeQuery("SELECT count(*) FROM events WHERE created_at > now() - interval '" + (i + 1) + " days'").close();
+          s.executeQuery("SELECT * FROM users_log WHERE id = " + (i + 1)).close();
+          s.executeQuery("SELECT count(*) FROM events WHERE touched_at > now() - interval '1 day'").close();
+        }
+        s.executeUpdate("DELETE FROM events WHERE created_at < now() - interval '390 days'");
+        s.executeUpdate("INSERT INTO events (created_at, payload) SELECT now(), 'new' FROM generate_series(1, 1000)");
+      }
+      Advisor.Advice a = AdvisorIT.advise(db, List.of(new PartitionRules.Candidate(1L << 20)));
+      List<Finding> f = AdvisorIT.of(a, "table.partition_candidate");
+      assertThat(f).singleElement().satisfies(x -> {
+        assertThat(x.object().table()).isEqualTo("events");
+        assertThat(x.object().columns()).containsExactly("created_at");
+        assertThat(x.severity()).isEqualTo(Finding.Severity.WARNING);
+        assertThat(x.confidence()).isEqualTo(Finding.Confidence.MEASURED);
+        assertThat(x.title()).contains("by created_at, 1 month").contains("DELETE by created_at removes");
+        assertThat(((Number) x.evidence().get("correlation")).doubleValue()).isGreaterThan(0.9);
+        assertThat(((Number) x.evidence().get("rows_deleted_per_day_by_time")).longValue()).isPositive();
+        assertThat(x.evidence().get("suggestion")).asString()
+            .contains("pgopt partition migrate --table public.events --column created_at --interval '1 month'");
+        assertThat(x.evidence().get("proposal")).isEqualTo(Map.of("column", "created_at", "interval", "1 month", "premake", 3,
+            "retention", "drop old partitions (pgopt retention) instead of DELETE"));
+      });
+    }
+  }
+}
