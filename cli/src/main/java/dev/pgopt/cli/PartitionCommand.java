@@ -163,7 +163,7 @@ public final class PartitionCommand implements Callable<Integer> {
         java.util.Optional<PartitionMigration.Progress> under = PartitionMigration.progress(c, name[0], name[1]);
         if (status) {
           ctx.out().println(under.map(p -> "migration of " + table + ": at " + p.step() + ", " + p.rowsCopied() + " rows copied"
-              + (p.lastPk() == null ? "" : ", up to key " + p.lastPk())).orElse("no migration of " + table + " under way"));
+              + (p.lastPk() == null ? "" : ", up to key (" + String.join(", ", p.lastPk()) + ")")).orElse("no migration of " + table + " under way"));
           return ExitCode.OK;
         }
         if (undo) {

@@ -30,7 +30,7 @@ public final class PartitionMigration {
   private static final String STATE = "pgopt.partition_migrations";
 
   /** Where a migration stands. */
-  public record Progress(String step, String lastPk, long rowsCopied) {}
+  public record Progress(String step, List<String> lastPk, long rowsCopied) {}
 
   private final Duration lockTimeout;
   private final int attempts;
@@ -97,27 +97,24 @@ public final class PartitionMigration {
       refusals.add(column + " has NULLs: a row without a time has no partition (set them, or make the column NOT NULL)");
     }
     List<String[]> pk = Sql.list(c, """
-        SELECT a.attname, format_type(a.atttypid, a.atttypmod), array_length(i.indkey::int2[], 1)
-        FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-        WHERE i.indrelid = ?::regclass AND i.indisprimary""",
-        rs -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)}, rel);
-    String pkCol = null;
-    String pkType = null;
-    if (pk.isEmpty() || !pk.get(0)[2].equals("1")) {
-      refusals.add("a single-column primary key is needed (the sync trigger and the batches find rows by it)"
-          + (pk.isEmpty() ? "; " + rel + " has none" : "; " + rel + "'s has several columns"));
-    } else {
-      pkCol = pk.get(0)[0];
-      pkType = pk.get(0)[1];
-      if (!pkCol.equals(column)) {
-        changes.add("primary key (" + pkCol + ") becomes (" + pkCol + ", " + column + "): a key of a partitioned table must"
-            + " include the partition column; " + pkCol + " stays unique as long as what fills it (a sequence) keeps it so");
-      }
+        SELECT a.attname, format_type(a.atttypid, a.atttypmod)
+        FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
+        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+        WHERE i.indrelid = ?::regclass AND i.indisprimary ORDER BY k.ord""",
+        rs -> new String[] {rs.getString(1), rs.getString(2)}, rel);
+    List<String> pkCols = pk.stream().map(x -> x[0]).toList();
+    List<String> pkTypes = pk.stream().map(x -> x[1]).toList();
+    if (pk.isEmpty()) {
+      refusals.add("a primary key is needed (the sync trigger and the batches find rows by it); " + rel + " has none");
+    } else if (!pkCols.contains(column)) {
+      String was = String.join(", ", pkCols);
+      changes.add("primary key (" + was + ") becomes (" + was + ", " + column + "): a key of a partitioned table must"
+          + " include the partition column; (" + was + ") stays unique as long as what fills it (a sequence) keeps it so");
     }
     for (String fk : Sql.list(c, "SELECT conname || ' on ' || conrelid::regclass::text FROM pg_constraint"
         + " WHERE contype = 'f' AND confrelid = ?::regclass", rs -> rs.getString(1), rel)) {
       refusals.add("foreign key " + fk + " points at it: a foreign key to a partitioned table must cover the whole new key;"
-          + " drop it first and add it back against (" + (pkCol == null ? "..." : pkCol) + ", " + column + ")");
+          + " drop it first and add it back against the new key");
     }
     for (String v : Sql.list(c, """
         SELECT DISTINCT r.ev_class::regclass::text FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
@@ -193,7 +190,7 @@ public final class PartitionMigration {
         refusals.add(schema + "." + candidate + " exists already (a migration under way? pgopt partition migrate --status)");
       }
     }
-    return new MigrationPlan(schema, name, column, keyType, interval, pkCol, pkType, newTable, oldTable,
+    return new MigrationPlan(schema, name, column, keyType, interval, pkCols, pkTypes, newTable, oldTable,
         Long.parseLong(t[3]), partitions, indexes, fks, changes, refusals);
   }
 
@@ -203,7 +200,7 @@ public final class PartitionMigration {
       return Optional.empty();
     }
     return Sql.list(c, "SELECT step, last_pk, rows_copied FROM " + STATE + " WHERE schema_name = ? AND table_name = ?",
-        rs -> new Progress(rs.getString(1), rs.getString(2), rs.getLong(3)), schema, table).stream().findFirst();
+        rs -> new Progress(rs.getString(1), textArray(rs.getArray(2)), rs.getLong(3)), schema, table).stream().findFirst();
   }
 
   /**
@@ -218,8 +215,8 @@ public final class PartitionMigration {
     AuditLog.ensure(c);
     try (Statement s = c.createStatement()) {
       s.execute("CREATE TABLE IF NOT EXISTS " + STATE + " (schema_name text NOT NULL, table_name text NOT NULL,"
-          + " column_name text NOT NULL, new_table text NOT NULL, old_table text NOT NULL, pk text NOT NULL, pk_type text NOT NULL,"
-          + " step text NOT NULL, last_pk text, rows_copied bigint NOT NULL DEFAULT 0, started_at timestamptz NOT NULL DEFAULT now(),"
+          + " column_name text NOT NULL, new_table text NOT NULL, old_table text NOT NULL, pk text[] NOT NULL, pk_type text[] NOT NULL,"
+          + " step text NOT NULL, last_pk text[], rows_copied bigint NOT NULL DEFAULT 0, started_at timestamptz NOT NULL DEFAULT now(),"
           + " updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (schema_name, table_name))");
     }
     long action = AuditLog.start(c, "partition:" + p.schema() + "." + p.table(), "partition.migrate",
@@ -236,8 +233,12 @@ public final class PartitionMigration {
           s.execute(Sql.OWN_MARK + "CREATE TABLE " + target + " (LIKE " + rel + " INCLUDING DEFAULTS INCLUDING CONSTRAINTS"
               + " INCLUDING GENERATED INCLUDING IDENTITY INCLUDING STORAGE INCLUDING COMMENTS) PARTITION BY RANGE ("
               + Quoting.ident(p.column()) + ")");
-          s.execute(Sql.OWN_MARK + "ALTER TABLE " + target + " ADD PRIMARY KEY (" + Quoting.ident(p.pk())
-              + (p.pk().equals(p.column()) ? "" : ", " + Quoting.ident(p.column())) + ")");
+          List<String> key = new ArrayList<>(p.pk());
+          if (!key.contains(p.column())) {
+            key.add(p.column());
+          }
+          s.execute(Sql.OWN_MARK + "ALTER TABLE " + target + " ADD PRIMARY KEY (" + key.stream().map(Quoting::ident)
+              .collect(Collectors.joining(", ")) + ")");
           for (String ddl : p.partitions()) {
             s.execute(Sql.OWN_MARK + ddl);
           }
@@ -251,9 +252,9 @@ public final class PartitionMigration {
           s.execute(Sql.OWN_MARK + syncFunction(p, rel, target, "pgopt." + Quoting.ident(function(p, "sync")), cols));
           s.execute(Sql.OWN_MARK + "CREATE TRIGGER pgopt_partition_sync AFTER INSERT OR UPDATE OR DELETE ON " + rel
               + " FOR EACH ROW EXECUTE FUNCTION pgopt." + Quoting.ident(function(p, "sync")) + "()");
-          s.execute("INSERT INTO " + STATE + " (schema_name, table_name, column_name, new_table, old_table, pk, pk_type, step)"
-              + " VALUES (" + lit(p.schema()) + ", " + lit(p.table()) + ", " + lit(p.column()) + ", " + lit(p.newTable()) + ", "
-              + lit(p.oldTable()) + ", " + lit(p.pk()) + ", " + lit(p.pkType()) + ", 'backfill')");
+          Sql.list(c, "INSERT INTO " + STATE + " (schema_name, table_name, column_name, new_table, old_table, pk, pk_type, step)"
+              + " VALUES (?, ?, ?, ?, ?, ?, ?, 'backfill') RETURNING 1", rs -> 1, p.schema(), p.table(), p.column(), p.newTable(),
+              p.oldTable(), c.createArrayOf("text", p.pk().toArray()), c.createArrayOf("text", p.pkTypes().toArray()));
           c.commit();
         } catch (SQLException | RuntimeException e) {
           c.rollback();
@@ -283,34 +284,50 @@ public final class PartitionMigration {
     if (!pr.step().equals("backfill")) {
       return pr;
     }
-    String[] st = Sql.one(c, "SELECT new_table, pk, pk_type FROM " + STATE + " WHERE schema_name = ? AND table_name = ?",
-        rs -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)}, schema, table);
+    record State(String newTable, List<String> pk, List<String> types) {}
+    State st = Sql.one(c, "SELECT new_table, pk, pk_type FROM " + STATE + " WHERE schema_name = ? AND table_name = ?",
+        rs -> new State(rs.getString(1), textArray(rs.getArray(2)), textArray(rs.getArray(3))), schema, table);
     String rel = Quoting.ident(schema) + "." + Quoting.ident(table);
-    String target = Quoting.ident(schema) + "." + Quoting.ident(st[0]);
-    String pk = Quoting.ident(st[1]);
+    String target = Quoting.ident(schema) + "." + Quoting.ident(st.newTable());
+    String keyCols = st.pk().stream().map(Quoting::ident).collect(Collectors.joining(", "));
+    // qualified: a bare name in ORDER BY would mean the output column of the same name, the key as text
+    String keyDesc = st.pk().stream().map(k -> "b." + Quoting.ident(k) + " DESC").collect(Collectors.joining(", "));
+    String keyText = st.pk().stream().map(k -> Quoting.ident(k) + "::text").collect(Collectors.joining(", "));
+    StringBuilder after = new StringBuilder();
+    for (int i = 0; i < st.pk().size(); i++) {
+      after.append(i == 0 ? "" : ", ").append("?::").append(st.types().get(i));
+    }
     String cols = insertColumns(c, rel);
-    String last = pr.lastPk();
+    List<String> last = pr.lastPk();
     long copied = pr.rowsCopied();
     c.setAutoCommit(false);
     try {
       for (long n = 0; n < maxBatches; n++) {
-        String sql = "WITH b AS (SELECT * FROM " + rel + (last == null ? "" : " WHERE " + pk + " > ?::" + st[2]) + " ORDER BY " + pk
-            + " LIMIT " + batch + " FOR SHARE), ins AS (INSERT INTO " + target + " (" + cols + ") OVERRIDING SYSTEM VALUE SELECT "
-            + cols + " FROM b ON CONFLICT DO NOTHING) SELECT max(" + pk + ")::text, count(*) FROM b";
+        // keyset: the rows after the last copied key, in key order; the newest key and the count come back
+        String sql = "WITH b AS (SELECT * FROM " + rel + (last == null ? "" : " WHERE (" + keyCols + ") > (" + after + ")")
+            + " ORDER BY " + keyCols + " LIMIT " + batch + " FOR SHARE), ins AS (INSERT INTO " + target + " (" + cols
+            + ") OVERRIDING SYSTEM VALUE SELECT " + cols + " FROM b ON CONFLICT DO NOTHING) SELECT count(*) OVER (), " + keyText
+            + " FROM b ORDER BY " + keyDesc + " LIMIT 1";
         long t0 = System.nanoTime();
-        String[] r = last == null ? Sql.one(c, Sql.OWN_MARK + sql, rs -> new String[] {rs.getString(1), rs.getString(2)})
-            : Sql.one(c, Sql.OWN_MARK + sql, rs -> new String[] {rs.getString(1), rs.getString(2)}, last);
-        long got = Long.parseLong(r[1]);
+        int width = st.pk().size();
+        List<List<String>> rows = Sql.list(c, Sql.OWN_MARK + sql, rs -> {
+          List<String> row = new ArrayList<>();
+          for (int i = 0; i <= width; i++) {
+            row.add(rs.getString(i + 1));
+          }
+          return row;
+        }, last == null ? new Object[0] : last.toArray());
+        long got = rows.isEmpty() ? 0 : Long.parseLong(rows.get(0).get(0));
         if (got == 0) {
           Sql.list(c, "UPDATE " + STATE + " SET step = 'verify', updated_at = now() WHERE schema_name = ? AND table_name = ?"
               + " RETURNING 1", rs -> 1, schema, table);
           c.commit();
           return new Progress("verify", last, copied);
         }
-        last = r[0];
+        last = rows.get(0).subList(1, width + 1);
         copied += got;
         Sql.list(c, "UPDATE " + STATE + " SET last_pk = ?, rows_copied = ?, updated_at = now() WHERE schema_name = ?"
-            + " AND table_name = ? RETURNING 1", rs -> 1, last, copied, schema, table);
+            + " AND table_name = ? RETURNING 1", rs -> 1, c.createArrayOf("text", last.toArray()), copied, schema, table);
         c.commit();
         double took = Math.max(1, (System.nanoTime() - t0) / 1e6);
         batch = (int) Math.max(100, Math.min(100_000, batch * batchTime.toMillis() / took));
@@ -369,9 +386,11 @@ public final class PartitionMigration {
    * way keeps the original in step for {@link #undo}. Returns how long the lock was held, in milliseconds.
    */
   public long swap(Connection c, String schema, String table) throws SQLException {
-    String[] st = Sql.one(c, "SELECT new_table, old_table, step, column_name, pk FROM " + STATE
+    String[] st = Sql.one(c, "SELECT new_table, old_table, step, column_name FROM " + STATE
         + " WHERE schema_name = ? AND table_name = ?", rs -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3),
-        rs.getString(4), rs.getString(5)}, schema, table);
+        rs.getString(4)}, schema, table);
+    List<String> pk = Sql.one(c, "SELECT pk FROM " + STATE + " WHERE schema_name = ? AND table_name = ?",
+        rs -> textArray(rs.getArray(1)), schema, table);
     if (!st[2].equals("swap")) {
       throw new LifecycleException("the migration of " + schema + "." + table + " is at " + st[2] + ": verify it before the swap");
     }
@@ -394,7 +413,7 @@ public final class PartitionMigration {
           s.execute(Sql.OWN_MARK + "ALTER TABLE " + rel + " RENAME TO " + Quoting.ident(st[1]));
           s.execute(Sql.OWN_MARK + "ALTER TABLE " + copy + " RENAME TO " + Quoting.ident(table));
           String back = "pgopt." + Quoting.ident(function(schema, table, "back"));
-          s.execute(Sql.OWN_MARK + syncFunction(st[4], rel, old, back, cols));
+          s.execute(Sql.OWN_MARK + syncFunction(pk, rel, old, back, cols));
           s.execute(Sql.OWN_MARK + "CREATE TRIGGER pgopt_partition_back AFTER INSERT OR UPDATE OR DELETE ON " + rel
               + " FOR EACH ROW EXECUTE FUNCTION " + back + "()");
           Sql.list(c, "UPDATE " + STATE + " SET step = 'swapped', updated_at = now() WHERE schema_name = ? AND table_name = ?"
@@ -549,11 +568,11 @@ public final class PartitionMigration {
   }
 
   /** A row trigger's function applying each change of {@code from} to {@code to}, by primary key. */
-  private static String syncFunction(String pk, String from, String to, String name, String cols) {
+  private static String syncFunction(List<String> pk, String from, String to, String name, String cols) {
     String newCols = java.util.Arrays.stream(cols.split(", ")).map(col -> "NEW." + col).collect(Collectors.joining(", "));
+    String match = pk.stream().map(k -> Quoting.ident(k) + " = OLD." + Quoting.ident(k)).collect(Collectors.joining(" AND "));
     return "CREATE OR REPLACE FUNCTION " + name + "() RETURNS trigger LANGUAGE plpgsql AS $pgopt$\nBEGIN\n"
-        + "  IF TG_OP IN ('UPDATE', 'DELETE') THEN\n    DELETE FROM " + to + " WHERE " + Quoting.ident(pk) + " = OLD."
-        + Quoting.ident(pk) + ";\n  END IF;\n  IF TG_OP IN ('INSERT', 'UPDATE') THEN\n    INSERT INTO " + to + " (" + cols
+        + "  IF TG_OP IN ('UPDATE', 'DELETE') THEN\n    DELETE FROM " + to + " WHERE " + match + ";\n  END IF;\n  IF TG_OP IN ('INSERT', 'UPDATE') THEN\n    INSERT INTO " + to + " (" + cols
         + ") OVERRIDING SYSTEM VALUE VALUES (" + newCols + ") ON CONFLICT DO NOTHING;\n  END IF;\n  RETURN NULL;\nEND\n$pgopt$";
   }
 
@@ -565,8 +584,8 @@ public final class PartitionMigration {
     return shorten("partition_" + kind + "_" + schema + "_" + table, "");
   }
 
-  private static String lit(String s) {
-    return "'" + s.replace("'", "''") + "'";
+  private static List<String> textArray(java.sql.Array a) throws SQLException {
+    return a == null ? null : List.of((String[]) a.getArray());
   }
 
   /** {@code name + suffix} within PostgreSQL's 63 bytes. */
