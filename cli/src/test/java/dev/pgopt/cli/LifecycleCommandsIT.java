@@ -67,6 +67,41 @@ class LifecycleCommandsIT {
     }
   }
 
+  /** A migration's process killed (SIGKILL) in the middle of the copy; the next run resumes and finishes the same. */
+  @Test
+  void aKilledMigrationResumesWhereItStopped(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      db.execute("CREATE TABLE big (id bigserial PRIMARY KEY, at timestamptz NOT NULL, v int)",
+          "INSERT INTO big (at, v) SELECT now() - (g % 200) * interval '1 day', g FROM generate_series(1, 600000) g");
+      Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+          System.getProperty("java.class.path"), "dev.pgopt.cli.Main", "partition", "migrate", "--url", db.url(), "--table", "big",
+          "--column", "at", "--execute", "--accept-key-change", "--batch-time", "20ms")
+          .redirectErrorStream(true).redirectOutput(home.resolve("killed.log").toFile()).start();
+      try (java.sql.Connection c = db.connect()) {
+        dev.pgopt.testkit.Probe.waitUntil(() -> {
+          try {
+            return dev.pgopt.connect.Sql.list(c, "SELECT 1 FROM pg_class WHERE relname = 'partition_migrations'", rs -> 1).size() == 1
+                && dev.pgopt.connect.Sql.one(c, "SELECT coalesce(max(rows_copied), 0) FROM pgopt.partition_migrations", rs -> rs.getLong(1)) > 0;
+          } catch (java.sql.SQLException e) {
+            return false;
+          }
+        });
+        p.destroyForcibly().waitFor();
+        long copied = dev.pgopt.connect.Sql.one(c, "SELECT rows_copied FROM pgopt.partition_migrations", rs -> rs.getLong(1));
+        assertThat(copied).as(Files.readString(home.resolve("killed.log"))).isBetween(1L, 599_999L);
+      }
+      CliRun status = run("partition", "migrate", "--url", db.url(), "--table", "big", "--status");
+      assertThat(status.out()).contains("at backfill");
+      CliRun again = run("partition", "migrate", "--url", db.url(), "--table", "big", "--column", "at", "--execute",
+          "--accept-key-change");
+      assertThat(again.exitCode()).isEqualTo(ExitCode.CRITICAL);
+      assertThat(again.err()).contains("is under way (at backfill): --resume to go on");
+      CliRun resumed = run("partition", "migrate", "--url", db.url(), "--table", "big", "--resume");
+      assertThat(resumed.exitCode()).as(resumed.all()).isZero();
+      assertThat(resumed.out()).contains("copied: 600000 rows in all").contains("compared in one snapshot: 600000 rows");
+    }
+  }
+
   @Test
   void badInputIsOneLineWithItsExitCode(TestCluster cluster) {
     try (TestDatabase db = cluster.createDatabase()) {
