@@ -2,6 +2,9 @@
 module dev.pgopt.bench {
   requires dev.pgopt.client;
   requires dev.pgopt.core;
+  requires dev.pgopt.lifecycle;
+  requires dev.pgopt.sample;
+  requires HdrHistogram;
   requires dev.pgopt.load;
   requires dev.pgopt.local;
   requires dev.pgopt.monitor;
