@@ -25,9 +25,10 @@ public final class PartitionMaintenance {
    * @param create the partitions to make, as {@code CREATE TABLE} statements
    * @param defaultRows rows in the default partition (capped at a million counted), empty when there is none
    * @param managedBy "pg_partman" when it manages the table (then nothing is created here)
+   * @param ahead partitions that start after now, before this plan's are made
    */
   public record Plan(PartitionedTable table, String interval, List<String> create, Optional<Long> defaultRows,
-                     Optional<String> managedBy) {}
+                     Optional<String> managedBy, int ahead) {}
 
   private PartitionMaintenance() {}
 
@@ -42,7 +43,7 @@ public final class PartitionMaintenance {
           + " LIMIT 1000000) d", rs -> rs.getLong(1)));
     }
     if (partman(c, t)) {
-      return new Plan(t, "", List.of(), defaultRows, Optional.of("pg_partman"));
+      return new Plan(t, "", List.of(), defaultRows, Optional.of("pg_partman"), 0);
     }
     String kt = t.keyType();
     List<PartitionedTable.Partition> ranges = new ArrayList<>(t.partitions().stream().filter(p -> p.to() != null).toList());
@@ -85,7 +86,13 @@ public final class PartitionMaintenance {
           + "') TO ('" + to.replace("'", "''") + "')");
       from = to;
     }
-    return new Plan(t, interval, create, defaultRows, Optional.empty());
+    int ahead = 0;
+    for (PartitionedTable.Partition p : ranges) {
+      if (Sql.one(c, "SELECT ?::" + kt + " > now()::" + kt, rs -> rs.getBoolean(1), p.from())) {
+        ahead++;
+      }
+    }
+    return new Plan(t, interval, create, defaultRows, Optional.empty(), ahead);
   }
 
   /** Creates the plan's partitions, each in its own statement; a partition made meanwhile by someone else is skipped. */

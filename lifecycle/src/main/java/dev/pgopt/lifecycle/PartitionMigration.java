@@ -249,9 +249,16 @@ public final class PartitionMigration {
             s.execute(Sql.OWN_MARK + ddl);
           }
           copyPrivileges(c, s, rel, target);
-          s.execute(Sql.OWN_MARK + syncFunction(p, rel, target, "pgopt." + Quoting.ident(function(p, "sync")), cols));
+          s.execute(Sql.OWN_MARK + syncFunction(p.pk(), rel, target, "pgopt." + Quoting.ident(function(p, "sync")), cols, null));
           s.execute(Sql.OWN_MARK + "CREATE TRIGGER pgopt_partition_sync AFTER INSERT OR UPDATE OR DELETE ON " + rel
               + " FOR EACH ROW EXECUTE FUNCTION pgopt." + Quoting.ident(function(p, "sync")) + "()");
+          // the trigger back to the original is made now, on the empty copy, idle until the swap marks the migration
+          // swapped: made at the swap it would wait under the table's lock for autovacuum on the copy's partitions
+          String old = Quoting.ident(p.schema()) + "." + Quoting.ident(p.oldTable());
+          String back = "pgopt." + Quoting.ident(function(p, "back"));
+          s.execute(Sql.OWN_MARK + syncFunction(p.pk(), target, old, back, cols, p));
+          s.execute(Sql.OWN_MARK + "CREATE TRIGGER pgopt_partition_back AFTER INSERT OR UPDATE OR DELETE ON " + target
+              + " FOR EACH ROW EXECUTE FUNCTION " + back + "()");
           Sql.list(c, "INSERT INTO " + STATE + " (schema_name, table_name, column_name, new_table, old_table, pk, pk_type, step)"
               + " VALUES (?, ?, ?, ?, ?, ?, ?, 'backfill') RETURNING 1", rs -> 1, p.schema(), p.table(), p.column(), p.newTable(),
               p.oldTable(), c.createArrayOf("text", p.pk().toArray()), c.createArrayOf("text", p.pkTypes().toArray()));
@@ -382,22 +389,18 @@ public final class PartitionMigration {
 
   /**
    * Swaps the names under one ACCESS EXCLUSIVE lock on the table (waited for {@code lockTimeout}, tried
-   * {@code attempts} times): the copy takes the table's name, sequences and identity follow it, and a trigger the other
-   * way keeps the original in step for {@link #undo}. Returns how long the lock was held, in milliseconds.
+   * {@code attempts} times): the copy takes the table's name, sequences and identity follow it, and the trigger back
+   * (made idle at the start) keeps the original in step for {@link #undo}. Returns how long the lock was held, in milliseconds.
    */
   public long swap(Connection c, String schema, String table) throws SQLException {
     String[] st = Sql.one(c, "SELECT new_table, old_table, step, column_name FROM " + STATE
         + " WHERE schema_name = ? AND table_name = ?", rs -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3),
         rs.getString(4)}, schema, table);
-    List<String> pk = Sql.one(c, "SELECT pk FROM " + STATE + " WHERE schema_name = ? AND table_name = ?",
-        rs -> textArray(rs.getArray(1)), schema, table);
     if (!st[2].equals("swap")) {
       throw new LifecycleException("the migration of " + schema + "." + table + " is at " + st[2] + ": verify it before the swap");
     }
     String rel = Quoting.ident(schema) + "." + Quoting.ident(table);
     String copy = Quoting.ident(schema) + "." + Quoting.ident(st[0]);
-    String old = Quoting.ident(schema) + "." + Quoting.ident(st[1]);
-    String cols = insertColumns(c, rel);
     long action = AuditLog.start(c, "partition:" + schema + "." + table, "partition.migrate", "swap: " + table + " -> "
         + st[1] + ", " + st[0] + " -> " + table, "pgopt partition migrate --undo --table " + schema + "." + table, null);
     long[] held = new long[1];
@@ -412,10 +415,6 @@ public final class PartitionMigration {
           moveSequences(c, s, rel, copy);
           s.execute(Sql.OWN_MARK + "ALTER TABLE " + rel + " RENAME TO " + Quoting.ident(st[1]));
           s.execute(Sql.OWN_MARK + "ALTER TABLE " + copy + " RENAME TO " + Quoting.ident(table));
-          String back = "pgopt." + Quoting.ident(function(schema, table, "back"));
-          s.execute(Sql.OWN_MARK + syncFunction(pk, rel, old, back, cols));
-          s.execute(Sql.OWN_MARK + "CREATE TRIGGER pgopt_partition_back AFTER INSERT OR UPDATE OR DELETE ON " + rel
-              + " FOR EACH ROW EXECUTE FUNCTION " + back + "()");
           Sql.list(c, "UPDATE " + STATE + " SET step = 'swapped', updated_at = now() WHERE schema_name = ? AND table_name = ?"
               + " RETURNING 1", rs -> 1, schema, table);
           c.commit();
@@ -563,15 +562,18 @@ public final class PartitionMigration {
         .collect(Collectors.joining(", "));
   }
 
-  private static String syncFunction(MigrationPlan p, String from, String to, String name, String cols) {
-    return syncFunction(p.pk(), from, to, name, cols);
-  }
-
-  /** A row trigger's function applying each change of {@code from} to {@code to}, by primary key. */
-  private static String syncFunction(List<String> pk, String from, String to, String name, String cols) {
+  /**
+   * A row trigger's function applying each change of {@code from} to {@code to}, by primary key; with {@code idleUntil}
+   * it does nothing until that migration is marked swapped.
+   */
+  private static String syncFunction(List<String> pk, String from, String to, String name, String cols,
+                                     MigrationPlan idleUntil) {
     String newCols = java.util.Arrays.stream(cols.split(", ")).map(col -> "NEW." + col).collect(Collectors.joining(", "));
     String match = pk.stream().map(k -> Quoting.ident(k) + " = OLD." + Quoting.ident(k)).collect(Collectors.joining(" AND "));
-    return "CREATE OR REPLACE FUNCTION " + name + "() RETURNS trigger LANGUAGE plpgsql AS $pgopt$\nBEGIN\n"
+    String guard = idleUntil == null ? "" : "  IF NOT EXISTS (SELECT 1 FROM " + STATE + " WHERE schema_name = '"
+        + idleUntil.schema().replace("'", "''") + "' AND table_name = '" + idleUntil.table().replace("'", "''")
+        + "' AND step = 'swapped') THEN\n    RETURN NULL;\n  END IF;\n";
+    return "CREATE OR REPLACE FUNCTION " + name + "() RETURNS trigger LANGUAGE plpgsql AS $pgopt$\nBEGIN\n" + guard
         + "  IF TG_OP IN ('UPDATE', 'DELETE') THEN\n    DELETE FROM " + to + " WHERE " + match + ";\n  END IF;\n  IF TG_OP IN ('INSERT', 'UPDATE') THEN\n    INSERT INTO " + to + " (" + cols
         + ") OVERRIDING SYSTEM VALUE VALUES (" + newCols + ") ON CONFLICT DO NOTHING;\n  END IF;\n  RETURN NULL;\nEND\n$pgopt$";
   }

@@ -101,10 +101,16 @@ public record MonitorConfig(Server server, Store store, List<Target> targets, Co
                           List<String> excludeApplications, List<String> excludeRoles, int maxActions,
                           Duration actionWindow) {}
 
-  /** Cron schedules (UNIX five-field syntax); an empty schedule is off. */
+  /**
+   * Cron schedules (UNIX five-field syntax); an empty schedule is off.
+   *
+   * @param partitionTables time-partitioned tables whose partitions ahead are watched (series partitions_ahead,
+   *     default_partition_rows) and, on the {@code partitions} schedule, made {@code partitionPremake} intervals ahead
+   */
   public record Maintenance(Optional<String> dailyHealthCheck, Optional<String> weeklyOptimization,
                             Optional<String> refreshViews, List<String> views, Optional<String> analyzeStale,
-                            double staleFraction, Optional<String> backup, Optional<String> restoreDrill) {}
+                            double staleFraction, Optional<String> backup, Optional<String> restoreDrill,
+                            Optional<String> partitions, List<String> partitionTables, int partitionPremake) {}
 
   /**
    * Prometheus exposition: per-statement series are opt-in and capped.

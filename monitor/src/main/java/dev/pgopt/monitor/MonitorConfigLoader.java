@@ -288,10 +288,14 @@ public final class MonitorConfigLoader {
 
   private MonitorConfig.Maintenance maintenance(YamlSection s) throws ConfigException {
     s.allow("daily_health_check", "weekly_optimization", "refresh_views", "views", "analyze_stale", "stale_fraction",
-        "backup", "restore_drill");
+        "backup", "restore_drill", "partitions", "partition_tables", "partition_premake");
     MonitorConfig.Maintenance m = new MonitorConfig.Maintenance(s.optional("daily_health_check"),
         s.optional("weekly_optimization"), s.optional("refresh_views"), s.strings("views"), s.optional("analyze_stale"),
-        s.number("stale_fraction", 0.1), s.optional("backup"), s.optional("restore_drill"));
+        s.number("stale_fraction", 0.1), s.optional("backup"), s.optional("restore_drill"), s.optional("partitions"),
+        s.strings("partition_tables"), s.integer("partition_premake", 4, 1, 1000));
+    if (m.partitions().isPresent() && m.partitionTables().isEmpty()) {
+      throw fail(s.path("partitions"), "no partition_tables to keep supplied: list them, e.g. partition_tables: [public.events]");
+    }
     dev.pgopt.monitor.internal.maintenance.MaintenanceScheduler.schedules(m, source);
     return m;
   }

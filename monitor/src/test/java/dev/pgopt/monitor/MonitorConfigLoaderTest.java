@@ -77,6 +77,7 @@ class MonitorConfigLoaderTest {
       budget not positive        | 'targets:\n  - {name: app, url: x, cost: {budget_monthly: 0}}'                      | targets[0].cost.budget_monthly: must be a positive amount in USD
       unknown cost key           | 'targets:\n  - {name: app, url: x, cost: {budget: 10}}'                             | unknown key; expected one of
       missing price file         | 'targets:\n  - {name: app, url: x, cost: {price_file: /nonexistent/p.json}}'        | cannot read the price file /nonexistent/p.json
+      partitions without tables  | 'targets:\n  - {name: app, url: x}\nmaintenance: {partitions: "5 * * * *"}'          | maintenance.partitions: no partition_tables to keep supplied
       bad drill schedule         | 'targets:\\n  - {name: app, url: x, backup: {repo: /b}}\\nmaintenance: {restore_drill: weekly}' | maintenance.restore_drill: 'weekly' is not a cron expression
       """)
   void eachBadFileGetsOneLineThatSaysWhereAndWhat(String what, String yaml, String expected) {

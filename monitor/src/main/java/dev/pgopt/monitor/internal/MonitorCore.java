@@ -374,6 +374,13 @@ public final class MonitorCore implements AutoCloseable {
     Map<Series, Double> values = new java.util.EnumMap<>(Series.class);
     values.putAll(Derivations.statements(window, slow.databaseBytes()));
     rt.cost().ifPresent(c -> values.putAll(c.values(slow.takenAt(), slow.databaseBytes())));
+    if (!config.maintenance().partitionTables().isEmpty()) {
+      try {
+        values.putAll(rt.partitionValues(config.maintenance().partitionTables(), config.maintenance().partitionPremake()));
+      } catch (DatabaseFailure e) {
+        LOG.warn("partitions of {} not read: {}", rt.name(), e.getMessage());
+      }
+    }
     rt.backups().ifPresent(b -> values.putAll(BackupState.values(b, slow.takenAt())));
     if (config.metrics().settings()) {
       try {

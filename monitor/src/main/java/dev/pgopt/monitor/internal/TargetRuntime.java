@@ -15,6 +15,8 @@ import dev.pgopt.connect.Sql;
 import dev.pgopt.monitor.MonitorConfig;
 import dev.pgopt.monitor.internal.collect.PoolerState;
 import dev.pgopt.monitor.internal.collect.CostState;
+import dev.pgopt.lifecycle.LifecycleException;
+import dev.pgopt.lifecycle.PartitionMaintenance;
 import dev.pgopt.monitor.internal.collect.ActivitySnapshot;
 import dev.pgopt.monitor.internal.collect.CollectorQueries;
 import dev.pgopt.monitor.internal.collect.Derivations;
@@ -211,6 +213,53 @@ public final class TargetRuntime implements MaintenanceTarget {
   @Override
   public ActivitySnapshot activity() throws DatabaseFailure {
     return worker.activity();
+  }
+
+  @Override
+  public Optional<PartitionMaintenance.Plan> partitions(String table, int premake, boolean make) throws DatabaseFailure {
+    Optional<PartitionMaintenance.Plan> plan = partitionPlan(table, premake);
+    if (make && plan.isPresent() && !plan.get().create().isEmpty()) {
+      try (Connection c = Connections.open(database, workOptions)) {
+        int pid = own.record(c);
+        try {
+          PartitionMaintenance.execute(c, plan.get(), Duration.ofSeconds(5));
+        } finally {
+          own.forget(pid);
+        }
+      } catch (SQLException e) {
+        throw new DatabaseFailure(DatabaseFailure.Kind.OTHER, "partitions of " + table + " on " + config.name()
+            + " not made: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""), e);
+      }
+    }
+    return plan;
+  }
+
+  /** The plan for {@code table}, read-only; empty when the target has no such partitioned table. */
+  private Optional<PartitionMaintenance.Plan> partitionPlan(String table, int premake) throws DatabaseFailure {
+    return worker.withSession(c -> {
+      try {
+        return Optional.of(PartitionMaintenance.plan(c, table, premake));
+      } catch (LifecycleException e) {
+        return Optional.empty();
+      }
+    });
+  }
+
+  /**
+   * partitions_ahead (the fewest partitions starting after now among {@code tables}) and default_partition_rows, for
+   * the tables this target has.
+   */
+  public Map<Series, Double> partitionValues(List<String> tables, int premake) throws DatabaseFailure {
+    Map<Series, Double> v = new java.util.EnumMap<>(Series.class);
+    for (String table : tables) {
+      Optional<PartitionMaintenance.Plan> plan = partitionPlan(table, premake);
+      if (plan.isEmpty() || plan.get().managedBy().isPresent()) {
+        continue;
+      }
+      v.merge(Series.PARTITIONS_AHEAD, (double) plan.get().ahead(), Math::min);
+      v.merge(Series.DEFAULT_PARTITION_ROWS, (double) plan.get().defaultRows().orElse(0L), Double::sum);
+    }
+    return v;
   }
 
   void close() {

@@ -61,6 +61,11 @@ public record AlertRule(String name, Series series, boolean below, Double warnin
             "clients wait for a PgBouncer server connection"),
         new AlertRule("pgbouncer_maxwait", Series.PGBOUNCER_MAXWAIT_SECONDS, false, 1.0, 5.0, Duration.ZERO, "s",
             "a PgBouncer client has waited long for a server connection"),
+        // maintenance.partition_tables: rows need a partition ready before their time comes
+        new AlertRule("partitions_ahead", Series.PARTITIONS_AHEAD, true, 2.0, 1.0, Duration.ZERO, "",
+            "few partitions are ready ahead of now"),
+        new AlertRule("default_partition_rows", Series.DEFAULT_PARTITION_ROWS, false, 0.0, null, Duration.ZERO, "",
+            "rows landed in a default partition"),
         // targets with cost.budget_monthly: critical at the budget, warning at 80 % of it
         new AlertRule("cost_budget", Series.COST_FORECAST_MONTHLY, false, null, null, Duration.ZERO, "",
             "the monthly cost forecast is near its budget"));

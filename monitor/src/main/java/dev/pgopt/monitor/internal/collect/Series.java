@@ -42,7 +42,9 @@ public enum Series {
   PGBOUNCER_SATURATION_PERCENT("pgbouncer_saturation_percent", "busy server connections / pool size of the fullest PgBouncer pool"),
   PGBOUNCER_SERVER_CONNECTIONS("pgbouncer_server_connections", "server connections PgBouncer's pools hold open"),
   COST_MONTHLY("cost_monthly", "monthly cost at the target's prices: the database's storage and the instance"),
-  COST_FORECAST_MONTHLY("cost_forecast_monthly", "the monthly cost the storage trend reaches at the end of this month");
+  COST_FORECAST_MONTHLY("cost_forecast_monthly", "the monthly cost the storage trend reaches at the end of this month"),
+  PARTITIONS_AHEAD("partitions_ahead", "fewest partitions starting after now among maintenance.partition_tables"),
+  DEFAULT_PARTITION_ROWS("default_partition_rows", "rows in the default partitions of maintenance.partition_tables (counted to a million)");
 
   private final String key;
   private final String help;

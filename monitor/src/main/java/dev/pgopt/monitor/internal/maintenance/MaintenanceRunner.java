@@ -217,6 +217,32 @@ public final class MaintenanceRunner {
       case RESTORE_DRILL -> {
         return backups(target).drill(summary);
       }
+      case PARTITIONS -> {
+        List<Map<String, Object>> tables = new ArrayList<>();
+        boolean failed = false;
+        for (String table : config.maintenance().partitionTables()) {
+          Map<String, Object> t = new LinkedHashMap<>();
+          t.put("table", table);
+          try {
+            Optional<dev.pgopt.lifecycle.PartitionMaintenance.Plan> plan = target.partitions(table,
+                config.maintenance().partitionPremake(), !dryRun);
+            if (plan.isEmpty()) {
+              t.put("status", "not on this target");
+            } else {
+              t.put("status", plan.get().managedBy().map(m -> "managed by " + m).orElse(dryRun ? "planned" : "supplied"));
+              t.put(dryRun ? "would_make" : "made", plan.get().create());
+              plan.get().defaultRows().ifPresent(r -> t.put("default_partition_rows", r));
+            }
+          } catch (DatabaseFailure | RuntimeException e) {
+            failed = true;
+            t.put("status", "failed");
+            t.put("error", e.getMessage());
+          }
+          tables.add(t);
+        }
+        summary.put("tables", tables);
+        return failed ? Status.FAILED : Status.SUCCEEDED;
+      }
       default -> throw new IllegalStateException(task.key());
     }
   }

@@ -53,6 +53,7 @@ public final class MaintenanceScheduler {
     put(out, MaintenanceTask.WEEKLY_OPTIMIZATION, m.weeklyOptimization(), source);
     put(out, MaintenanceTask.REFRESH_VIEWS, m.refreshViews(), source);
     put(out, MaintenanceTask.ANALYZE_STALE, m.analyzeStale(), source);
+    put(out, MaintenanceTask.PARTITIONS, m.partitions(), source);
     put(out, MaintenanceTask.BACKUP, m.backup(), source);
     put(out, MaintenanceTask.RESTORE_DRILL, m.restoreDrill(), source);
     if (out.containsKey(MaintenanceTask.REFRESH_VIEWS) && m.views().isEmpty()) {

@@ -25,6 +25,12 @@ public interface MaintenanceTarget {
 
   ActivitySnapshot activity() throws DatabaseFailure;
 
+  /**
+   * The partitions {@code table} lacks up to {@code premake} intervals ahead, made when {@code make}; empty when the
+   * target has no such partitioned table.
+   */
+  Optional<dev.pgopt.lifecycle.PartitionMaintenance.Plan> partitions(String table, int premake, boolean make) throws DatabaseFailure;
+
   /** The target's backups, when its configuration has a {@code backup} section. */
   Optional<TargetBackups> backups();
 }

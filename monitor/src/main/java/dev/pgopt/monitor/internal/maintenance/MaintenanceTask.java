@@ -11,7 +11,8 @@ public enum MaintenanceTask {
   ANALYZE_STALE("analyze_stale"),
   EMERGENCY_CLEANUP("emergency_cleanup"),
   BACKUP("backup"),
-  RESTORE_DRILL("restore_drill");
+  RESTORE_DRILL("restore_drill"),
+  PARTITIONS("partitions");
 
   private final String key;
 
