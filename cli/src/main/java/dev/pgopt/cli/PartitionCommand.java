@@ -125,8 +125,9 @@ public final class PartitionCommand implements Callable<Integer> {
         description = "About how long each copy batch holds its rows' locks (default: ${DEFAULT-VALUE}).")
     String batchTime;
 
-    @Option(names = "--lock-timeout", defaultValue = "5s", paramLabel = "DURATION",
-        description = "How long the trigger and the swap wait for their lock, per attempt (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lock-timeout", defaultValue = "500ms", paramLabel = "DURATION",
+        description = "How long the trigger and the swap wait for their lock, per attempt, 20 attempts: writers queue"
+            + " behind a waiting lock, so short tries (default: ${DEFAULT-VALUE}).")
     String lockTimeout;
 
     @Option(names = "--resume", description = "Go on with the migration under way from where it stopped.")
@@ -157,7 +158,7 @@ public final class PartitionCommand implements Callable<Integer> {
       Duration lock = ConnectionOptions.duration(lockTimeout, "--lock-timeout");
       Duration batch = ConnectionOptions.duration(batchTime, "--batch-time");
       String[] name = RetentionCommand.split(table);
-      PartitionMigration m = new PartitionMigration(lock, 10);
+      PartitionMigration m = new PartitionMigration(lock, 20);
       DatabaseTarget target = connection.target(ctx);
       try (Connection c = Connections.open(target, connection.sessionOptions().withStatementTimeout(Duration.ofHours(6)))) {
         java.util.Optional<PartitionMigration.Progress> under = PartitionMigration.progress(c, name[0], name[1]);

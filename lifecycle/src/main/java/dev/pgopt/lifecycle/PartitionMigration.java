@@ -619,7 +619,7 @@ public final class PartitionMigration {
           throw e;
         }
         try {
-          Thread.sleep(500L << Math.min(attempt - 1, 5));
+          Thread.sleep(Math.min(10_000L, 250L << Math.min(attempt - 1, 6)));
         } catch (InterruptedException ie) {
           Thread.currentThread().interrupt();
           throw new LifecycleException("interrupted while waiting for a lock", ie);

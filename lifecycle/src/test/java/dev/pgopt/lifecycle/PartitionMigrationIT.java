@@ -101,14 +101,14 @@ class PartitionMigrationIT {
       assertThat(plan.partitions()).hasSizeBetween(27, 29);
       writer.start();
       Probe.waitUntil(() -> ops.get() > 20);
-      PartitionMigration m = new PartitionMigration(Duration.ofSeconds(2), 10);
+      PartitionMigration m = new PartitionMigration(Duration.ofMillis(300), 20);
       m.prepare(c, plan);
       // cut short after five batches, as a killed process would be; a new run picks up after the saved key
       PartitionMigration.Progress cut = m.backfill(c, "public", "orders", 10_000, BATCH_TIME, 5);
       assertThat(cut.step()).isEqualTo("backfill");
       assertThat(cut.rowsCopied()).isPositive();
       assertThat(PartitionMigration.progress(c, "public", "orders")).contains(cut);
-      PartitionMigration.Progress done = new PartitionMigration(Duration.ofSeconds(2), 10)
+      PartitionMigration.Progress done = new PartitionMigration(Duration.ofMillis(300), 20)
           .backfill(c, "public", "orders", 10_000, BATCH_TIME, Long.MAX_VALUE);
       assertThat(done.step()).isEqualTo("verify");
       assertThat(done.rowsCopied()).isBetween((long) ROWS - ops.get() - 10, (long) ROWS + ops.get());

@@ -56,7 +56,7 @@ public final class PartitioningBench {
       long[] migration = new long[3];
       Thread job = new Thread(() -> {
         try (Connection m = servers.connect()) {
-          PartitionMigration mig = new PartitionMigration(Duration.ofSeconds(5), 10);
+          PartitionMigration mig = new PartitionMigration(Duration.ofMillis(500), 20);
           MigrationPlan plan = PartitionMigration.plan(m, "analytics_events", "created_at", "1 month", 3);
           long s0 = System.nanoTime();
           mig.prepare(m, plan);
