@@ -52,8 +52,9 @@ public final class RetentionCommand implements Callable<Integer> {
     @Option(names = "--archive", required = true, paramLabel = "DIR", description = "Where archives go (one directory per table).")
     Path archive;
 
-    @Option(names = "--lock-timeout", defaultValue = "5s", paramLabel = "DURATION",
-        description = "How long each lock is waited for, per attempt (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lock-timeout", defaultValue = "500ms", paramLabel = "DURATION",
+        description = "How long each lock is waited for, per attempt, 20 attempts: writers queue behind a waiting lock"
+            + " (default: ${DEFAULT-VALUE}).")
     String lockTimeout;
 
     @Option(names = "--format", defaultValue = "human", description = "human (default) or json.")
@@ -112,7 +113,7 @@ public final class RetentionCommand implements Callable<Integer> {
         Retention.Plan plan = Retention.plan(c, common.table, keep);
         List<Retention.Outcome> done = List.of();
         if (execute && !plan.old().isEmpty()) {
-          done = new Retention(ctx.clock()).run(c, plan, new Retention.Options(keep, common.archive, archiveOnly, lock, 5,
+          done = new Retention(ctx.clock()).run(c, plan, new Retention.Options(keep, common.archive, archiveOnly, lock, 20,
               Retention.Options.fileStoreSpace()));
         }
         if (common.format.equals("json")) {
@@ -193,7 +194,7 @@ public final class RetentionCommand implements Callable<Integer> {
           return ExitCode.OK;
         }
         List<Retention.Outcome> done = new Retention(ctx.clock()).drop(c, name[0], name[1], common.archive,
-            new Retention.Options("0", common.archive, false, common.lock(), 5, Retention.Options.fileStoreSpace()));
+            new Retention.Options("0", common.archive, false, common.lock(), 20, Retention.Options.fileStoreSpace()));
         done.forEach(d -> ctx.out().println("  " + d.partition() + ": " + d.outcome()));
         return ExitCode.OK;
       } catch (SQLException | RuntimeException e) {

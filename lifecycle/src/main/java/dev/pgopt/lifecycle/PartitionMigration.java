@@ -28,6 +28,7 @@ public final class PartitionMigration {
   private static final Map<String, String> TRUNC = Map.of("1 year", "year", "1 month", "month", "7 days", "week",
       "1 day", "day", "1 hour", "hour");
   private static final String STATE = "pgopt.partition_migrations";
+  private static final String SYNC_FLAG = "pgopt.partition_sync";
 
   /** Where a migration stands. */
   public record Progress(String step, List<String> lastPk, long rowsCopied) {}
@@ -249,14 +250,16 @@ public final class PartitionMigration {
             s.execute(Sql.OWN_MARK + ddl);
           }
           copyPrivileges(c, s, rel, target);
-          s.execute(Sql.OWN_MARK + syncFunction(p.pk(), rel, target, "pgopt." + Quoting.ident(function(p, "sync")), cols, null));
+          s.execute(Sql.OWN_MARK + syncFunction(p.pk(), rel, target, "pgopt." + Quoting.ident(function(p, "sync")), cols, true));
           s.execute(Sql.OWN_MARK + "CREATE TRIGGER pgopt_partition_sync AFTER INSERT OR UPDATE OR DELETE ON " + rel
               + " FOR EACH ROW EXECUTE FUNCTION pgopt." + Quoting.ident(function(p, "sync")) + "()");
-          // the trigger back to the original is made now, on the empty copy, idle until the swap marks the migration
-          // swapped: made at the swap it would wait under the table's lock for autovacuum on the copy's partitions
+          // the trigger back to the original is made now, on the empty copy: made at the swap it would wait under the
+          // table's lock for autovacuum on the copy's partitions. Until the swap every write to the copy comes from
+          // the forward trigger or a batch, which set pgopt.partition_sync for their transaction; the trigger back
+          // skips those (a flag, not a query per row)
           String old = Quoting.ident(p.schema()) + "." + Quoting.ident(p.oldTable());
           String back = "pgopt." + Quoting.ident(function(p, "back"));
-          s.execute(Sql.OWN_MARK + syncFunction(p.pk(), target, old, back, cols, p));
+          s.execute(Sql.OWN_MARK + syncFunction(p.pk(), target, old, back, cols, false));
           s.execute(Sql.OWN_MARK + "CREATE TRIGGER pgopt_partition_back AFTER INSERT OR UPDATE OR DELETE ON " + target
               + " FOR EACH ROW EXECUTE FUNCTION " + back + "()");
           Sql.list(c, "INSERT INTO " + STATE + " (schema_name, table_name, column_name, new_table, old_table, pk, pk_type, step)"
@@ -316,6 +319,7 @@ public final class PartitionMigration {
             + ") OVERRIDING SYSTEM VALUE SELECT " + cols + " FROM b ON CONFLICT DO NOTHING) SELECT count(*) OVER (), " + keyText
             + " FROM b ORDER BY " + keyDesc + " LIMIT 1";
         long t0 = System.nanoTime();
+        Sql.one(c, "SELECT set_config('" + SYNC_FLAG + "', 'on', true)", rs -> 1);
         int width = st.pk().size();
         List<List<String>> rows = Sql.list(c, Sql.OWN_MARK + sql, rs -> {
           List<String> row = new ArrayList<>();
@@ -563,16 +567,14 @@ public final class PartitionMigration {
   }
 
   /**
-   * A row trigger's function applying each change of {@code from} to {@code to}, by primary key; with {@code idleUntil}
-   * it does nothing until that migration is marked swapped.
+   * A row trigger's function applying each change of {@code from} to {@code to}, by primary key. The forward one
+   * marks its transaction ({@code pgopt.partition_sync}); the one back does nothing in a marked transaction.
    */
-  private static String syncFunction(List<String> pk, String from, String to, String name, String cols,
-                                     MigrationPlan idleUntil) {
+  private static String syncFunction(List<String> pk, String from, String to, String name, String cols, boolean forward) {
     String newCols = java.util.Arrays.stream(cols.split(", ")).map(col -> "NEW." + col).collect(Collectors.joining(", "));
     String match = pk.stream().map(k -> Quoting.ident(k) + " = OLD." + Quoting.ident(k)).collect(Collectors.joining(" AND "));
-    String guard = idleUntil == null ? "" : "  IF NOT EXISTS (SELECT 1 FROM " + STATE + " WHERE schema_name = '"
-        + idleUntil.schema().replace("'", "''") + "' AND table_name = '" + idleUntil.table().replace("'", "''")
-        + "' AND step = 'swapped') THEN\n    RETURN NULL;\n  END IF;\n";
+    String guard = forward ? "  PERFORM set_config('" + SYNC_FLAG + "', 'on', true);\n"
+        : "  IF current_setting('" + SYNC_FLAG + "', true) = 'on' THEN\n    RETURN NULL;\n  END IF;\n";
     return "CREATE OR REPLACE FUNCTION " + name + "() RETURNS trigger LANGUAGE plpgsql AS $pgopt$\nBEGIN\n" + guard
         + "  IF TG_OP IN ('UPDATE', 'DELETE') THEN\n    DELETE FROM " + to + " WHERE " + match + ";\n  END IF;\n  IF TG_OP IN ('INSERT', 'UPDATE') THEN\n    INSERT INTO " + to + " (" + cols
         + ") OVERRIDING SYSTEM VALUE VALUES (" + newCols + ") ON CONFLICT DO NOTHING;\n  END IF;\n  RETURN NULL;\nEND\n$pgopt$";

@@ -281,7 +281,7 @@ public final class Retention {
     void run() throws SQLException;
   }
 
-  /** Runs {@code step}, again after a lock timeout (55P03), up to the attempts, waiting 1, 2, 4 ... s between. */
+  /** Runs {@code step}, again after a lock timeout (55P03), up to the attempts, waiting 0.25, 0.5, 1 ... 10 s between. */
   private static void withLockRetries(Connection c, Options o, Step step) throws SQLException {
     for (int attempt = 1; ; attempt++) {
       try {
@@ -296,7 +296,7 @@ public final class Retention {
           throw e;
         }
         try {
-          Thread.sleep(1000L << Math.min(attempt - 1, 5));
+          Thread.sleep(Math.min(10_000L, 250L << Math.min(attempt - 1, 6)));
         } catch (InterruptedException ie) {
           Thread.currentThread().interrupt();
           throw new LifecycleException("interrupted while waiting for a lock", ie);
