@@ -94,9 +94,7 @@ public final class AdviseCommand implements Callable<Integer> {
     if (!sort.equals("severity") && !sort.equals("saving")) {
       throw new CliFailure(ExitCode.USAGE, "--sort must be severity or saving, not '" + sort + "'");
     }
-    if (!format.equals("human") && !format.equals("json")) {
-      throw new CliFailure(ExitCode.USAGE, "--format must be human or json, not '" + format + "'");
-    }
+    OutputFormat.check(format);
     if (top < 0) {
       throw new CliFailure(ExitCode.USAGE, "--top must not be negative");
     }

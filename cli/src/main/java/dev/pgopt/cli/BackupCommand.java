@@ -68,12 +68,6 @@ public final class BackupCommand implements Callable<Integer> {
     return n;
   }
 
-  static void checkFormat(String format) {
-    if (!format.equals("human") && !format.equals("json")) {
-      throw new CliFailure(ExitCode.USAGE, "--format must be human or json, not '" + format + "'");
-    }
-  }
-
   @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
       description = {"Take a logical backup of one database: pg_dump --format=directory --jobs=N in a snapshot pgopt",
           "exports, exact row counts of the largest tables in that snapshot, a SHA-256 of every file, then retention.",
@@ -120,7 +114,7 @@ public final class BackupCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      checkFormat(format);
+      OutputFormat.check(format);
       if (physical) {
         return physical();
       }
@@ -323,7 +317,7 @@ public final class BackupCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      checkFormat(format);
+      OutputFormat.check(format);
       if (physical) {
         try {
           List<PgBackRest.Backup> all = PgBackRest.at(repo, stanza).backups(null);

@@ -86,7 +86,7 @@ public final class BackupDrillCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    BackupCommand.checkFormat(format);
+    OutputFormat.check(format);
     if (jobs < 1 || jobs > 64) {
       throw new CliFailure(ExitCode.USAGE, "--jobs must be 1 to 64");
     }

@@ -99,9 +99,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (!format.equals("human") && !format.equals("json")) {
-      throw new CliFailure(ExitCode.USAGE, "--format must be human or json, not '" + format + "'");
-    }
+    OutputFormat.check(format);
     if (top < 1 || top > 500) {
       throw new CliFailure(ExitCode.USAGE, "--top must be between 1 and 500");
     }

@@ -59,9 +59,7 @@ public final class BenchCompareCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (!format.equals("human") && !format.equals("json")) {
-      throw new CliFailure(ExitCode.USAGE, "--format must be human or json, not '" + format + "'");
-    }
+    OutputFormat.check(format);
     List<JsonNode> a = runs(before);
     List<JsonNode> b = runs(after);
     List<Change> overall = new ArrayList<>();

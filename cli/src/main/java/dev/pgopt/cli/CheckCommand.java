@@ -68,9 +68,7 @@ public final class CheckCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (!format.equals("human") && !format.equals("json")) {
-      throw new CliFailure(ExitCode.USAGE, "--format must be human or json, not '" + format + "'");
-    }
+    OutputFormat.check(format);
     if (listThresholds) {
       for (ThresholdDefinition d : HealthChecker.standardThresholds()) {
         ctx.out().printf("%-38s %-8s %-9s %s%n", d.key(), d.defaultValue() == null ? "off" : d.defaultValue(),

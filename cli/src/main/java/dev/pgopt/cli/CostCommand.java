@@ -73,7 +73,7 @@ public final class CostCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    PoolerCommand.checkFormat(format);
+    OutputFormat.check(format);
     if (top < 0 || top > 1000) {
       throw new CliFailure(ExitCode.USAGE, "--top must be from 0 to 1000");
     }

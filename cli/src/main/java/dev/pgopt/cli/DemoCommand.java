@@ -62,9 +62,7 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (!format.equals("human") && !format.equals("json")) {
-      throw new CliFailure(ExitCode.USAGE, "--format must be human or json, not '" + format + "'");
-    }
+    OutputFormat.check(format);
     Duration workloadDuration = ConnectionOptions.duration(workload, "--workload");
     SampleDataset.Options sampleOptions;
     Workload.Options workloadOptions;

@@ -56,9 +56,7 @@ public final class ExplainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (!format.equals("human") && !format.equals("json")) {
-      throw new CliFailure(ExitCode.USAGE, "--format must be human or json, not '" + format + "'");
-    }
+    OutputFormat.check(format);
     if ((sql == null) == (queryId == null)) {
       throw new CliFailure(ExitCode.USAGE, "give the SQL text or --query-id, one of them");
     }

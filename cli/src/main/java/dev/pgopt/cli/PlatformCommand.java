@@ -69,7 +69,7 @@ public final class PlatformCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    PoolerCommand.checkFormat(format);
+    OutputFormat.check(format);
     Duration maxAge = ConnectionOptions.duration(branchMaxAge, "--branch-max-age");
     Duration idle = ConnectionOptions.duration(branchIdle, "--branch-idle");
     if (peakConnections != null && peakConnections < 0) {

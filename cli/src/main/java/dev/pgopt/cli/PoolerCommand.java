@@ -53,12 +53,6 @@ public final class PoolerCommand implements Callable<Integer> {
     return ExitCode.USAGE;
   }
 
-  static void checkFormat(String format) {
-    if (!format.equals("human") && !format.equals("json")) {
-      throw new CliFailure(ExitCode.USAGE, "--format must be human or json, not '" + format + "'");
-    }
-  }
-
   @Command(name = "config", mixinStandardHelpOptions = true, sortOptions = false,
       description = {"Writes pgbouncer.ini and userlist.txt into a directory, sized from the server: its connection",
           "slots, the peak of busy sessions sampled now, the roles that use the database; the pool mode from how the",
@@ -129,7 +123,7 @@ public final class PoolerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      checkFormat(format);
+      OutputFormat.check(format);
       if (!List.of("auto", "session", "transaction").contains(poolMode)) {
         throw new CliFailure(ExitCode.USAGE, "--pool-mode: pool mode must be auto, session or transaction, not '" + poolMode + "'");
       }
@@ -325,7 +319,7 @@ public final class PoolerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      checkFormat(format);
+      OutputFormat.check(format);
       if (listThresholds) {
         PgBouncerHealth.thresholds().forEach(d -> ctx.out().printf("%-36s %-8s %-9s %s%n", d.key(),
             d.defaultValue() == null ? "off" : d.defaultValue(), d.kind().label(), d.reason()));

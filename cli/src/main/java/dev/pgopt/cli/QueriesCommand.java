@@ -59,9 +59,7 @@ public final class QueriesCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (!format.equals("human") && !format.equals("json")) {
-      throw new CliFailure(ExitCode.USAGE, "--format must be human or json, not '" + format + "'");
-    }
+    OutputFormat.check(format);
     if (limit < 1) {
       throw new CliFailure(ExitCode.USAGE, "--limit must be at least 1");
     }

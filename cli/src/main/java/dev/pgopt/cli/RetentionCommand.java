@@ -107,13 +107,13 @@ public final class RetentionCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      PoolerCommand.checkFormat(common.format);
+      OutputFormat.check(common.format);
       Duration lock = common.lock();
       try (Connection c = common.open(ctx)) {
         Retention.Plan plan = Retention.plan(c, common.table, keep);
         List<Retention.Outcome> done = List.of();
         if (execute && !plan.old().isEmpty()) {
-          done = new Retention(ctx.clock()).run(c, plan, new Retention.Options(keep, common.archive, archiveOnly, lock, 20,
+          done = new Retention(ctx.clock()).run(c, plan, new Retention.Options(common.archive, archiveOnly, lock, 20,
               Retention.Options.fileStoreSpace()));
         }
         if (common.format.equals("json")) {
@@ -183,7 +183,7 @@ public final class RetentionCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      PoolerCommand.checkFormat(common.format);
+      OutputFormat.check(common.format);
       String[] name = split(common.table);
       try (Connection c = common.open(ctx)) {
         if (!execute) {
@@ -194,7 +194,7 @@ public final class RetentionCommand implements Callable<Integer> {
           return ExitCode.OK;
         }
         List<Retention.Outcome> done = new Retention(ctx.clock()).drop(c, name[0], name[1], common.archive,
-            new Retention.Options("0", common.archive, false, common.lock(), 20, Retention.Options.fileStoreSpace()));
+            new Retention.Options(common.archive, false, common.lock(), 20, Retention.Options.fileStoreSpace()));
         done.forEach(d -> ctx.out().println("  " + d.partition() + ": " + d.outcome()));
         return ExitCode.OK;
       } catch (SQLException | RuntimeException e) {
@@ -232,7 +232,7 @@ public final class RetentionCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      PoolerCommand.checkFormat(common.format);
+      OutputFormat.check(common.format);
       long max;
       try {
         max = (long) Quantities.parseBytes(maxSize.strip());

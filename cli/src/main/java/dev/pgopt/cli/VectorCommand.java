@@ -23,10 +23,4 @@ public final class VectorCommand implements Callable<Integer> {
   static CliFailure failure(Exception e) {
     return new CliFailure(e instanceof VectorRequestException ? ExitCode.USAGE : ExitCode.UNKNOWN, e.getMessage());
   }
-
-  static void checkFormat(String format) {
-    if (!format.equals("human") && !format.equals("json")) {
-      throw new CliFailure(ExitCode.USAGE, "--format must be human or json, not '" + format + "'");
-    }
-  }
 }

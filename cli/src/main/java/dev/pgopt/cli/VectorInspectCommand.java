@@ -38,7 +38,7 @@ public final class VectorInspectCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    VectorCommand.checkFormat(format);
+    OutputFormat.check(format);
     DatabaseTarget target = connection.target(ctx);
     try (Session session = Session.open(target, connection.sessionOptions())) {
       VectorInventory inv = session.readOnly(c -> {

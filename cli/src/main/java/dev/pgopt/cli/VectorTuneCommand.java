@@ -85,7 +85,7 @@ public final class VectorTuneCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    VectorCommand.checkFormat(format);
+    OutputFormat.check(format);
     if (sweep.stream().anyMatch(v -> v < 1 || v > 1000)) {
       throw new CliFailure(ExitCode.USAGE, "--sweep values must be between 1 and 1000");
     }

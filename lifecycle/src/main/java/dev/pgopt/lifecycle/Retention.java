@@ -27,11 +27,10 @@ import java.util.function.ToLongFunction;
  */
 public final class Retention {
   /**
-   * @param keep how much to keep, as a PostgreSQL interval ("3 months", "90 days")
    * @param archiveOnly detach and archive, leave the detached partitions for {@link #drop} later
    * @param usableSpace the bytes free where archives go (the file store's; injectable for tests)
    */
-  public record Options(String keep, Path archiveDir, boolean archiveOnly, Duration lockTimeout, int attempts,
+  public record Options(Path archiveDir, boolean archiveOnly, Duration lockTimeout, int attempts,
                         ToLongFunction<Path> usableSpace) {
     public static ToLongFunction<Path> fileStoreSpace() {
       return p -> {

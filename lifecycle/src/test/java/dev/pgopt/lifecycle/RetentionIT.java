@@ -71,7 +71,7 @@ class RetentionIT {
   }
 
   private Retention.Options options(boolean archiveOnly) {
-    return new Retention.Options("3 months", archive, archiveOnly, LOCK, 3, Retention.Options.fileStoreSpace());
+    return new Retention.Options(archive, archiveOnly, LOCK, 3, Retention.Options.fileStoreSpace());
   }
 
   private static long count(Connection c, String sql) throws SQLException {
@@ -190,14 +190,14 @@ class RetentionIT {
     events(db, false);
     try (Connection c = db.connect()) {
       Retention.Plan plan = Retention.plan(c, "events", "3 months");
-      Retention.Options full = new Retention.Options("3 months", archive, false, LOCK, 3, p -> 1024);
+      Retention.Options full = new Retention.Options(archive, false, LOCK, 3, p -> 1024);
       assertThatThrownBy(() -> new Retention(Clock.systemUTC()).run(c, plan, full))
           .isInstanceOf(LifecycleException.class).hasMessageContaining("has 0 MB free");
       assertThat(count(c, "SELECT count(*) FROM pg_inherits WHERE inhparent = 'events'::regclass")).isEqualTo(14);
 
       // a file where the archive directory should be: the first partition is detached, cannot be written, attached again
       Path notADir = Files.writeString(archive.resolve("blocked"), "x");
-      Retention.Options blocked = new Retention.Options("3 months", notADir, false, LOCK, 3, p -> Long.MAX_VALUE);
+      Retention.Options blocked = new Retention.Options(notADir, false, LOCK, 3, p -> Long.MAX_VALUE);
       long rows = count(c, "SELECT count(*) FROM events");
       assertThatThrownBy(() -> new Retention(Clock.systemUTC()).run(c, plan, blocked)).isInstanceOf(LifecycleException.class);
       assertThat(count(c, "SELECT count(*) FROM pg_inherits WHERE inhparent = 'events'::regclass")).isEqualTo(14);

@@ -87,7 +87,7 @@ public final class PartitioningBench {
       long r0 = System.nanoTime();
       Retention.Plan plan = Retention.plan(c, "analytics_events", text(c, "SELECT (now() - (date_trunc('month', '" + oldest
           + "'::timestamptz) + interval '1 month'))::text"));
-      new Retention(Clock.systemUTC()).run(c, plan, new Retention.Options("x", archive, false, Duration.ofSeconds(5), 5,
+      new Retention(Clock.systemUTC()).run(c, plan, new Retention.Options(archive, false, Duration.ofSeconds(5), 5,
           Retention.Options.fileStoreSpace()));
       double retained = secs(r0) * 1000;
       System.out.printf("after: 7-day range query cost %.0f, median %.1f ms; the same DELETE %.0f ms; pgopt retention"
