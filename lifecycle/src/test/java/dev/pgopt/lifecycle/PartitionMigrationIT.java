@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * A live table of two million rows becomes range-partitioned while a writer inserts, updates and deletes without a
- * pause: the run is cut short mid-copy and resumed, the copy is compared in one snapshot, the names are swapped under
+ * A live table of two million rows becomes range-partitioned while a writer inserts, updates (the partition column
+ * too) and deletes without a pause: the run is cut short mid-copy and resumed, the copy is compared in one snapshot, the names are swapped under
  * a short lock, and every row is there with its last value; undo and finish both work afterwards.
  */
 @ExtendWith(PostgresExtension.class)
@@ -77,7 +77,9 @@ class PartitionMigrationIT {
       try (Connection w = db.connect("writer");
            PreparedStatement ins = w.prepareStatement("INSERT INTO orders (placed_at, account, amount) VALUES (now(), ?, 1.5)");
            PreparedStatement upd = w.prepareStatement("UPDATE orders SET amount = amount + 1, note = 'updated' WHERE id = ?");
-           PreparedStatement del = w.prepareStatement("DELETE FROM orders WHERE id = ?")) {
+           PreparedStatement del = w.prepareStatement("DELETE FROM orders WHERE id = ?");
+           // rows moved in time: the partition column itself changes while batches copy
+           PreparedStatement move = w.prepareStatement("UPDATE orders SET placed_at = placed_at - interval '40 days' WHERE id = ?")) {
         ThreadLocalRandom r = ThreadLocalRandom.current();
         while (!stop.get()) {
           long t0 = System.nanoTime();
@@ -87,6 +89,8 @@ class PartitionMigrationIT {
           upd.executeUpdate();
           del.setLong(1, 1 + r.nextInt(ROWS));
           del.executeUpdate();
+          move.setLong(1, 1 + r.nextInt(ROWS));
+          move.executeUpdate();
           slowestMs.accumulateAndGet((System.nanoTime() - t0) / 1_000_000, Math::max);
           ops.incrementAndGet();
         }
