@@ -226,58 +226,42 @@ public final class PartitionMigration {
     String rel = p.qualified();
     String target = Quoting.ident(p.schema()) + "." + Quoting.ident(p.newTable());
     String cols = insertColumns(c, rel);
-    try {
-      withLockRetries(c, () -> {
-        c.setAutoCommit(false);
-        try (Statement s = c.createStatement()) {
-          s.execute("SET LOCAL lock_timeout = '" + lockTimeout.toMillis() + "ms'");
-          s.execute(Sql.OWN_MARK + "CREATE TABLE " + target + " (LIKE " + rel + " INCLUDING DEFAULTS INCLUDING CONSTRAINTS"
-              + " INCLUDING GENERATED INCLUDING IDENTITY INCLUDING STORAGE INCLUDING COMMENTS) PARTITION BY RANGE ("
-              + Quoting.ident(p.column()) + ")");
-          List<String> key = new ArrayList<>(p.pk());
-          if (!key.contains(p.column())) {
-            key.add(p.column());
-          }
-          s.execute(Sql.OWN_MARK + "ALTER TABLE " + target + " ADD PRIMARY KEY (" + key.stream().map(Quoting::ident)
-              .collect(Collectors.joining(", ")) + ")");
-          for (String ddl : p.partitions()) {
-            s.execute(Sql.OWN_MARK + ddl);
-          }
-          for (String ddl : p.indexes()) {
-            s.execute(Sql.OWN_MARK + ddl);
-          }
-          for (String ddl : p.foreignKeys()) {
-            s.execute(Sql.OWN_MARK + ddl);
-          }
-          copyPrivileges(c, s, rel, target);
-          s.execute(Sql.OWN_MARK + syncFunction(p.pk(), rel, target, "pgopt." + Quoting.ident(function(p, "sync")), cols, true));
-          s.execute(Sql.OWN_MARK + "CREATE TRIGGER pgopt_partition_sync AFTER INSERT OR UPDATE OR DELETE ON " + rel
-              + " FOR EACH ROW EXECUTE FUNCTION pgopt." + Quoting.ident(function(p, "sync")) + "()");
-          // the trigger back to the original is made now, on the empty copy: made at the swap it would wait under the
-          // table's lock for autovacuum on the copy's partitions. Until the swap every write to the copy comes from
-          // the forward trigger or a batch, which set pgopt.partition_sync for their transaction; the trigger back
-          // skips those (a flag, not a query per row)
-          String old = Quoting.ident(p.schema()) + "." + Quoting.ident(p.oldTable());
-          String back = "pgopt." + Quoting.ident(function(p, "back"));
-          s.execute(Sql.OWN_MARK + syncFunction(p.pk(), target, old, back, cols, false));
-          s.execute(Sql.OWN_MARK + "CREATE TRIGGER pgopt_partition_back AFTER INSERT OR UPDATE OR DELETE ON " + target
-              + " FOR EACH ROW EXECUTE FUNCTION " + back + "()");
-          Sql.list(c, "INSERT INTO " + STATE + " (schema_name, table_name, column_name, new_table, old_table, pk, pk_type, step)"
-              + " VALUES (?, ?, ?, ?, ?, ?, ?, 'backfill') RETURNING 1", rs -> 1, p.schema(), p.table(), p.column(), p.newTable(),
-              p.oldTable(), c.createArrayOf("text", p.pk().toArray()), c.createArrayOf("text", p.pkTypes().toArray()));
-          c.commit();
-        } catch (SQLException | RuntimeException e) {
-          c.rollback();
-          throw e;
-        } finally {
-          c.setAutoCommit(true);
-        }
-      });
-    } catch (SQLException | RuntimeException e) {
-      AuditLog.finish(c, action, AuditLog.Status.FAILED, e.getMessage());
-      throw e;
-    }
-    AuditLog.finish(c, action, AuditLog.Status.SUCCEEDED, null);
+    audited(c, action, () -> lockedTransaction(c, s -> {
+      s.execute(Sql.OWN_MARK + "CREATE TABLE " + target + " (LIKE " + rel + " INCLUDING DEFAULTS INCLUDING CONSTRAINTS"
+          + " INCLUDING GENERATED INCLUDING IDENTITY INCLUDING STORAGE INCLUDING COMMENTS) PARTITION BY RANGE ("
+          + Quoting.ident(p.column()) + ")");
+      List<String> key = new ArrayList<>(p.pk());
+      if (!key.contains(p.column())) {
+        key.add(p.column());
+      }
+      s.execute(Sql.OWN_MARK + "ALTER TABLE " + target + " ADD PRIMARY KEY (" + key.stream().map(Quoting::ident)
+          .collect(Collectors.joining(", ")) + ")");
+      for (String ddl : p.partitions()) {
+        s.execute(Sql.OWN_MARK + ddl);
+      }
+      for (String ddl : p.indexes()) {
+        s.execute(Sql.OWN_MARK + ddl);
+      }
+      for (String ddl : p.foreignKeys()) {
+        s.execute(Sql.OWN_MARK + ddl);
+      }
+      copyPrivileges(c, s, rel, target);
+      s.execute(Sql.OWN_MARK + syncFunction(p.pk(), rel, target, "pgopt." + Quoting.ident(function(p, "sync")), cols, true));
+      s.execute(Sql.OWN_MARK + "CREATE TRIGGER pgopt_partition_sync AFTER INSERT OR UPDATE OR DELETE ON " + rel
+          + " FOR EACH ROW EXECUTE FUNCTION pgopt." + Quoting.ident(function(p, "sync")) + "()");
+      // the trigger back to the original is made now, on the empty copy: made at the swap it would wait under the
+      // table's lock for autovacuum on the copy's partitions. Until the swap every write to the copy comes from
+      // the forward trigger or a batch, which set pgopt.partition_sync for their transaction; the trigger back
+      // skips those (a flag, not a query per row)
+      String old = Quoting.ident(p.schema()) + "." + Quoting.ident(p.oldTable());
+      String back = "pgopt." + Quoting.ident(function(p, "back"));
+      s.execute(Sql.OWN_MARK + syncFunction(p.pk(), target, old, back, cols, false));
+      s.execute(Sql.OWN_MARK + "CREATE TRIGGER pgopt_partition_back AFTER INSERT OR UPDATE OR DELETE ON " + target
+          + " FOR EACH ROW EXECUTE FUNCTION " + back + "()");
+      Sql.list(c, "INSERT INTO " + STATE + " (schema_name, table_name, column_name, new_table, old_table, pk, pk_type, step)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?, 'backfill') RETURNING 1", rs -> 1, p.schema(), p.table(), p.column(), p.newTable(),
+          p.oldTable(), c.createArrayOf("text", p.pk().toArray()), c.createArrayOf("text", p.pkTypes().toArray()));
+    }));
   }
 
   /**
@@ -408,33 +392,20 @@ public final class PartitionMigration {
     long action = AuditLog.start(c, "partition:" + schema + "." + table, "partition.migrate", "swap: " + table + " -> "
         + st[1] + ", " + st[0] + " -> " + table, "pgopt partition migrate --undo --table " + schema + "." + table, null);
     long[] held = new long[1];
-    try {
-      withLockRetries(c, () -> {
-        c.setAutoCommit(false);
-        try (Statement s = c.createStatement()) {
-          s.execute("SET LOCAL lock_timeout = '" + lockTimeout.toMillis() + "ms'");
-          s.execute(Sql.OWN_MARK + "LOCK TABLE " + rel + " IN ACCESS EXCLUSIVE MODE");
-          long t0 = System.nanoTime();
-          s.execute(Sql.OWN_MARK + "DROP TRIGGER pgopt_partition_sync ON " + rel);
-          moveSequences(c, s, rel, copy);
-          s.execute(Sql.OWN_MARK + "ALTER TABLE " + rel + " RENAME TO " + Quoting.ident(st[1]));
-          s.execute(Sql.OWN_MARK + "ALTER TABLE " + copy + " RENAME TO " + Quoting.ident(table));
-          Sql.list(c, "UPDATE " + STATE + " SET step = 'swapped', updated_at = now() WHERE schema_name = ? AND table_name = ?"
-              + " RETURNING 1", rs -> 1, schema, table);
-          c.commit();
-          held[0] = (System.nanoTime() - t0) / 1_000_000;
-        } catch (SQLException | RuntimeException e) {
-          c.rollback();
-          throw e;
-        } finally {
-          c.setAutoCommit(true);
-        }
+    long[] t0 = new long[1];
+    audited(c, action, () -> {
+      lockedTransaction(c, s -> {
+        s.execute(Sql.OWN_MARK + "LOCK TABLE " + rel + " IN ACCESS EXCLUSIVE MODE");
+        t0[0] = System.nanoTime();
+        s.execute(Sql.OWN_MARK + "DROP TRIGGER pgopt_partition_sync ON " + rel);
+        moveSequences(c, s, rel, copy);
+        s.execute(Sql.OWN_MARK + "ALTER TABLE " + rel + " RENAME TO " + Quoting.ident(st[1]));
+        s.execute(Sql.OWN_MARK + "ALTER TABLE " + copy + " RENAME TO " + Quoting.ident(table));
+        Sql.list(c, "UPDATE " + STATE + " SET step = 'swapped', updated_at = now() WHERE schema_name = ? AND table_name = ?"
+            + " RETURNING 1", rs -> 1, schema, table);
       });
-    } catch (SQLException | RuntimeException e) {
-      AuditLog.finish(c, action, AuditLog.Status.FAILED, e.getMessage());
-      throw e;
-    }
-    AuditLog.finish(c, action, AuditLog.Status.SUCCEEDED, null);
+      held[0] = (System.nanoTime() - t0[0]) / 1_000_000;
+    });
     try (Statement s = c.createStatement()) {
       s.execute(Sql.OWN_MARK + "ANALYZE " + rel);
     }
@@ -449,39 +420,23 @@ public final class PartitionMigration {
         rs -> new String[] {rs.getString(1), rs.getString(2)}, schema, table);
     String rel = Quoting.ident(schema) + "." + Quoting.ident(table);
     long action = AuditLog.start(c, "partition:" + schema + "." + table, "partition.migrate", "undo at " + pr.step(), null, null);
-    try {
-      withLockRetries(c, () -> {
-        c.setAutoCommit(false);
-        try (Statement s = c.createStatement()) {
-          s.execute("SET LOCAL lock_timeout = '" + lockTimeout.toMillis() + "ms'");
-          if (pr.step().equals("swapped")) {
-            String old = Quoting.ident(schema) + "." + Quoting.ident(st[1]);
-            s.execute(Sql.OWN_MARK + "LOCK TABLE " + rel + ", " + old + " IN ACCESS EXCLUSIVE MODE");
-            s.execute(Sql.OWN_MARK + "DROP TRIGGER pgopt_partition_back ON " + rel);
-            moveSequences(c, s, rel, old);
-            s.execute(Sql.OWN_MARK + "ALTER TABLE " + rel + " RENAME TO " + Quoting.ident(st[0]));
-            s.execute(Sql.OWN_MARK + "ALTER TABLE " + old + " RENAME TO " + Quoting.ident(table));
-            s.execute(Sql.OWN_MARK + "DROP TABLE " + Quoting.ident(schema) + "." + Quoting.ident(st[0]));
-            s.execute(Sql.OWN_MARK + "DROP FUNCTION IF EXISTS pgopt." + Quoting.ident(function(schema, table, "back")) + "()");
-          } else {
-            s.execute(Sql.OWN_MARK + "DROP TRIGGER IF EXISTS pgopt_partition_sync ON " + rel);
-            s.execute(Sql.OWN_MARK + "DROP TABLE IF EXISTS " + Quoting.ident(schema) + "." + Quoting.ident(st[0]));
-          }
-          s.execute(Sql.OWN_MARK + "DROP FUNCTION IF EXISTS pgopt." + Quoting.ident(function(schema, table, "sync")) + "()");
-          Sql.list(c, "DELETE FROM " + STATE + " WHERE schema_name = ? AND table_name = ? RETURNING 1", rs -> 1, schema, table);
-          c.commit();
-        } catch (SQLException | RuntimeException e) {
-          c.rollback();
-          throw e;
-        } finally {
-          c.setAutoCommit(true);
-        }
-      });
-    } catch (SQLException | RuntimeException e) {
-      AuditLog.finish(c, action, AuditLog.Status.FAILED, e.getMessage());
-      throw e;
-    }
-    AuditLog.finish(c, action, AuditLog.Status.SUCCEEDED, null);
+    audited(c, action, () -> lockedTransaction(c, s -> {
+      if (pr.step().equals("swapped")) {
+        String old = Quoting.ident(schema) + "." + Quoting.ident(st[1]);
+        s.execute(Sql.OWN_MARK + "LOCK TABLE " + rel + ", " + old + " IN ACCESS EXCLUSIVE MODE");
+        s.execute(Sql.OWN_MARK + "DROP TRIGGER pgopt_partition_back ON " + rel);
+        moveSequences(c, s, rel, old);
+        s.execute(Sql.OWN_MARK + "ALTER TABLE " + rel + " RENAME TO " + Quoting.ident(st[0]));
+        s.execute(Sql.OWN_MARK + "ALTER TABLE " + old + " RENAME TO " + Quoting.ident(table));
+        s.execute(Sql.OWN_MARK + "DROP TABLE " + Quoting.ident(schema) + "." + Quoting.ident(st[0]));
+        s.execute(Sql.OWN_MARK + "DROP FUNCTION IF EXISTS pgopt." + Quoting.ident(function(schema, table, "back")) + "()");
+      } else {
+        s.execute(Sql.OWN_MARK + "DROP TRIGGER IF EXISTS pgopt_partition_sync ON " + rel);
+        s.execute(Sql.OWN_MARK + "DROP TABLE IF EXISTS " + Quoting.ident(schema) + "." + Quoting.ident(st[0]));
+      }
+      s.execute(Sql.OWN_MARK + "DROP FUNCTION IF EXISTS pgopt." + Quoting.ident(function(schema, table, "sync")) + "()");
+      Sql.list(c, "DELETE FROM " + STATE + " WHERE schema_name = ? AND table_name = ? RETURNING 1", rs -> 1, schema, table);
+    }));
   }
 
   /** After the swap: drops the original (kept in step until now) and its trigger; there is no undo after this. */
@@ -495,40 +450,24 @@ public final class PartitionMigration {
         + " WHERE schema_name = ? AND table_name = ?", rs -> rs.getString(1), schema, table));
     String rel = Quoting.ident(schema) + "." + Quoting.ident(table);
     long action = AuditLog.start(c, "partition:" + schema + "." + table, "partition.migrate", "finish: DROP TABLE " + old, null, null);
-    try {
-      withLockRetries(c, () -> {
-        c.setAutoCommit(false);
-        try (Statement s = c.createStatement()) {
-          s.execute("SET LOCAL lock_timeout = '" + lockTimeout.toMillis() + "ms'");
-          s.execute(Sql.OWN_MARK + "DROP TRIGGER pgopt_partition_back ON " + rel);
-          s.execute(Sql.OWN_MARK + "DROP TABLE " + old);
-          s.execute(Sql.OWN_MARK + "DROP FUNCTION IF EXISTS pgopt." + Quoting.ident(function(schema, table, "back")) + "()");
-          // the names the original's key and indexes had are free now
-          for (String[] ix : Sql.list(c, """
-              SELECT c.relname, i.indisprimary FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-              WHERE i.indrelid = ?::regclass""", rs -> new String[] {rs.getString(1), rs.getString(2)}, rel)) {
-            String want = "t".equals(ix[1]) ? shorten(table, "_pkey") : ix[0].endsWith("_p") ? ix[0].substring(0, ix[0].length() - 2) : null;
-            if (want != null && !want.equals(ix[0]) && Sql.list(c, "SELECT 1 FROM pg_class WHERE relnamespace = ?::regnamespace"
-                + " AND relname = ?", rs -> 1, Quoting.ident(schema), want).isEmpty()) {
-              s.execute(Sql.OWN_MARK + "ALTER INDEX " + Quoting.ident(schema) + "." + Quoting.ident(ix[0]) + " RENAME TO "
-                  + Quoting.ident(want));
-            }
-          }
-          s.execute(Sql.OWN_MARK + "DROP FUNCTION IF EXISTS pgopt." + Quoting.ident(function(schema, table, "sync")) + "()");
-          Sql.list(c, "DELETE FROM " + STATE + " WHERE schema_name = ? AND table_name = ? RETURNING 1", rs -> 1, schema, table);
-          c.commit();
-        } catch (SQLException | RuntimeException e) {
-          c.rollback();
-          throw e;
-        } finally {
-          c.setAutoCommit(true);
+    audited(c, action, () -> lockedTransaction(c, s -> {
+      s.execute(Sql.OWN_MARK + "DROP TRIGGER pgopt_partition_back ON " + rel);
+      s.execute(Sql.OWN_MARK + "DROP TABLE " + old);
+      s.execute(Sql.OWN_MARK + "DROP FUNCTION IF EXISTS pgopt." + Quoting.ident(function(schema, table, "back")) + "()");
+      // the names the original's key and indexes had are free now
+      for (String[] ix : Sql.list(c, """
+          SELECT c.relname, i.indisprimary FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+          WHERE i.indrelid = ?::regclass""", rs -> new String[] {rs.getString(1), rs.getString(2)}, rel)) {
+        String want = "t".equals(ix[1]) ? shorten(table, "_pkey") : ix[0].endsWith("_p") ? ix[0].substring(0, ix[0].length() - 2) : null;
+        if (want != null && !want.equals(ix[0]) && Sql.list(c, "SELECT 1 FROM pg_class WHERE relnamespace = ?::regnamespace"
+            + " AND relname = ?", rs -> 1, Quoting.ident(schema), want).isEmpty()) {
+          s.execute(Sql.OWN_MARK + "ALTER INDEX " + Quoting.ident(schema) + "." + Quoting.ident(ix[0]) + " RENAME TO "
+              + Quoting.ident(want));
         }
-      });
-    } catch (SQLException | RuntimeException e) {
-      AuditLog.finish(c, action, AuditLog.Status.FAILED, e.getMessage());
-      throw e;
-    }
-    AuditLog.finish(c, action, AuditLog.Status.SUCCEEDED, null);
+      }
+      s.execute(Sql.OWN_MARK + "DROP FUNCTION IF EXISTS pgopt." + Quoting.ident(function(schema, table, "sync")) + "()");
+      Sql.list(c, "DELETE FROM " + STATE + " WHERE schema_name = ? AND table_name = ? RETURNING 1", rs -> 1, schema, table);
+    }));
   }
 
   /** Serial sequences move to the table that takes the name; identity sequences are set past what the other gave. */
@@ -605,6 +544,39 @@ public final class PartitionMigration {
   @FunctionalInterface
   private interface Step {
     void run() throws SQLException;
+  }
+
+  @FunctionalInterface
+  private interface StatementWork {
+    void run(Statement s) throws SQLException;
+  }
+
+  /** {@code work} in one transaction whose locks wait {@code lockTimeout}, tried again on a lock timeout. */
+  private void lockedTransaction(Connection c, StatementWork work) throws SQLException {
+    withLockRetries(c, () -> {
+      c.setAutoCommit(false);
+      try (Statement s = c.createStatement()) {
+        s.execute("SET LOCAL lock_timeout = '" + lockTimeout.toMillis() + "ms'");
+        work.run(s);
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+    });
+  }
+
+  /** Runs {@code step} and ends the audited action as it went. */
+  private static void audited(Connection c, long action, Step step) throws SQLException {
+    try {
+      step.run();
+    } catch (SQLException | RuntimeException e) {
+      AuditLog.finish(c, action, AuditLog.Status.FAILED, e.getMessage());
+      throw e;
+    }
+    AuditLog.finish(c, action, AuditLog.Status.SUCCEEDED, null);
   }
 
   private void withLockRetries(Connection c, Step step) throws SQLException {
