@@ -4,6 +4,7 @@ module dev.pgopt.bench {
   requires dev.pgopt.core;
   requires dev.pgopt.lifecycle;
   requires dev.pgopt.sample;
+  requires dev.pgopt.vector;
   requires HdrHistogram;
   requires dev.pgopt.load;
   requires dev.pgopt.local;

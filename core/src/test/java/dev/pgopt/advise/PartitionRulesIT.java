@@ -27,6 +27,10 @@ class PartitionRulesIT {
           "INSERT INTO events (created_at, touched_at, payload) SELECT now() - interval '400 days' + g * interval '2 minutes',"
               + " now() - random() * interval '400 days', repeat('x', 40) FROM generate_series(1, 200000) g",
           "CREATE INDEX events_created ON events (created_at)",
+          // a few embeddings (NULL elsewhere: the graph skips them) make it a vector table
+          "ALTER TABLE events ADD COLUMN embedding vector(2)",
+          "UPDATE events SET embedding = ARRAY[id % 7, id % 11]::real[]::vector WHERE id <= 500",
+          "CREATE INDEX events_embedding ON events USING hnsw (embedding vector_l2_ops)",
           "CREATE TABLE users_log (id bigserial PRIMARY KEY, at timestamptz NOT NULL, payload text)",
           "INSERT INTO users_log (at, payload) SELECT now() - interval '400 days' + g * interval '2 minutes', repeat('y', 40)"
               + " FROM generate_series(1, 200000) g",
@@ -53,6 +57,8 @@ class PartitionRulesIT {
         assertThat(((Number) x.evidence().get("rows_deleted_per_day_by_time")).longValue()).isPositive();
         assertThat(x.evidence().get("suggestion")).asString()
             .contains("pgopt partition migrate --table public.events --column created_at --interval '1 month'");
+        assertThat(x.evidence().get("vector_indexes")).isEqualTo(List.of("events_embedding"));
+        assertThat(x.evidence().get("vector_tradeoff")).asString().contains("filtered by created_at search one small graph");
         assertThat(x.evidence().get("proposal")).isEqualTo(Map.of("column", "created_at", "interval", "1 month", "premake", 3,
             "retention", "drop old partitions (pgopt retention) instead of DELETE"));
       });

@@ -148,8 +148,11 @@ public final class PartitionMigration {
             + " drop it or make it (…, " + column + ")");
         continue;
       }
-      String def = ix[1].replaceFirst(" ON (ONLY )?" + java.util.regex.Pattern.quote(rel) + " ", " ON " + Quoting.ident(schema)
-          + "." + Quoting.ident(newTable) + " ");
+      // HNSW and IVFFlat on the empty copy would be grown row by row during the copy, and IVFFlat's lists trained on
+      // no rows: made ON ONLY the parent, they are built per partition after the copy (buildPartitionIndexes)
+      boolean ann = ANN_INDEX.matcher(ix[1]).find();
+      String def = ix[1].replaceFirst(" ON (ONLY )?" + java.util.regex.Pattern.quote(rel) + " ", " ON " + (ann ? "ONLY " : "")
+          + Quoting.ident(schema) + "." + Quoting.ident(newTable) + " ");
       def = def.replaceFirst("INDEX " + java.util.regex.Pattern.quote(Quoting.ident(ix[0])) + " ", "INDEX "
           + Quoting.ident(shorten(ix[0], "_p")) + " ");
       indexes.add(def);
@@ -337,8 +340,9 @@ public final class PartitionMigration {
   }
 
   /**
-   * Compares both tables in one snapshot: the trigger changes them in the same transactions, so any snapshot sees
-   * them equal when the copy is complete. Writers are not blocked.
+   * Builds the partitions' indexes left for after the copy ({@link #buildPartitionIndexes}), then compares both tables
+   * in one snapshot: the trigger changes them in the same transactions, so any snapshot sees them equal when the copy
+   * is complete. Writers are not blocked.
    */
   public PartitionArchive.Checksum[] verify(Connection c, String schema, String table) throws SQLException {
     String[] st = Sql.one(c, "SELECT new_table, step FROM " + STATE + " WHERE schema_name = ? AND table_name = ?",
@@ -346,6 +350,7 @@ public final class PartitionMigration {
     if (!st[1].equals("verify") && !st[1].equals("swap")) {
       throw new LifecycleException("the migration of " + schema + "." + table + " is at " + st[1] + ", not ready to verify");
     }
+    buildPartitionIndexes(c, schema, table);
     String rel = Quoting.ident(schema) + "." + Quoting.ident(table);
     String target = Quoting.ident(schema) + "." + Quoting.ident(st[0]);
     c.setAutoCommit(false);
@@ -539,6 +544,66 @@ public final class PartitionMigration {
       base = base.substring(0, base.length() - 1);
     }
     return base + suffix;
+  }
+
+  /** An index a bulk build makes better than growing it row by row: pgvector's graph and list indexes. */
+  private static final java.util.regex.Pattern ANN_INDEX = java.util.regex.Pattern.compile(" USING (hnsw|ivfflat) ");
+
+  /**
+   * Builds, for each index made ON ONLY the partitioned copy, its partitions' indexes that are missing, each CREATE
+   * INDEX CONCURRENTLY (writers and the sync trigger go on) and attached; the parent index is valid once all are. An
+   * index a failed run left invalid is dropped and built again. Returns the indexes built.
+   */
+  public List<String> buildPartitionIndexes(Connection c, String schema, String table) throws SQLException {
+    String newTable = Sql.one(c, "SELECT new_table FROM " + STATE + " WHERE schema_name = ? AND table_name = ?",
+        rs -> rs.getString(1), schema, table);
+    String target = Quoting.ident(schema) + "." + Quoting.ident(newTable);
+    record Missing(String parent, String definition, String partitionSchema, String partition) {}
+    List<Missing> missing = Sql.list(c, """
+        SELECT pi.relname, pg_get_indexdef(pi.oid), ln.nspname, l.relname
+          FROM pg_index px JOIN pg_class pi ON pi.oid = px.indexrelid
+          JOIN pg_inherits h ON h.inhparent = px.indrelid
+          JOIN pg_class l ON l.oid = h.inhrelid JOIN pg_namespace ln ON ln.oid = l.relnamespace
+         WHERE px.indrelid = ?::regclass AND NOT px.indisvalid
+           AND NOT EXISTS (SELECT 1 FROM pg_inherits ih JOIN pg_index cx ON cx.indexrelid = ih.inhrelid
+                            WHERE ih.inhparent = px.indexrelid AND cx.indrelid = l.oid)
+         ORDER BY l.relname, pi.relname""",
+        rs -> new Missing(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)), target);
+    List<String> built = new ArrayList<>();
+    if (missing.isEmpty()) {
+      return built;
+    }
+    long action = AuditLog.start(c, "partition:" + schema + "." + table, "partition.migrate", "indexes: " + missing.size()
+        + " partition indexes built CONCURRENTLY and attached", "pgopt partition migrate --undo --table " + schema + "." + table, null);
+    audited(c, action, () -> {
+      c.setAutoCommit(true);
+      try (Statement s = c.createStatement()) {
+        for (Missing m : missing) {
+          String name = shorten(m.partition(), "_" + m.parent());
+          String qualifiedName = Quoting.ident(m.partitionSchema()) + "." + Quoting.ident(name);
+          // a run cut short left it built but not attached (valid), or half built (invalid)
+          List<Boolean> left = Sql.list(c, "SELECT x.indisvalid FROM pg_index x WHERE x.indexrelid = to_regclass(?)",
+              rs -> rs.getBoolean(1), qualifiedName);
+          if (!left.isEmpty() && !left.get(0)) {
+            s.execute(Sql.OWN_MARK + "DROP INDEX CONCURRENTLY " + qualifiedName);
+          }
+          String def = m.definition().replaceFirst("^CREATE INDEX " + java.util.regex.Pattern.quote(Quoting.ident(m.parent()))
+              + " ON ONLY " + java.util.regex.Pattern.quote(target) + " ", "CREATE INDEX CONCURRENTLY " + Quoting.ident(name)
+              + " ON " + Quoting.ident(m.partitionSchema()) + "." + Quoting.ident(m.partition()) + " ");
+          if (!def.startsWith("CREATE INDEX CONCURRENTLY ")) {
+            throw new LifecycleException("index " + m.parent() + " on " + target + " has a definition pgopt cannot rebuild per"
+                + " partition: " + m.definition());
+          }
+          if (left.isEmpty() || !left.get(0)) {
+            s.execute(Sql.OWN_MARK + def);
+          }
+          s.execute(Sql.OWN_MARK + "ALTER INDEX " + Quoting.ident(schema) + "." + Quoting.ident(m.parent()) + " ATTACH PARTITION "
+              + qualifiedName);
+          built.add(m.partitionSchema() + "." + name);
+        }
+      }
+    });
+    return built;
   }
 
   @FunctionalInterface

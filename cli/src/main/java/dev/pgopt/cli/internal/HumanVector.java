@@ -30,11 +30,12 @@ public final class HumanVector {
       sb.append("  (none)\n");
     }
     for (VectorColumn c : inv.columns()) {
-      sb.append(String.format("  %-40s %-14s %12s rows   table %s (TOAST %s)%s%n", c.qualifiedTable() + "." + c.column(),
+      sb.append(String.format("  %-40s %-14s %12s rows   table %s (TOAST %s)%s%s%n", c.qualifiedTable() + "." + c.column(),
           c.type() + (c.dimensions() == null ? "" : "(" + c.dimensions() + ")"), Units.count(c.rows()),
           Units.bytes(c.tableBytes()), Units.bytes(c.toastBytes()),
           c.estimatedColumnBytes() == null ? "   column: run ANALYZE for its size"
-              : "   column ~" + Units.bytes(c.estimatedColumnBytes())));
+              : "   column ~" + Units.bytes(c.estimatedColumnBytes()),
+          c.partitions() == 0 ? "" : "   " + c.partitions() + " partitions"));
     }
     sb.append("\nANN indexes\n");
     if (inv.indexes().isEmpty()) {
@@ -42,8 +43,9 @@ public final class HumanVector {
     }
     for (VectorIndex i : inv.indexes()) {
       String params = i.hnsw() ? "m=" + i.m() + " ef_construction=" + i.efConstruction() : "lists=" + i.lists();
-      sb.append(String.format("  %-40s %-8s %-22s %-26s %10s  %s%s%n", i.schema() + "." + i.name(), i.method(), i.opclass(),
-          params, Units.bytes(i.sizeBytes()), i.valid() ? "valid" : "INVALID", i.partial() ? ", partial" : ""));
+      sb.append(String.format("  %-40s %-8s %-22s %-26s %10s  %s%s%s%n", i.schema() + "." + i.name(), i.method(), i.opclass(),
+          params, Units.bytes(i.sizeBytes()), i.valid() ? "valid" : "INVALID", i.partial() ? ", partial" : "",
+          i.partitionIndexes().isEmpty() ? "" : ", " + i.partitionIndexes().size() + " partitions' graphs"));
     }
     sb.append("\nStatements searching by distance (pg_stat_statements)\n");
     if (inv.statements().isEmpty()) {
@@ -65,6 +67,10 @@ public final class HumanVector {
     sb.append(String.format("%s.%s.%s  %s(%d), %s rows%s%n", r.schema(), r.table(), r.column(), r.columnType(),
         r.dimensions(), Units.count(r.rows()), r.filter() == null ? "" : " matching " + r.filter()));
     sb.append(String.format("index %s: %s %s, %s%n", r.index(), r.method(), r.opclass(), r.indexParameters()));
+    if (r.partitions() > 0) {
+      sb.append(String.format("partitioned: %d partitions, each with its own graph; a search scans %d of them%n",
+          r.partitions(), r.partitionsSearched()));
+    }
     sb.append(String.format("%d queries (%s), k = %d, target recall %.3f, in %s%n%n", r.queries(), r.queriesFrom(), r.k(),
         r.targetRecall(), target));
     sb.append(String.format("  %-22s %-14s %8s %9s %10s %10s %9s%n", "setting", "iterative", "recall", "rows", "mean ms",

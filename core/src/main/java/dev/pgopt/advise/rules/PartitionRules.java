@@ -111,6 +111,18 @@ public final class PartitionRules {
         }
         evidence.put("proposal", Map.of("column", best.name(), "interval", interval, "premake", interval.equals("1 day") ? 7 : 3,
             "retention", bestUse.deletes() > 0 ? "drop old partitions (pgopt retention) instead of DELETE" : "none proposed"));
+        List<String> vectorIndexes = Sql.list(ctx.connection(), """
+            SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am am ON am.oid = i.relam
+            WHERE x.indrelid = format('%I.%I', ?, ?)::regclass AND am.amname IN ('hnsw', 'ivfflat') ORDER BY 1""",
+            rs -> rs.getString(1), t.schema(), t.name());
+        if (!vectorIndexes.isEmpty()) {
+          // measured in docs/benchmarks/partitioning.md: pruned searches gain, searches of everything walk every graph
+          evidence.put("vector_indexes", vectorIndexes);
+          evidence.put("vector_tradeoff", "each partition gets its own graph: vector searches filtered by " + best.name()
+              + " search one small graph (faster, exact-er); searches of everything walk every partition's graph"
+              + " (cost grows with the partitions): check with pgopt vector tune after migrating (docs/partitioning.md,"
+              + " Vector tables)");
+        }
         evidence.put("suggestion", "pgopt partition migrate --table " + t.schema() + "." + t.name() + " --column " + best.name()
             + " --interval '" + interval + "'   (a dry run; online with --execute, docs/partitioning.md)");
         String why = bestUse.deletes() > 0

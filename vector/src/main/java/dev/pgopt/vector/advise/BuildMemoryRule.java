@@ -34,15 +34,18 @@ final class BuildMemoryRule extends InventoryRule {
     List<Finding> out = new ArrayList<>();
     long mwm = inv.settings().maintenanceWorkMemBytes();
     for (VectorIndex i : inv.indexes()) {
-      if (!i.hnsw() || i.sizeBytes() <= mwm) {
+      // each partition's graph is built on its own: the largest one must fit
+      long graph = i.largestPartBytes();
+      if (!i.hnsw() || graph <= mwm) {
         continue;
       }
-      long want = (long) Math.ceil(i.sizeBytes() * 1.25 / (64L * 1024 * 1024)) * 64;
+      long want = (long) Math.ceil(graph * 1.25 / (64L * 1024 * 1024)) * 64;
       out.add(new Finding(id() + ":" + i.schema() + "." + i.name(), id(), Severity.INFO,
           new DbObject(i.schema(), i.table(), i.name(), null),
-          "HNSW index " + i.name() + " (" + Units.bytes(i.sizeBytes()) + ") is larger than maintenance_work_mem ("
-              + Units.bytes(mwm) + "): rebuilding it falls back to a slow on-disk graph build",
-          Map.of("index_bytes", i.sizeBytes(), "maintenance_work_mem_bytes", mwm), Map.of(), Confidence.MEASURED,
+          "HNSW index " + i.name() + " (" + Units.bytes(graph) + (i.partitionIndexes().isEmpty() ? ""
+              : " in its largest partition") + ") is larger than maintenance_work_mem (" + Units.bytes(mwm)
+              + "): rebuilding it falls back to a slow on-disk graph build",
+          Map.of("index_bytes", graph, "maintenance_work_mem_bytes", mwm), Map.of(), Confidence.MEASURED,
           new Action("-- in the session that builds or rebuilds it, and only when a rebuild is due\n"
               + "SET maintenance_work_mem = '" + want + "MB';\n" + IndexDefinition.reindex(i.schema(), i.name()), null, true,
               IndexDefinition.LOCKS, "low")));

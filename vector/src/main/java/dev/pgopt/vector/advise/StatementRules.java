@@ -208,4 +208,46 @@ final class StatementRules {
               : null);
     }
   }
+
+  /**
+   * {@code vector.partition_fanout}: a search on a partitioned table that walks every partition's graph. Each graph is
+   * searched (ef_search candidates) before the merge can return its first row: recall rises, but the cost grows with
+   * the partitions, 2× at a 0.95 target over 12 partitions in docs/benchmarks/partitioning.md.
+   */
+  static final class PartitionFanout extends Base {
+    PartitionFanout(SharedInventory shared) {
+      super(shared);
+    }
+
+    @Override
+    public String id() {
+      return "vector.partition_fanout";
+    }
+
+    @Override
+    String prefix() {
+      return "searches ";
+    }
+
+    @Override
+    Finding finding(VectorInventory inv, VectorStatement s, String problem) {
+      Optional<VectorIndex> index = inv.indexes().stream().filter(i -> i.name().equals(s.annIndex())).findFirst();
+      if (index.isEmpty() || !problem.contains("partitions")) {
+        return null;
+      }
+      VectorIndex i = index.get();
+      Map<String, Object> e = evidence(s, problem);
+      e.put("partitions_searched", s.annScans());
+      e.put("partitions", i.partitionIndexes().size());
+      e.put("partition_key", i.partitionKey());
+      e.put("suggestion", "when the application searches recent data, add the partition key to the search (WHERE "
+          + String.join(", ", i.partitionKey()) + " >= ...) so it prunes; when it searches everything, fewer and larger"
+          + " partitions keep the graphs few. Measure either: pgopt vector tune --table " + i.schema() + "." + i.table()
+          + " [--filter '...']");
+      return new Finding(id() + ":" + s.queryId(), id(), s.annScans() >= 12 ? Severity.WARNING : Severity.INFO,
+          new DbObject(i.schema(), i.table(), i.name(), null),
+          "a vector search on " + i.schema() + "." + i.table() + " walks " + s.annScans() + " partitions' graphs per call",
+          e, impact(s), Confidence.MEASURED, null);
+    }
+  }
 }

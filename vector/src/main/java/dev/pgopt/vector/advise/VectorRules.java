@@ -11,6 +11,7 @@ public final class VectorRules implements RuleProvider {
     SharedInventory shared = new SharedInventory();
     return List.of(new StatementRules.NoAnnIndex(shared), new StatementRules.OpclassMismatch(shared),
         new StatementRules.EfSearchBelowLimit(shared), new StatementRules.FilteredRecall(shared),
+        new StatementRules.PartitionFanout(shared),
         new HalfvecCandidateRule(shared), new BuildMemoryRule(shared), new IvfflatParamsRule(shared), new HnswGrowthRule(shared));
   }
 }

@@ -33,11 +33,24 @@ public record VectorInventory(String database, String pgvectorVersion, List<Stri
 
   /** Columns, indexes and settings only: what tune, build and migrate need, without planning every statement. */
   public static VectorInventory readCatalog(Connection c) throws SQLException, PgvectorMissingException {
-    return read(c, null, 0, false);
+    return read(c, null, 0, false, null, null);
+  }
+
+  /**
+   * Columns, indexes and settings of one table only, which may be a partition: its own indexes are listed then, where
+   * the whole-database inventory shows a partitioned table's index once, on the parent.
+   */
+  public static VectorInventory readTable(Connection c, String schema, String table) throws SQLException, PgvectorMissingException {
+    return read(c, null, 0, false, schema, table);
   }
 
   private static VectorInventory read(Connection c, PlanGuard guard, int serverVersionNum, boolean withStatements)
       throws SQLException, PgvectorMissingException {
+    return read(c, guard, serverVersionNum, withStatements, null, null);
+  }
+
+  private static VectorInventory read(Connection c, PlanGuard guard, int serverVersionNum, boolean withStatements,
+      String schema, String table) throws SQLException, PgvectorMissingException {
     String database = Sql.one(c, "SELECT current_database()", rs -> rs.getString(1));
     List<String> installed = Sql.list(c, "SELECT extversion FROM pg_extension WHERE extname = 'vector'", rs -> rs.getString(1));
     if (installed.isEmpty()) {
@@ -50,8 +63,8 @@ public record VectorInventory(String database, String pgvectorVersion, List<Stri
     String version = installed.get(0);
     List<String> notes = new ArrayList<>();
     VectorSettings settings = settings(c);
-    List<VectorColumn> columns = columns(c);
-    List<VectorIndex> indexes = indexes(c);
+    List<VectorColumn> columns = columns(c, schema, table);
+    List<VectorIndex> indexes = indexes(c, schema, table);
     List<VectorStatement> statements = withStatements ? statements(c, guard, serverVersionNum, indexes, settings, notes) : List.of();
     return new VectorInventory(database, version, versionWarnings(version), settings, columns, indexes, statements, notes);
   }
@@ -108,29 +121,53 @@ public record VectorInventory(String database, String pgvectorVersion, List<Stri
     return s == null || s.isEmpty() ? fallback : Integer.parseInt(s);
   }
 
-  static List<VectorColumn> columns(Connection c) throws SQLException {
-    return Sql.list(c, """
+  /**
+   * Vector columns of every table that is not a partition (a partitioned table once, with its partitions' rows and
+   * sizes summed), or of the one table named, partition or not.
+   */
+  static List<VectorColumn> columns(Connection c, String schema, String table) throws SQLException {
+    String which = table == null ? "NOT cl.relispartition" : "n.nspname = ? AND cl.relname = ?";
+    String sql = """
         SELECT n.nspname, cl.relname, a.attname, t.typname, NULLIF(a.atttypmod, -1),
-               greatest(cl.reltuples, 0)::bigint, s.null_frac, s.avg_width, pg_table_size(cl.oid),
-               coalesce(pg_relation_size(NULLIF(cl.reltoastrelid, 0)), 0)
+               coalesce(p.rows, greatest(cl.reltuples, 0))::bigint, s.null_frac, s.avg_width,
+               coalesce(p.table_bytes, pg_table_size(cl.oid)),
+               coalesce(p.toast_bytes, pg_relation_size(NULLIF(cl.reltoastrelid, 0)), 0), coalesce(p.leaves, 0)
           FROM pg_attribute a
           JOIN pg_class cl ON cl.oid = a.attrelid
           JOIN pg_namespace n ON n.oid = cl.relnamespace
           JOIN pg_type t ON t.oid = a.atttypid
+          LEFT JOIN LATERAL (
+            SELECT sum(greatest(l.reltuples, 0)) AS rows, sum(pg_table_size(l.oid)) AS table_bytes,
+                   sum(coalesce(pg_relation_size(NULLIF(l.reltoastrelid, 0)), 0)) AS toast_bytes, count(*) AS leaves
+              FROM pg_partition_tree(cl.oid) pt JOIN pg_class l ON l.oid = pt.relid
+             WHERE pt.isleaf) p ON cl.relkind = 'p'
           LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = cl.relname AND s.attname = a.attname
-         WHERE a.attnum > 0 AND NOT a.attisdropped AND cl.relkind IN ('r', 'p', 'm')
-           AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+               AND s.inherited = (cl.relkind = 'p')
+         WHERE a.attnum > 0 AND NOT a.attisdropped AND cl.relkind IN ('r', 'p', 'm') AND %s
+           AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%%'
            AND (t.typname IN ('vector', 'halfvec', 'sparsevec') OR (t.typname = 'bit' AND a.atttypmod >= 64))
-         ORDER BY 1, 2, a.attnum""",
+         ORDER BY 1, 2, a.attnum""".formatted(which);
+    Object[] params = table == null ? new Object[0] : new Object[] {schema, table};
+    return Sql.list(c, sql,
         rs -> new VectorColumn(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
             (Integer) rs.getObject(5), rs.getLong(6), Sql.nullableDouble(rs, "null_frac"), (Integer) rs.getObject(8),
-            rs.getLong(9), rs.getLong(10)));
+            rs.getLong(9), rs.getLong(10), rs.getInt(11)), params);
   }
 
-  static List<VectorIndex> indexes(Connection c) throws SQLException {
-    return Sql.list(c, """
+  /**
+   * HNSW and IVFFlat indexes, an index on a partitioned table once with its partitions' indexes (sizes summed), or the
+   * indexes of the one table named.
+   */
+  static List<VectorIndex> indexes(Connection c, String schema, String table) throws SQLException {
+    String which = table == null ? "NOT i.relispartition" : "n.nspname = ? AND t.relname = ?";
+    String sql = """
         SELECT n.nspname, t.relname, i.relname, am.amname, opc.opcname, a.attname, i.reloptions,
-               pg_relation_size(i.oid), x.indisvalid, x.indpred IS NOT NULL, pg_get_indexdef(i.oid)
+               coalesce(p.bytes, pg_relation_size(i.oid)), x.indisvalid, x.indpred IS NOT NULL, pg_get_indexdef(i.oid),
+               coalesce(p.names, '{}'), coalesce(p.largest, pg_relation_size(i.oid)),
+               coalesce((SELECT array_agg(ka.attname::text ORDER BY k.ord)
+                           FROM pg_partitioned_table pp CROSS JOIN LATERAL unnest(pp.partattrs::int2[]) WITH ORDINALITY k(attnum, ord)
+                           JOIN pg_attribute ka ON ka.attrelid = pp.partrelid AND ka.attnum = k.attnum
+                          WHERE pp.partrelid = t.oid), '{}')
           FROM pg_index x
           JOIN pg_class i ON i.oid = x.indexrelid
           JOIN pg_am am ON am.oid = i.relam
@@ -138,8 +175,15 @@ public record VectorInventory(String database, String pgvectorVersion, List<Stri
           JOIN pg_namespace n ON n.oid = t.relnamespace
           JOIN pg_opclass opc ON opc.oid = x.indclass[0]
           LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = x.indkey[0] AND x.indkey[0] <> 0
-         WHERE am.amname IN ('hnsw', 'ivfflat')
-         ORDER BY 1, 2, 3""",
+          LEFT JOIN LATERAL (
+            SELECT sum(pg_relation_size(pt.relid)) AS bytes, max(pg_relation_size(pt.relid)) AS largest,
+                   array_agg(l.relname::text ORDER BY l.relname) AS names
+              FROM pg_partition_tree(i.oid) pt JOIN pg_class l ON l.oid = pt.relid
+             WHERE pt.isleaf) p ON i.relkind = 'I'
+         WHERE am.amname IN ('hnsw', 'ivfflat') AND %s
+         ORDER BY 1, 2, 3""".formatted(which);
+    Object[] params = table == null ? new Object[0] : new Object[] {schema, table};
+    return Sql.list(c, sql,
         rs -> {
           Map<String, String> options = new LinkedHashMap<>();
           java.sql.Array arr = rs.getArray(7);
@@ -150,10 +194,12 @@ public record VectorInventory(String database, String pgvectorVersion, List<Stri
               options.put(kv.substring(0, eq), kv.substring(eq + 1));
             }
           }
+          List<String> parts = List.of((String[]) rs.getArray(12).getArray());
           return new VectorIndex(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
               DistanceOperator.servedBy(rs.getString(5)).orElse(null), rs.getString(6), options, rs.getLong(8),
-              rs.getBoolean(9), rs.getBoolean(10), rs.getString(11));
-        });
+              rs.getBoolean(9), rs.getBoolean(10), rs.getString(11), parts, rs.getLong(13),
+              List.of((String[]) rs.getArray(14).getArray()));
+        }, params);
   }
 
   static List<VectorStatement> statements(Connection c, PlanGuard guard, int serverVersionNum, List<VectorIndex> indexes,
@@ -183,6 +229,9 @@ public record VectorInventory(String database, String pgvectorVersion, List<Stri
     return out;
   }
 
+  /** A search that walks this many partitions' graphs is reported (docs/benchmarks/partitioning.md measures the cost). */
+  static final int PARTITION_FANOUT = 4;
+
   /** The smallest LIMIT assumed for {@code LIMIT $n}: the k most searches ask for. */
   static final long TYPICAL_K = 10;
 
@@ -206,10 +255,8 @@ public record VectorInventory(String database, String pgvectorVersion, List<Stri
       // Without a plan, what the text and the catalog say still holds: a searched column with no ANN index on any
       // table the statement names, or indexes that serve another operator.
       String searched = column;
-      String text = query.toLowerCase(java.util.Locale.ROOT);
       List<VectorIndex> named = indexes.stream().filter(i -> searched != null && searched.equals(i.column())
-          && text.matches("(?s).*\\b" + java.util.regex.Pattern.quote(i.table().toLowerCase(java.util.Locale.ROOT)) + "\\b.*"))
-          .toList();
+          && mentions(query, i.table())).toList();
       DistanceOperator searchOp = op;
       if (column != null && named.isEmpty()) {
         problems.add("no HNSW or IVFFlat index on " + column + ": every search reads the whole table (from the"
@@ -220,22 +267,39 @@ public record VectorInventory(String database, String pgvectorVersion, List<Stri
             + i.opclass() + " (serves " + (i.serves() == null ? "another operator" : i.serves().symbol()) + ")"
             + " (from the statement's text; it could not be planned)");
       }
-      return new VectorStatement(id, query, calls, mean, rowsPerCall, op, column, null, problems, attempt.error());
+      return new VectorStatement(id, query, calls, mean, rowsPerCall, op, column, null, 0, problems, attempt.error());
     }
     PlanNode[] annScan = new PlanNode[1];
+    VectorIndex[] annIndex = new VectorIndex[1];
+    int[] annScans = new int[1];
     List<String> scanned = new ArrayList<>();
     attempt.plan().root().walk(n -> {
       if (n.relation() != null) {
         scanned.add(n.relation());
       }
-      if (n.indexName() != null && indexes.stream().anyMatch(i -> i.name().equals(n.indexName()))) {
-        annScan[0] = n;
+      if (n.indexName() != null) {
+        indexes.stream().filter(i -> i.scannedAs(n.indexName())).findFirst().ifPresent(i -> {
+          annScan[0] = n;
+          annIndex[0] = i;
+          annScans[0]++;
+        });
       }
     });
     String finalColumn = column;
     List<VectorIndex> onColumn = indexes.stream()
-        .filter(i -> finalColumn != null && finalColumn.equals(i.column()) && scanned.contains(i.table()))
+        .filter(i -> finalColumn != null && finalColumn.equals(i.column()) && (scanned.contains(i.table())
+            // a plan scans a partitioned table's partitions, never the table itself: the text names it
+            || !i.partitionIndexes().isEmpty() && mentions(query, i.table())))
         .toList();
+    Optional<VectorIndex> prunedAtRunTime = onColumn.stream()
+        .filter(i -> i.partitionKey().stream().anyMatch(k -> mentions(query, k))).findFirst();
+    if (prunedAtRunTime.isPresent()) {
+      // A generic plan prunes with unknown values (NULL removes every partition), so it cannot show what a call scans.
+      return new VectorStatement(id, query, calls, mean, rowsPerCall, op, column, null, 0, problems,
+          "filters " + prunedAtRunTime.get().table() + " by its partition key " + String.join(", ",
+              prunedAtRunTime.get().partitionKey()) + ": which partitions a call searches depends on its values; measure"
+              + " with pgopt vector tune --table " + prunedAtRunTime.get().table() + " --filter '<the condition>'");
+    }
     if (annScan[0] == null) {
       DistanceOperator finalOp = op;
       if (onColumn.isEmpty()) {
@@ -253,7 +317,7 @@ public record VectorInventory(String database, String pgvectorVersion, List<Stri
       }
     } else {
       PlanNode scan = annScan[0];
-      VectorIndex used = indexes.stream().filter(i -> i.name().equals(scan.indexName())).findFirst().orElseThrow();
+      VectorIndex used = annIndex[0];
       if (scan.filter() != null && !(used.hnsw() && settings.iterativeScanOn())) {
         problems.add("filter applied after the index scan (" + scan.filter() + ") without iterative scan: the scan yields "
             + (used.hnsw() ? "at most hnsw.ef_search = " + settings.efSearch() : "the rows of ivfflat.probes = " + settings.probes()
@@ -265,8 +329,19 @@ public record VectorInventory(String database, String pgvectorVersion, List<Stri
             + " to ef_search rows", rowsPerCall, settings.efSearch()));
       }
     }
+    if (annScans[0] >= PARTITION_FANOUT) {
+      problems.add(String.format("searches %d partitions: each search walks the graph of every partition's index and"
+          + " merges them, so its cost grows with the partitions; a filter on the partition key prunes it to the"
+          + " partitions it needs", annScans[0]));
+    }
     return new VectorStatement(id, query, calls, mean, rowsPerCall, op, column,
-        annScan[0] == null ? null : annScan[0].indexName(), problems, null);
+        annIndex[0] == null ? null : annIndex[0].name(), annScans[0], problems, null);
+  }
+
+  /** Whether the text has the name as a word (a table or column named in the statement). */
+  private static boolean mentions(String query, String name) {
+    return query.toLowerCase(java.util.Locale.ROOT)
+        .matches("(?s).*\\b" + Pattern.quote(name.toLowerCase(java.util.Locale.ROOT)) + "\\b.*");
   }
 
   public Optional<VectorColumn> column(String schema, String table, String column) {

@@ -9,6 +9,8 @@ import dev.pgopt.vector.inspect.VectorColumn;
 import dev.pgopt.vector.inspect.VectorIndex;
 import dev.pgopt.vector.inspect.VectorInventory;
 import dev.pgopt.vector.inspect.VectorSettings;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -28,6 +30,10 @@ import java.util.function.LongSupplier;
  */
 public final class RecallSweep {
   private static final double EPSILON = 1e-6;
+  /** A row's identity: ctid alone repeats across the partitions of a partitioned table. */
+  private static final String ROW_ID = "tableoid::text || ':' || ctid::text";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Connection c;
   private final LongSupplier nanoTime;
@@ -48,7 +54,7 @@ public final class RecallSweep {
     if (r.targetRecall() <= 0 || r.targetRecall() > 1) {
       throw new VectorRequestException("--target-recall must be in (0, 1], got " + r.targetRecall());
     }
-    VectorInventory inv = VectorInventory.readCatalog(c);
+    VectorInventory inv = VectorInventory.readTable(c, r.schema(), r.table());
     VectorColumn col = column(inv, r);
     VectorIndex index = inv.indexes().stream()
         .filter(i -> i.schema().equals(col.schema()) && i.table().equals(col.table()) && col.column().equals(i.column()))
@@ -74,7 +80,7 @@ public final class RecallSweep {
     }
     List<Query> queries = queries(r, table, column, col, where);
     VectorSettings settings = inv.settings();
-    String search = "SELECT ctid::text, (" + column + " " + op.symbol() + " ?::" + cast + ")::float8 AS d FROM " + table
+    String search = "SELECT " + ROW_ID + ", (" + column + " " + op.symbol() + " ?::" + cast + ")::float8 AS d FROM " + table
         + " WHERE " + column + " IS NOT NULL" + where + " ORDER BY " + column + " " + op.symbol() + " ?::" + cast
         + " LIMIT ? " + VectorInventory.OWN_QUERY_MARK;
 
@@ -124,6 +130,10 @@ public final class RecallSweep {
     String database = inv.database();
     List<String> apply = new ArrayList<>();
     List<String> advice = new ArrayList<>();
+    int searched = annScans(search, queries.get(0), r.k(), index);
+    if (col.partitions() > 0) {
+      advice.add(partitionAdvice(col, index, searched, r.filter()));
+    }
     if (recommended != null) {
       String setting = recommended.setting() + " = " + recommended.value();
       // the recommendation is the pair: the setting and the iterative-scan mode it was measured with
@@ -173,7 +183,8 @@ public final class RecallSweep {
     return new TuneResult(database, col.schema(), col.table(), col.column(), col.type(),
         col.dimensions() == null ? 0 : col.dimensions(), candidates, index.name(), index.method(), index.opclass(), params,
         r.k(), r.targetRecall(), queries.size(), r.queryVectors().isEmpty() ? "sampled rows (held out)" : "supplied",
-        r.filter(), exactMs, exactMs == 0 ? 0 : 1000 / exactMs, points, recommended, best, apply, advice);
+        r.filter(), col.partitions(), searched, exactMs, exactMs == 0 ? 0 : 1000 / exactMs, points, recommended, best,
+        apply, advice);
   }
 
   private VectorColumn column(VectorInventory inv, TuneRequest r) throws VectorRequestException, SQLException {
@@ -229,8 +240,8 @@ public final class RecallSweep {
       throw new VectorRequestException("--queries must be at least 1");
     }
     // A hash of the row's position and the seed, not random(): parallel workers do not share setseed().
-    return Sql.list(c, "SELECT " + column + "::text, ctid::text FROM " + table + " WHERE " + column + " IS NOT NULL"
-        + where + " ORDER BY md5(ctid::text || ?) LIMIT ? " + VectorInventory.OWN_QUERY_MARK,
+    return Sql.list(c, "SELECT " + column + "::text, " + ROW_ID + " FROM " + table + " WHERE " + column + " IS NOT NULL"
+        + where + " ORDER BY md5(" + ROW_ID + " || ?) LIMIT ? " + VectorInventory.OWN_QUERY_MARK,
         rs -> new Query(rs.getString(1), rs.getString(2)), Long.toString(r.seed()), r.sampleQueries());
   }
 
@@ -273,6 +284,39 @@ public final class RecallSweep {
     double p95 = nanos[(int) Math.min(nanos.length - 1, Math.ceil(0.95 * nanos.length) - 1)] / 1e6;
     return new SweepPoint(knob, value, mode, recallSum / queries.size(), (double) rows / queries.size(), minRows, mean, p95,
         queries.size() / (total / 1e9));
+  }
+
+  /** How many ANN index scans (one per partition searched) the search's plan merges, at the last setting swept. */
+  private int annScans(String search, Query q, int k, VectorIndex index) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("EXPLAIN (FORMAT JSON) " + search)) {
+      ps.setString(1, q.vector());
+      ps.setString(2, q.vector());
+      ps.setInt(3, k + 1);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        int scans = 0;
+        for (JsonNode node : JSON.readTree(rs.getString(1)).findValues("Index Name")) {
+          if (index.scannedAs(node.asText())) {
+            scans++;
+          }
+        }
+        return scans;
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new SQLException("EXPLAIN returned JSON pgopt cannot read: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private static String partitionAdvice(VectorColumn col, VectorIndex index, int searched, String filter) {
+    String where = filter == null ? "each search" : "each search WHERE " + filter;
+    if (searched == 1 && col.partitions() > 1) {
+      return where + " is pruned to 1 of the " + col.partitions() + " partitions: one graph is walked, as in a table of"
+          + " that partition's size";
+    }
+    String said = String.format("%s walks %d of the %d partitions' graphs (one index scan each, merged by distance):"
+        + " its cost grows with the partitions searched", where, searched, col.partitions());
+    return searched > 1 ? said + "; a filter on the partition key (" + String.join(", ", index.partitionKey())
+        + ") prunes it to the partitions it needs: tune again with --filter to measure that" : said;
   }
 
   /** ann-benchmarks' recall: results within the k-th true distance, over k (or over fewer when the truth has fewer). */

@@ -75,8 +75,8 @@ class VectorRulesTest {
   void everyVectorRuleFindsItsPlantedProblem(TestDatabase db) throws Exception {
     List<Rule> rules = new ArrayList<>(new VectorRules().rules());
     assertThat(rules).extracting(Rule::id).containsExactly("vector.no_ann_index", "vector.opclass_mismatch",
-        "vector.ef_search_below_limit", "vector.filtered_recall", "vector.halfvec_candidate", "vector.build_memory",
-        "vector.ivfflat_params", "vector.hnsw_growth");
+        "vector.ef_search_below_limit", "vector.filtered_recall", "vector.partition_fanout", "vector.halfvec_candidate",
+        "vector.build_memory", "vector.ivfflat_params", "vector.hnsw_growth");
     SharedInventory shared = new SharedInventory();
     rules.add(new HalfvecCandidateRule(shared, 1));
     List<Finding> all = run(db, rules);
