@@ -10,6 +10,7 @@ import dev.pgopt.connect.Connections;
 import dev.pgopt.connect.DatabaseFailure;
 import dev.pgopt.connect.DatabaseTarget;
 import dev.pgopt.connect.Session;
+import dev.pgopt.load.BenchScript;
 import dev.pgopt.load.LoadOptions;
 import dev.pgopt.load.LoadResult;
 import dev.pgopt.load.LoadRun;
@@ -91,11 +92,84 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--format", defaultValue = "human", description = "human (default) or json (docs/bench.md).")
   String format;
 
+  @Option(names = "--script", paramLabel = "FILE[@WEIGHT]", description = "Run a pgbench-style script instead of the"
+      + " workload: \\set lines, then one read statement using :variables (repeatable; @WEIGHT sets its share).")
+  List<String> scripts = new ArrayList<>();
+
+  @Option(names = {"-D", "--define"}, paramLabel = "NAME=VALUE", description = "An integer variable for --script (repeatable), as pgbench -D.")
+  List<String> defines = new ArrayList<>();
+
   public BenchCommand(Context ctx) {
     this.ctx = ctx;
   }
 
   record Step(double rate, boolean met, LoadResult result) {}
+
+  private WorkloadMix workload(DatabaseTarget target) {
+    try (Session session = Session.open(target, connection.sessionOptions())) {
+      return session.readOnly(c -> {
+        try {
+          return WorkloadMix.fromStatistics(c, session.serverVersionNum(), top);
+        } catch (StatementStatisticsUnavailable e) {
+          throw new CliFailure(ExitCode.UNKNOWN, e.getMessage() + " (database " + target.display() + ")");
+        } catch (IllegalStateException e) {
+          throw new CliFailure(ExitCode.UNKNOWN, e.getMessage() + " (database " + target.display() + ")");
+        }
+      });
+    } catch (DatabaseFailure f) {
+      throw new CliFailure(ExitCode.UNKNOWN, f.getMessage(), f);
+    }
+  }
+
+  /** Reads each FILE[@WEIGHT]; a file that cannot be read or parsed is one line (exit 64) naming the file and line. */
+  static List<BenchScript> scripts(List<String> specs, List<String> defines) {
+    java.util.Map<String, Long> defined = new java.util.LinkedHashMap<>();
+    for (String d : defines) {
+      int eq = d.indexOf('=');
+      String name = eq < 0 ? d : d.substring(0, eq);
+      if (eq < 0 || !name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+        throw new CliFailure(ExitCode.USAGE, "--define " + d + ": write NAME=VALUE, e.g. --define scale=10");
+      }
+      try {
+        defined.put(name, Long.parseLong(d.substring(eq + 1).strip()));
+      } catch (NumberFormatException e) {
+        throw new CliFailure(ExitCode.USAGE, "--define " + d + ": the value must be an integer");
+      }
+    }
+    List<BenchScript> out = new ArrayList<>();
+    for (String spec : specs) {
+      int at = spec.lastIndexOf('@');
+      String file = at < 0 ? spec : spec.substring(0, at);
+      double weight = 1;
+      if (at >= 0) {
+        try {
+          weight = Double.parseDouble(spec.substring(at + 1));
+        } catch (NumberFormatException e) {
+          throw new CliFailure(ExitCode.USAGE, "--script " + spec + ": the weight after @ must be a number");
+        }
+      }
+      Path path = Path.of(file);
+      String text;
+      try {
+        if (java.nio.file.Files.size(path) > 1 << 20) {
+          throw new CliFailure(ExitCode.USAGE, "--script " + file + ": larger than 1 MB, not a script");
+        }
+        text = java.nio.file.Files.readString(path);
+      } catch (java.nio.charset.MalformedInputException e) {
+        throw new CliFailure(ExitCode.USAGE, "--script " + file + ": not UTF-8 text");
+      } catch (java.io.IOException e) {
+        throw new CliFailure(ExitCode.USAGE, "--script " + file + ": cannot read it (" + e.getClass().getSimpleName()
+            + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
+      }
+      try {
+        out.add(BenchScript.parse(file, weight, text, defined));
+      } catch (IllegalArgumentException e) {
+        throw new CliFailure(ExitCode.USAGE, "--script " + e.getMessage());
+      }
+    }
+    return out;
+  }
+
 
   @Override
   public Integer call() {
@@ -128,20 +202,7 @@ public final class BenchCommand implements Callable<Integer> {
       throw new CliFailure(ExitCode.USAGE, e.getMessage());
     }
     DatabaseTarget target = connection.target(ctx);
-    WorkloadMix mix;
-    try (Session session = Session.open(target, connection.sessionOptions())) {
-      mix = session.readOnly(c -> {
-        try {
-          return WorkloadMix.fromStatistics(c, session.serverVersionNum(), top);
-        } catch (StatementStatisticsUnavailable e) {
-          throw new CliFailure(ExitCode.UNKNOWN, e.getMessage() + " (database " + target.display() + ")");
-        } catch (IllegalStateException e) {
-          throw new CliFailure(ExitCode.UNKNOWN, e.getMessage() + " (database " + target.display() + ")");
-        }
-      });
-    } catch (DatabaseFailure f) {
-      throw new CliFailure(ExitCode.UNKNOWN, f.getMessage(), f);
-    }
+    WorkloadMix mix = scripts.isEmpty() ? workload(target) : WorkloadMix.fromScripts(scripts(scripts, defines));
     java.io.PrintStream logOut = null;
     if (hdrLog != null) {
       try {

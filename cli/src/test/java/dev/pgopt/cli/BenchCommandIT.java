@@ -96,6 +96,67 @@ class BenchCommandIT {
   }
 
   @Test
+  void pgbenchStyleScriptsRunAtTheirWeightsWithTheirVariables(TestCluster cluster) throws Exception {
+    try (TestDatabase db = withWorkload(cluster)) {
+      // out of 1..n, the statement divides by zero: no error means every drawn :id was in the domain
+      Path byId = home.resolve("by-id.sql");
+      java.nio.file.Files.writeString(byId, """
+          -- pgbench -S's shape
+          \\set id random(1, :n)
+          \\set other :id % 7
+          SELECT name, 1 / (CASE WHEN :id BETWEEN 1 AND 5000 AND :other = :id % 7 THEN 1 ELSE 0 END)
+            FROM gadgets WHERE id = :id AND name <> ':id'::text;
+          """);
+      Path byKind = home.resolve("by-kind.sql");
+      java.nio.file.Files.writeString(byKind, "\\set k random_exponential(0, 6, 2)\nSELECT count(*) FROM gadgets WHERE kind = :k;\n");
+      db.resetStatements();
+      CliRun r = run("bench", "--url", db.url(), "--rate", "50/s", "--duration", "2s", "--warmup", "0s", "--clients", "2",
+          "--arrivals", "uniform", "--script", byId + "@3", "--script", byKind.toString(), "--define", "n=5000",
+          "--format", "json");
+      assertThat(r.exitCode()).as(r.err()).isZero();
+      JsonNode result = new ObjectMapper().readTree(r.out()).get("result");
+      assertThat(result.get("completed").asLong()).isEqualTo(100);
+      assertThat(result.get("failed").asLong()).isZero();
+      assertThat(result.get("statements")).hasSize(2);
+      assertThat(result.get("statements").get(0).get("share").asDouble()).isEqualTo(0.75);
+      try (Connection c = db.connect()) {
+        long calls = dev.pgopt.connect.Sql.one(c, "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements"
+            + " WHERE query LIKE 'SELECT name, % / (CASE WHEN %'", rs -> rs.getLong(1));
+        assertThat(calls).as("the script's statement ran on the server with bound values").isBetween(50L, 100L);
+      }
+    }
+  }
+
+  @Test
+  void aScriptPgoptCannotRunIsOneLineWithItsFileAndLine(TestCluster cluster) throws Exception {
+    try (TestDatabase db = withWorkload(cluster)) {
+      String[][] cases = {
+          {"\\set id random(1, 10\nSELECT :id;", "bad.sql:1: a ')' is missing"},
+          {"\\set id rand(1, 10)\nSELECT :id;", "bad.sql:1: function rand is not supported"},
+          {"\\sleep 10 ms\nSELECT 1;", "bad.sql:1: \\sleep is not supported"},
+          {"SELECT :nope;", "bad.sql:1: variable :nope is not set"},
+          {"UPDATE gadgets SET name = 'x';", "bad.sql:1: not a read statement"},
+          {"SELECT 1;\nSELECT 2;", "bad.sql:2: a second statement"},
+          {"-- only a comment\n", "bad.sql: no SQL statement"},
+          {"\\set a 10 / 0.5\nSELECT :a;", "only integers are supported"},
+      };
+      Path bad = home.resolve("bad.sql");
+      for (String[] c : cases) {
+        java.nio.file.Files.writeString(bad, c[0]);
+        CliRun r = run("bench", "--url", db.url(), "--rate", "10", "--duration", "1s", "--script", bad.toString());
+        assertThat(r.exitCode()).as(c[0] + ": " + r.err()).isEqualTo(64);
+        assertThat(r.err()).as(c[0]).contains(c[1]).doesNotContain("\tat ");
+        assertThat(r.err().strip().lines().count()).as(c[0]).isEqualTo(1);
+      }
+      CliRun missing = run("bench", "--url", db.url(), "--rate", "10", "--duration", "1s", "--script", home.resolve("none.sql").toString());
+      assertThat(missing.exitCode()).isEqualTo(64);
+      assertThat(missing.err()).contains("none.sql: cannot read it");
+      CliRun define = run("bench", "--url", db.url(), "--rate", "10", "--duration", "1s", "--script", bad.toString(), "--define", "n");
+      assertThat(define.err()).contains("--define n: write NAME=VALUE");
+    }
+  }
+
+  @Test
   void aDatabaseWithNothingToReplaySaysSo(TestCluster cluster) throws Exception {
     try (TestDatabase db = cluster.createDatabase()) {
       db.resetStatements();

@@ -196,6 +196,22 @@ public final class WorkloadMix {
     return new WorkloadMix(statements, templates, skipped);
   }
 
+  /** The scripts, each as often as its weight: {@code pgopt bench --script FILE[@WEIGHT]}. */
+  public static WorkloadMix fromScripts(List<BenchScript> scripts) {
+    if (scripts.isEmpty()) {
+      throw new IllegalArgumentException("a mix needs at least one script");
+    }
+    double total = scripts.stream().mapToDouble(BenchScript::weight).sum();
+    List<Statement> statements = new ArrayList<>();
+    List<StatementTemplate> templates = new ArrayList<>();
+    long id = 1;
+    for (BenchScript s : scripts) {
+      statements.add(new Statement(id++, s.sql(), s.weight() / total, s.template().jdbcSql()));
+      templates.add(s.template());
+    }
+    return new WorkloadMix(statements, templates, List.of());
+  }
+
   /** A mix of given statements and shares (for tests and scripts): no parameters. */
   public static WorkloadMix of(Map<String, Double> sqlByShare) {
     double total = sqlByShare.values().stream().mapToDouble(Double::doubleValue).sum();

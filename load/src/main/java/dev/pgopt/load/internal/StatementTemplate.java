@@ -15,8 +15,16 @@ import java.util.random.RandomGenerator;
  * @param jdbcSql the text with {@code ?} placeholders
  * @param placeholders for each {@code ?}, in order, the {@code $n} it stands for
  * @param generators by {@code $n}
+ * @param script for a pgbench-style script: its {@code \set} variables, evaluated per call, the {@code ?}s bound from
+ *     them; null for a statement of the workload
  */
-public record StatementTemplate(String jdbcSql, List<Integer> placeholders, Map<Integer, ValueGenerator> generators) {
+public record StatementTemplate(String jdbcSql, List<Integer> placeholders, Map<Integer, ValueGenerator> generators,
+    ScriptVariables script) {
+
+  public StatementTemplate(String jdbcSql, List<Integer> placeholders, Map<Integer, ValueGenerator> generators) {
+    this(jdbcSql, placeholders, generators, null);
+  }
+
   /** Where one {@code $n}'s values come from. */
   public sealed interface ValueGenerator {
     String next(RandomGenerator random);
@@ -40,6 +48,10 @@ public record StatementTemplate(String jdbcSql, List<Integer> placeholders, Map<
 
   /** Binds one call's values. */
   public void bind(PreparedStatement ps, RandomGenerator random) throws SQLException {
+    if (script != null) {
+      script.bind(ps, random);
+      return;
+    }
     Map<Integer, String> drawn = new java.util.HashMap<>();
     for (int i = 0; i < placeholders.size(); i++) {
       int n = placeholders.get(i);
