@@ -2,7 +2,7 @@
 module dev.pgopt.monitor {
   requires transitive dev.pgopt.connect;
   requires dev.pgopt.backup;
-  requires dev.pgopt.core;
+  requires transitive dev.pgopt.core;
   requires dev.pgopt.lifecycle;
   requires transitive dev.pgopt.cloud;
   requires dev.pgopt.vector;

@@ -81,6 +81,9 @@ public final class AdviseCommand implements Callable<Integer> {
       + " tables wait meanwhile, so use a copy or a quiet time); a proposal that makes any statement slower is dropped.")
   boolean prove;
 
+  @picocli.CommandLine.Mixin
+  HistoryOptions history = new HistoryOptions();
+
   /** From --memory and --storage. */
   private Map<String, String> machine = Map.of();
   private IndexBudget indexBudget = IndexBudget.DEFAULT;
@@ -120,6 +123,7 @@ public final class AdviseCommand implements Callable<Integer> {
         throw new CliFailure(ExitCode.USAGE, "--budget: " + e.getMessage() + " (use e.g. 2GB or 10%)");
       }
     }
+    history.check();
     advise(connection.target(ctx), connection.sessionOptions());
     return ExitCode.OK;
   }
@@ -128,8 +132,11 @@ public final class AdviseCommand implements Callable<Integer> {
   public Advisor.Advice advise(DatabaseTarget target, dev.pgopt.connect.SessionOptions options) {
     Predicate<String> filter = ruleFilter(rules);
     Map<String, Long> replicaScans = replicaIndexScans();
+    dev.pgopt.advise.TableGrowth growth = !history.given() ? dev.pgopt.advise.TableGrowth.NONE
+        : dev.pgopt.advise.TableGrowth.of(history.read(ctx, options, java.time.Duration.ofDays(30),
+            dev.pgopt.monitor.StoredHistory::tableGrowth));
     try (Session session = Session.open(target, options)) {
-      List<Rule> all = new ArrayList<>(Advisor.standardRules(top, indexBudget));
+      List<Rule> all = new ArrayList<>(Advisor.standardRules(top, indexBudget, growth));
       if (rules.stream().anyMatch(r -> r.strip().startsWith("security"))) {
         all.addAll(Advisor.securityRules(TenantIsolationRules.DEFAULT_COLUMNS));
       }

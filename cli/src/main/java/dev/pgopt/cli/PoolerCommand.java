@@ -84,16 +84,8 @@ public final class PoolerCommand implements Callable<Integer> {
         description = "How long to count busy sessions for the peak, every 100 ms (default: ${DEFAULT-VALUE}).")
     String sample;
 
-    @Option(names = "--history", paramLabel = "URL",
-        description = "A pgopt monitor's history store: the peak of active sessions it kept counts too.")
-    String history;
-
-    @Option(names = "--history-target", paramLabel = "NAME", description = "The server's target name in that monitor.")
-    String historyTarget;
-
-    @Option(names = "--history-window", defaultValue = "7d", paramLabel = "DURATION",
-        description = "How far back the history's peak is read (default: ${DEFAULT-VALUE}).")
-    String historyWindow;
+    @Mixin
+    HistoryOptions history = new HistoryOptions();
 
     @Option(names = "--listen-addr", defaultValue = "127.0.0.1", paramLabel = "ADDR",
         description = "PgBouncer's listen_addr (default: ${DEFAULT-VALUE}).")
@@ -142,10 +134,7 @@ public final class PoolerCommand implements Callable<Integer> {
         }
       }
       Duration sampleFor = ConnectionOptions.duration(sample, "--sample");
-      Duration historyFor = ConnectionOptions.duration(historyWindow, "--history-window");
-      if ((history == null) != (historyTarget == null)) {
-        throw new CliFailure(ExitCode.USAGE, "--history and --history-target go together: the store and the target's name in it");
-      }
+      history.check();
       Path ini = output.resolve("pgbouncer.ini");
       Path userlist = output.resolve("userlist.txt");
       if (!force && (Files.exists(ini) || Files.exists(userlist))) {
@@ -166,8 +155,8 @@ public final class PoolerCommand implements Callable<Integer> {
         throw new CliFailure(ExitCode.UNKNOWN, f.getMessage(), f);
       }
       Optional<Integer> historyPeak = Optional.empty();
-      if (history != null) {
-        historyPeak = historyPeak(historyFor);
+      if (history.given()) {
+        historyPeak = historyPeak();
         evidence = evidence.withPeakAtLeast(historyPeak.orElse(0));
       }
       for (String u : users) {
@@ -209,10 +198,10 @@ public final class PoolerCommand implements Callable<Integer> {
         ctx.out().println("  wrote " + ini + " and " + userlist + " (" + config.userlist().lines().count() + " of "
             + evidence.roles().size() + " roles with their secret)");
         platformNote.ifPresent(p -> ctx.out().println("  note: " + p));
-        if (history != null) {
+        if (history.given()) {
           ctx.out().println("  history: " + historyPeak.map(p -> "peak of " + p + " active sessions over "
-              + historyWindow + " in the monitor's store (target " + historyTarget + ")")
-              .orElse("the store holds no connections_active for target " + historyTarget + "; sized from the sample alone"));
+              + history.windowText("7d") + " in the monitor's store (target " + history.targetName() + ")")
+              .orElse("the store holds no connections_active for target " + history.targetName() + "; sized from the sample alone"));
         }
         config.sizing().forEach((k, v) -> ctx.out().printf("  %-32s %s%n", k, v));
         if (!config.warnings().isEmpty()) {
@@ -241,20 +230,10 @@ public final class PoolerCommand implements Callable<Integer> {
     }
 
     /** The peak of connections_active the monitor kept for the target; empty when it kept none. */
-    private Optional<Integer> historyPeak(Duration window) {
-      DatabaseTarget store;
-      try {
-        store = DatabaseTarget.parse(history, ctx.env());
-      } catch (InvalidTargetException e) {
-        throw new CliFailure(ExitCode.USAGE, "invalid connection string in --history: " + e.getMessage());
-      }
-      try (Session s = Session.open(store, connection.sessionOptions())) {
-        java.util.OptionalDouble peak = s.readOnly(c -> dev.pgopt.monitor.StoredHistory.peak(c, historyTarget,
-            "connections_active", window));
-        return peak.isPresent() ? Optional.of((int) Math.ceil(peak.getAsDouble())) : Optional.empty();
-      } catch (DatabaseFailure f) {
-        throw new CliFailure(ExitCode.UNKNOWN, "--history: " + f.getMessage(), f);
-      }
+    private Optional<Integer> historyPeak() {
+      java.util.OptionalDouble peak = history.read(ctx, connection.sessionOptions(), Duration.ofDays(7),
+          (c, target, window) -> dev.pgopt.monitor.StoredHistory.peak(c, target, "connections_active", window));
+      return peak.isPresent() ? Optional.of((int) Math.ceil(peak.getAsDouble())) : Optional.empty();
     }
 
     private int[] version() {

@@ -130,5 +130,16 @@ class AdviseCommandIT {
     CliRun replica = run("advise", "--url", db.url(), "--replica", "postgres://u:hunter22@127.0.0.1:1/x");
     assertThat(replica.exitCode()).isEqualTo(ExitCode.UNKNOWN);
     assertThat(replica.err()).startsWith("pgopt: replica: cannot reach").doesNotContain("hunter22");
+    CliRun half = run("advise", "--url", db.url(), "--history", db.url());
+    assertThat(half.exitCode()).isEqualTo(ExitCode.USAGE);
+    assertThat(half.err()).contains("--history and --history-target go together");
+    assertThat(run("advise", "--url", db.url(), "--history", db.url(), "--history-target", "app", "--history-window", "long")
+        .exitCode()).isEqualTo(ExitCode.USAGE);
+    CliRun store = run("advise", "--url", db.url(), "--history", "postgres://u:hunter22@127.0.0.1:1/x", "--history-target", "app");
+    assertThat(store.exitCode()).isEqualTo(ExitCode.UNKNOWN);
+    assertThat(store.err()).startsWith("pgopt: --history:").doesNotContain("hunter22");
+    // a store without a monitor's schema holds no growth: advice runs as without it
+    assertThat(run("advise", "--url", db.url(), "--history", db.url(), "--history-target", "app", "--rules", "table.*")
+        .exitCode()).isIn(ExitCode.OK, ExitCode.WARNING);
   }
 }

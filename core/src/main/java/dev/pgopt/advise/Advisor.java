@@ -74,10 +74,15 @@ public final class Advisor {
 
   /** The built-in rules, then those of every {@link RuleProvider} on the class path. */
   public static List<Rule> standardRules(int topStatements, IndexBudget budget) {
+    return standardRules(topStatements, budget, TableGrowth.NONE);
+  }
+
+  /** The built-in rules with table sizes over a history ({@code growth}) for those that size by growth. */
+  public static List<Rule> standardRules(int topStatements, IndexBudget budget, TableGrowth growth) {
     List<Rule> rules = new ArrayList<>(List.of(new IndexMissingRule(500, budget), new IndexInvalidRule(), new IndexDuplicateRule(), new IndexRedundantRule(),
         new IndexUsageRules(), new ForeignKeyIndexRule(), new TableVacuumRule(), new TableAnalyzeRule(), new WraparoundRule(),
         new SequenceExhaustionRule(), new BloatRules.TableBloat(), new BloatRules.IndexBloat(), new ConnectionRules(Duration.ofSeconds(60), 70), new ConfigRules(), new TableAutovacuumRule(), new QueryPlanRule(topStatements),
-        new PartitionRules.Candidate(), new PartitionRules.Excess()));
+        new PartitionRules.Candidate(1L << 30, growth), new PartitionRules.Excess()));
     ServiceLoader.load(RuleProvider.class).forEach(p -> rules.addAll(p.rules()));
     return rules;
   }

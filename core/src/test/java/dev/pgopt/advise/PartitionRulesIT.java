@@ -61,7 +61,21 @@ class PartitionRulesIT {
         assertThat(x.evidence().get("vector_tradeoff")).asString().contains("filtered by created_at search one small graph");
         assertThat(x.evidence().get("proposal")).isEqualTo(Map.of("column", "created_at", "interval", "1 month", "premake", 3,
             "retention", "drop old partitions (pgopt retention) instead of DELETE"));
+        assertThat(x.evidence().get("growth_from")).asString().startsWith("inserts in the statements' window of");
       });
+
+      // a monitor's history of sizes is preferred to the window's inserts, when it is long enough to mean something
+      TableGrowth.Measured fast = new TableGrowth.Measured(3.0 * (1L << 30), 5, 20, "monitor history of target app");
+      Finding sized = AdvisorIT.of(AdvisorIT.advise(db, List.of(new PartitionRules.Candidate(1L << 20,
+          TableGrowth.of(Map.of("public.events", fast))))), "table.partition_candidate").get(0);
+      assertThat(sized.evidence().get("growth_from")).isEqualTo("monitor history of target app: 20 sizes over 5.0 days");
+      assertThat(((Number) sized.evidence().get("growth_bytes_per_day")).longValue()).isEqualTo(3L << 30);
+      assertThat(sized.evidence().get("proposal")).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+          .containsEntry("interval", "1 day").containsEntry("premake", 7);
+      TableGrowth.Measured brief = new TableGrowth.Measured(3.0 * (1L << 30), 0.5, 20, "monitor history of target app");
+      Finding unsized = AdvisorIT.of(AdvisorIT.advise(db, List.of(new PartitionRules.Candidate(1L << 20,
+          TableGrowth.of(Map.of("public.events", brief))))), "table.partition_candidate").get(0);
+      assertThat(unsized.evidence().get("growth_from")).asString().startsWith("inserts in the statements' window");
     }
   }
 }

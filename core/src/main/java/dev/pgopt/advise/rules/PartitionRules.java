@@ -6,6 +6,7 @@ import dev.pgopt.advise.Finding.Confidence;
 import dev.pgopt.advise.Finding.DbObject;
 import dev.pgopt.advise.Finding.Severity;
 import dev.pgopt.advise.Rule;
+import dev.pgopt.advise.TableGrowth;
 import dev.pgopt.analyze.health.Units;
 import dev.pgopt.collect.SqlText;
 import dev.pgopt.collect.StatementEntry;
@@ -40,14 +41,24 @@ public final class PartitionRules {
 
   /** {@code table.partition_candidate}; {@code minBytes}: smaller tables are not worth the partitions (default 1 GB). */
   public static final class Candidate implements Rule {
+    /** Growth drawn through less history than this is noise (a bulk load, a vacuum): not used. */
+    static final double MIN_HISTORY_DAYS = 1;
+
     private final long minBytes;
+    private final TableGrowth growth;
 
     public Candidate() {
-      this(GB);
+      this(GB, TableGrowth.NONE);
     }
 
     public Candidate(long minBytes) {
+      this(minBytes, TableGrowth.NONE);
+    }
+
+    /** {@code growth}: sizes over a history, preferred to the inserts of the statements' window. */
+    public Candidate(long minBytes, TableGrowth growth) {
       this.minBytes = minBytes;
+      this.growth = growth;
     }
 
     @Override
@@ -95,6 +106,14 @@ public final class PartitionRules {
         double hours = ctx.workload().isPresent() ? IndexMissingRule.observedHours(ctx, ctx.workload().get()) : 0;
         double bytesPerRow = t.rows() > 0 ? (double) t.bytes() / t.rows() : 0;
         double growthPerDay = hours > 0 ? bestUse.insertedRows() / hours * 24 * bytesPerRow : 0;
+        String growthFrom = hours > 0 ? String.format(Locale.ROOT, "inserts in the statements' window of %.1f hours", hours) : null;
+        java.util.Optional<TableGrowth.Measured> kept = growth.of(t.schema(), t.name())
+            .filter(g -> g.days() >= MIN_HISTORY_DAYS && g.points() >= 3);
+        if (kept.isPresent()) {
+          growthPerDay = Math.max(0, kept.get().bytesPerDay());
+          growthFrom = String.format(Locale.ROOT, "%s: %d sizes over %.1f days", kept.get().source(), kept.get().points(),
+              kept.get().days());
+        }
         String interval = growthPerDay > 2.0 * GB ? "1 day" : growthPerDay * 7 > 2.0 * GB ? "7 days" : "1 month";
         Map<String, Object> evidence = new LinkedHashMap<>();
         evidence.put("size_bytes", t.bytes());
@@ -107,7 +126,10 @@ public final class PartitionRules {
           evidence.put("time_share_filtering_by_column", bestUse.tableMs() == 0 ? 0
               : Math.round(1000 * bestUse.filteredMs() / bestUse.tableMs()) / 1000.0);
           evidence.put("rows_deleted_per_day_by_time", Math.round(bestUse.deletedRows() / hours * 24));
+        }
+        if (growthFrom != null) {
           evidence.put("growth_bytes_per_day", Math.round(growthPerDay));
+          evidence.put("growth_from", growthFrom);
         }
         evidence.put("proposal", Map.of("column", best.name(), "interval", interval, "premake", interval.equals("1 day") ? 7 : 3,
             "retention", bestUse.deletes() > 0 ? "drop old partitions (pgopt retention) instead of DELETE" : "none proposed"));

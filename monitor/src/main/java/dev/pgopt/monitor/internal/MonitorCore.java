@@ -76,6 +76,8 @@ public final class MonitorCore implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MonitorCore.class);
   /** How soon findings are tried again when the target was down or the run failed. */
   static final Duration FINDINGS_RETRY = Duration.ofSeconds(30);
+  /** How far back table sizes are read for growth: the raw retention bounds what is there. */
+  static final Duration GROWTH_HISTORY = Duration.ofDays(30);
   static final String STATEMENTS_STATE = "statements_snapshot";
 
   final MonitorConfig config;
@@ -404,6 +406,13 @@ public final class MonitorCore implements AutoCloseable {
       return;
     }
     rt.findingsTriedAt = now;
+    try {
+      // growth from the sizes this monitor kept: partition advice sized by weeks of history, not one window
+      rt.growth = dev.pgopt.advise.TableGrowth.of(store.read(c -> dev.pgopt.monitor.StoredHistory.tableGrowth(c, rt.name(),
+          GROWTH_HISTORY)));
+    } catch (StoreUnavailableException e) {
+      LOG.debug("table growth of {} not read: {}", rt.name(), e.getMessage());
+    }
     try {
       rt.advise();
     } catch (DatabaseFailure e) {

@@ -67,6 +67,8 @@ public final class TargetRuntime implements MaintenanceTarget {
   volatile Advisor.Advice findings;
   volatile Instant findingsAt;
   volatile Instant findingsTriedAt;
+  /** table sizes over the store's history, read before each advice run */
+  volatile dev.pgopt.advise.TableGrowth growth = dev.pgopt.advise.TableGrowth.NONE;
   volatile long slowQueriesSeen;
   /** custom metric -> its last error, so a failing query is logged when its error changes, not at every interval */
   final Map<String, String> customErrors = new java.util.concurrent.ConcurrentHashMap<>();
@@ -174,7 +176,7 @@ public final class TargetRuntime implements MaintenanceTarget {
 
   @Override
   public Advisor.Advice advise() throws DatabaseFailure {
-    Advisor.Advice advice = worker.useSession(s -> new Advisor(Advisor.standardRules(20, IndexBudget.DEFAULT), clock)
+    Advisor.Advice advice = worker.useSession(s -> new Advisor(Advisor.standardRules(20, IndexBudget.DEFAULT, growth), clock)
         .allowingUserFunctions(config.allowUserFunctions())
         .run(s, Map.of(), Map.of(), r -> true));
     findings = advice;
