@@ -121,6 +121,9 @@
     return parts.join(' · ');
   }
 
+  /** Above this many targets the overview is a table, not a card each. */
+  const FLEET_ROWS = 12;
+
   const pages = {
     async overview() {
       const targets = await api('/api/targets');
@@ -152,7 +155,17 @@
       };
       const bar = rangeBar(() => pages.overview().then(render));
       await draw();
-      return [h('h1', {}, 'Overview'), h('div', { class: 'grid' }, cards), h('h2', {}, 'History of ' + state.target), bar, charts];
+      // a fleet: one row per target, the ones needing attention first (down, then alerts, then the worst finding)
+      const rank = { critical: 0, warning: 1, info: 2 };
+      const fleet = targets.length > FLEET_ROWS ? h('div', { class: 'fleet' }, table(['Target', 'State', 'Alerts', 'Worst finding', 'Connections', 'TPS', 'Database'],
+        [...targets].sort((a, b) => (a.up - b.up) || (b.alerts_firing - a.alerts_firing)
+            || ((a.worst_finding ? rank[a.worst_finding.severity] : 3) - (b.worst_finding ? rank[b.worst_finding.severity] : 3)) || a.name.localeCompare(b.name))
+          .map(t => [t.name, t.up ? badge('ok', 'up') : badge('down', 'down'), fmt.num(t.alerts_firing, 0),
+            t.worst_finding ? h('span', {}, badge(t.worst_finding.severity), ' ' + t.worst_finding.title + (t.worst_finding.findings > 1 ? ' (+' + (t.worst_finding.findings - 1) + ')' : ''))
+              : (t.up ? 'none yet' : h('span', { class: 'error' }, t.last_error || 'unreachable')),
+            fmt.num((t.values || {}).connections, 0), fmt.num((t.values || {}).transactions_per_second, 1), fmt.bytes((t.values || {}).database_bytes)]),
+        [2, 4, 5, 6])) : h('div', { class: 'grid' }, cards);
+      return [h('h1', {}, 'Overview'), fleet, h('h2', {}, 'History of ' + state.target), bar, charts];
     },
 
     async queries() {

@@ -99,6 +99,15 @@ public final class DatabaseTarget {
     }
   }
 
+  /**
+   * The same server, user, password and settings, another database of it (a monitor's discovered targets). The
+   * password is the one found for this target; a ~/.pgpass entry for that other database only is not looked up.
+   */
+  public DatabaseTarget withDatabase(String otherDatabase) {
+    return new DatabaseTarget(endpoints, otherDatabase, user, password, passwordSource, settings, jdbcProperties, warnings,
+        passwordFile);
+  }
+
   public List<Endpoint> endpoints() {
     return endpoints;
   }

@@ -35,10 +35,19 @@ public record MonitorConfig(Server server, Store store, List<Target> targets, Co
    *     scheduled {@code backup} and {@code restore_drill} tasks take and prove them
    * @param pooler the PgBouncer in front of it, read through its admin console at every activity sample
    * @param cost how to price it (series cost_monthly, cost_forecast_monthly; alert cost_budget)
+   * @param databases a discovery entry: the server's databases whose names match this glob ({@code *}, {@code ?})
+   *     are each a target, named {@code name-database}, with this entry's settings; empty for one database
    */
   public record Target(String name, String url, Optional<String> password, Optional<Long> sizeBudgetBytes,
                        int expectedReplicas, boolean allowUserFunctions, Optional<Backup> backup, Optional<Pooler> pooler,
-                       Optional<Cost> cost) {}
+                       Optional<Cost> cost, Optional<String> databases) {
+
+    /** One database of a discovery entry: its own name, the entry's settings. */
+    public Target discovered(String targetName) {
+      return new Target(targetName, url, password, sizeBudgetBytes, expectedReplicas, allowUserFunctions, backup, pooler,
+          cost, Optional.empty());
+    }
+  }
 
   /**
    * The prices of a target (docs/cost.md): storage from the database's size, compute from the instance's hourly price.

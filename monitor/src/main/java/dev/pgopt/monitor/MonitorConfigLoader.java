@@ -28,6 +28,9 @@ import java.util.stream.Collectors;
  */
 public final class MonitorConfigLoader {
   private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_-]{0,62}");
+  private static final Pattern GLOB = Pattern.compile("[A-Za-z0-9_.*?-]{1,63}");
+  /** A targets file larger than this is not a list of targets. */
+  private static final long MAX_TARGETS_FILE = 1 << 20;
   private static final Pattern METRIC = Pattern.compile("[a-z][a-z0-9_]{0,62}");
   private static final Set<String> CHANNEL_KINDS = Set.of("webhook", "slack", "email", "log");
 
@@ -69,18 +72,19 @@ public final class MonitorConfigLoader {
   }
 
   private MonitorConfig read(YamlSection root, Optional<String> defaultStoreUrl) throws ConfigException {
-    root.allow("server", "store", "targets", "collect", "alerts", "incidents", "maintenance", "metrics");
+    root.allow("server", "store", "targets", "targets_file", "collect", "alerts", "incidents", "maintenance", "metrics");
     MonitorConfig.Server server = server(root.section("server"));
     MonitorConfig.Store store = store(root.section("store"), defaultStoreUrl);
     List<MonitorConfig.Target> targets = new ArrayList<>();
     Set<String> names = new HashSet<>();
     List<YamlSection> items = root.list("targets");
-    if (items.isEmpty()) {
+    Optional<String> file = root.optional("targets_file");
+    if (items.isEmpty() && file.isEmpty()) {
       throw fail(root.path("targets"), "at least one target is needed: - name: app\\n    url: postgresql://monitor@host/db");
     }
     for (YamlSection t : items) {
       t.allow("name", "url", "password", "size_budget", "expected_replicas", "allow_user_functions", "backup", "pgbouncer",
-          "cost");
+          "cost", "databases");
       String name = t.require("name");
       if (!NAME.matcher(name).matches()) {
         throw fail(t.path("name"), "'" + name + "' is not a target name: use lower case letters, digits, _ and -");
@@ -89,11 +93,27 @@ public final class MonitorConfigLoader {
         throw fail(t.path("name"), "target '" + name + "' is named twice");
       }
       Optional<Long> budget = t.bytes("size_budget");
+      Optional<String> databases = t.optional("databases");
+      if (databases.isPresent()) {
+        if (!GLOB.matcher(databases.get()).matches()) {
+          throw fail(t.path("databases"), "'" + databases.get() + "' is not a database name pattern: letters, digits, _, -,"
+              + " . and the wildcards * and ?");
+        }
+        for (String single : List.of("backup", "pgbouncer")) {
+          if (t.keys().contains(single)) {
+            throw fail(t.path(single), "a target with databases: (one per database of the server) cannot have a " + single
+                + " section: it belongs to one database; name that database as a target of its own");
+          }
+        }
+      }
       targets.add(new MonitorConfig.Target(name, t.require("url"), t.optional("password"), budget,
           t.integer("expected_replicas", 0, 0, 64), t.bool("allow_user_functions", false),
           t.keys().contains("backup") ? Optional.of(backup(t.section("backup"))) : Optional.empty(),
           t.keys().contains("pgbouncer") ? Optional.of(pooler(t.section("pgbouncer"))) : Optional.empty(),
-          t.keys().contains("cost") ? Optional.of(cost(t.section("cost"))) : Optional.empty()));
+          t.keys().contains("cost") ? Optional.of(cost(t.section("cost"))) : Optional.empty(), databases));
+    }
+    if (file.isPresent()) {
+      targetsFile(root.path("targets_file"), file.get(), names, targets);
     }
     MonitorConfig.Maintenance maintenance = maintenance(root.section("maintenance"));
     if ((maintenance.backup().isPresent() || maintenance.restoreDrill().isPresent())
@@ -104,6 +124,46 @@ public final class MonitorConfigLoader {
     return new MonitorConfig(server, store, List.copyOf(targets), collect(root.section("collect")),
         alerts(root.section("alerts")), incidents(root.section("incidents")), maintenance,
         metrics(root.section("metrics"), names));
+  }
+
+  /**
+   * A file of targets, one per line: {@code NAME URL}; blank lines and lines starting with # are skipped. Passwords
+   * come from ~/.pgpass or PGPASSFILE as for any target, never from the file.
+   */
+  private void targetsFile(String where, String file, Set<String> names, List<MonitorConfig.Target> targets)
+      throws ConfigException {
+    java.nio.file.Path path = java.nio.file.Path.of(file);
+    List<String> lines;
+    try {
+      if (java.nio.file.Files.size(path) > MAX_TARGETS_FILE) {
+        throw fail(where, file + " is larger than 1 MB: not a targets file");
+      }
+      lines = java.nio.file.Files.readAllLines(path);
+    } catch (java.nio.charset.MalformedInputException e) {
+      throw fail(where, file + " is not UTF-8 text");
+    } catch (IOException e) {
+      throw fail(where, "cannot read " + file + " (" + e.getClass().getSimpleName() + ")");
+    }
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i).strip();
+      if (line.isEmpty() || line.startsWith("#")) {
+        continue;
+      }
+      String at = file + ":" + (i + 1) + ": ";
+      String[] parts = line.split("\\s+");
+      if (parts.length != 2) {
+        throw fail(where, at + "expected NAME URL, e.g. app postgresql://monitor@db1/app");
+      }
+      if (!NAME.matcher(parts[0]).matches()) {
+        throw fail(where, at + "'" + parts[0]
+            + "' is not a target name: use lower case letters, digits, _ and -");
+      }
+      if (!names.add(parts[0])) {
+        throw fail(where, at + "target '" + parts[0] + "' is named twice");
+      }
+      targets.add(new MonitorConfig.Target(parts[0], parts[1], Optional.empty(), Optional.empty(), 0, false, Optional.empty(),
+          Optional.empty(), Optional.empty(), Optional.empty()));
+    }
   }
 
   private MonitorConfig.Cost cost(YamlSection s) throws ConfigException {

@@ -2,6 +2,7 @@ package dev.pgopt.monitor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.pgopt.backup.BackupRepository;
 import dev.pgopt.backup.LogicalBackup;
 import dev.pgopt.backup.RestoreDrill;
@@ -171,6 +172,57 @@ class DashboardBrowserTest {
     assertThat(dom).contains("PgBouncer 1.").contains("transaction mode").contains("answering").contains("Clients waiting")
         .contains("Busy / size").doesNotContain(">null<");
     screenshot("pooler");
+  }
+
+  @Test
+  void aFleetIsOneRowPerTargetDownFirstThenByItsWorstFinding(TestCluster cluster, TestDatabase db) throws Exception {
+    // thirteen targets from a targets file: the shop's database under twelve names, and one that refuses
+    int closed;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      closed = socket.getLocalPort();
+    }
+    StringBuilder lines = new StringBuilder("# fleet\n");
+    for (int i = 1; i <= 12; i++) {
+      lines.append(String.format("db%02d %s%n", i, cluster.url(db.name())));
+    }
+    lines.append("gone postgresql://nobody@127.0.0.1:").append(closed).append("/none\n");
+    Path file = profile.resolve("targets.txt");
+    Files.writeString(file, lines);
+    String yaml = """
+        server:
+          port: 0
+        store:
+          url: %s
+        targets_file: %s
+        collect:
+          activity_interval: 1s
+          statements_interval: 5s
+          findings_interval: 26s
+        """.formatted(cluster.url(store.name()), file);
+    try (MonitorFixture fleet = MonitorFixture.start(yaml)) {
+      // findings are spread over the interval: the first target's come 2 s after start
+      Probe.waitUntil(() -> {
+        try {
+          return fleet.json("/api/targets").get(0).path("worst_finding").has("severity");
+        } catch (Exception e) {
+          return false;
+        }
+      });
+      String out = chromium("--dump-dom", fleet.monitor.baseUrl() + "/#/overview");
+      assertThat(out).contains("data-loaded=\"overview\"").contains("<th class=\"\">Worst finding</th>");
+      String rows = out.substring(out.indexOf("<tbody>"), out.indexOf("</tbody>"));
+      assertThat(rows.split("<tr>", -1)).hasSize(14);
+      // the refusing target first, with why
+      assertThat(rows.indexOf(">gone<")).isLessThan(rows.indexOf(">db01<"));
+      assertThat(rows).contains("badge down").contains("badge ok");
+      JsonNode first = fleet.json("/api/targets").get(0);
+      assertThat(rows).contains(first.path("worst_finding").path("title").asText().replace("&", "&amp;").replace("<", "&lt;")
+          .replace(">", "&gt;"));
+      Path png = ARTIFACTS.resolve("fleet.png").toAbsolutePath();
+      Files.deleteIfExists(png);
+      chromium("--screenshot=" + png, "--window-size=1400,1000", fleet.monitor.baseUrl() + "/#/overview");
+      assertThat(png).exists();
+    }
   }
 
     private static String dom(String page) throws Exception {

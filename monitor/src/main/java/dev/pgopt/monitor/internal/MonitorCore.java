@@ -76,6 +76,10 @@ public final class MonitorCore implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MonitorCore.class);
   /** How soon findings are tried again when the target was down or the run failed. */
   static final Duration FINDINGS_RETRY = Duration.ofSeconds(30);
+  /** The first findings runs of a fleet are spread over this (or the findings interval, if shorter). */
+  static final Duration FINDINGS_SPREAD = Duration.ofMinutes(10);
+  /** A target that keeps failing is tried again after up to this many intervals, not every one. */
+  static final int MAX_BACKOFF_INTERVALS = 8;
   /** How far back table sizes are read for growth: the raw retention bounds what is there. */
   static final Duration GROWTH_HISTORY = Duration.ofDays(30);
   static final String STATEMENTS_STATE = "statements_snapshot";
@@ -106,21 +110,21 @@ public final class MonitorCore implements AutoCloseable {
     this.config = config;
     this.clock = clock;
     this.instance = ManagementFactory.getRuntimeMXBean().getName();
-    for (MonitorConfig.Target t : config.targets()) {
-      DatabaseTarget database = parse(t.url(), t.password(), env, source, "targets." + t.name());
-      Optional<TargetBackups> backups = Optional.empty();
-      if (t.backup().isPresent()) {
-        MonitorConfig.Backup b = t.backup().get();
-        DatabaseTarget backupSource = b.url().isPresent()
-            ? parse(b.url().get(), b.password(), env, source, "targets." + t.name() + ".backup.url") : database;
-        backups = Optional.of(new TargetBackups(b, backupSource, clock));
+    // targets named in the configuration first: a discovered database never takes the name of one
+    List<MonitorConfig.Target> entries = new ArrayList<>(config.targets());
+    entries.sort(Comparator.comparing((MonitorConfig.Target t) -> t.databases().isPresent()));
+    for (MonitorConfig.Target entry : entries) {
+      DatabaseTarget server = parse(entry.url(), entry.password(), env, source, "targets." + entry.name());
+      Map<MonitorConfig.Target, DatabaseTarget> expanded = expand(entry, server);
+      for (Map.Entry<MonitorConfig.Target, DatabaseTarget> one : expanded.entrySet()) {
+        MonitorConfig.Target t = one.getKey();
+        if (targets.containsKey(t.name())) {
+          LOG.warn("targets.{}: database {} would be target {}, which is taken: not monitored", entry.name(),
+              one.getValue().database(), t.name());
+          continue;
+        }
+        add(t, one.getValue(), env, source);
       }
-      Optional<PoolerState> pooler = Optional.empty();
-      if (t.pooler().isPresent()) {
-        pooler = Optional.of(new PoolerState(t.name(), parse(t.pooler().get().adminUrl(), t.pooler().get().password(), env,
-            source, "targets." + t.name() + ".pgbouncer.admin_url"), clock));
-      }
-      targets.put(t.name(), new TargetRuntime(t, database, config.collect().statementTimeout(), clock, backups, pooler));
     }
     DatabaseTarget storeTarget = parse(config.store().url(), config.store().password(), env, source, "store.url");
     var schedules = MaintenanceScheduler.schedules(config.maintenance(), source);
@@ -169,8 +173,52 @@ public final class MonitorCore implements AutoCloseable {
     Gauge.builder("pgopt.incidents.open", incidents, i -> i.open().size()).description("incidents open now").register(registry);
     this.custom = config.metrics().custom().isEmpty() && !config.metrics().settings() ? null
         : new CustomMeters(registry, config.metrics().custom(), config.metrics().settings());
-    this.collect = executor("pgopt-collect", Math.max(2, Math.min(8, targets.size() * 2)));
+    this.collect = executor("pgopt-collect", collectThreads(targets.size()));
     this.work = executor("pgopt-work", 2);
+  }
+
+  /** A discovery entry's databases, each with its target name; a single target as it is. */
+  private Map<MonitorConfig.Target, DatabaseTarget> expand(MonitorConfig.Target entry, DatabaseTarget server) {
+    Map<MonitorConfig.Target, DatabaseTarget> out = new LinkedHashMap<>();
+    if (entry.databases().isEmpty()) {
+      out.put(entry, server);
+      return out;
+    }
+    try {
+      for (String db : TargetDiscovery.databases(server, entry.databases().get())) {
+        out.put(entry.discovered(TargetDiscovery.targetName(entry.name(), db)), server.withDatabase(db));
+      }
+      LOG.info("targets.{}: {} databases matching {} on {}", entry.name(), out.size(), entry.databases().get(),
+          server.display());
+    } catch (DatabaseFailure e) {
+      LOG.warn("targets.{}: the databases of {} could not be listed ({}): none of them is monitored until pgopt serve"
+          + " restarts", entry.name(), server.display(), e.getMessage());
+    }
+    return out;
+  }
+
+  private void add(MonitorConfig.Target t, DatabaseTarget database, Environment env, String source) throws ConfigException {
+    Optional<TargetBackups> backups = Optional.empty();
+    if (t.backup().isPresent()) {
+      MonitorConfig.Backup b = t.backup().get();
+      DatabaseTarget backupSource = b.url().isPresent()
+          ? parse(b.url().get(), b.password(), env, source, "targets." + t.name() + ".backup.url") : database;
+      backups = Optional.of(new TargetBackups(b, backupSource, clock));
+    }
+    Optional<PoolerState> pooler = Optional.empty();
+    if (t.pooler().isPresent()) {
+      pooler = Optional.of(new PoolerState(t.name(), parse(t.pooler().get().adminUrl(), t.pooler().get().password(), env,
+          source, "targets." + t.name() + ".pgbouncer.admin_url"), clock));
+    }
+    targets.put(t.name(), new TargetRuntime(t, database, config.collect().statementTimeout(), clock, backups, pooler));
+  }
+
+  /**
+   * Two per target up to 8, then a third of the targets up to 32: a collection mostly waits on the network, and a
+   * target that hangs holds a thread for its timeout, so a fleet needs threads beyond the cores.
+   */
+  static int collectThreads(int targets) {
+    return Math.max(2, Math.max(Math.min(8, targets * 2), Math.min(32, targets / 3)));
   }
 
   private static ScheduledThreadPoolExecutor executor(String name, int threads) {
@@ -226,14 +274,22 @@ public final class MonitorCore implements AutoCloseable {
     if (store.start()) {
       restore();
     }
+    // spread over the interval: a fleet's targets are not all asked at the same instant
+    int n = targets.size();
+    int i = 0;
+    long activity = config.collect().activityInterval().toMillis();
+    long statements = config.collect().statementsInterval().toMillis();
+    long findingsSpread = Math.min(config.collect().findingsInterval().toMillis(), FINDINGS_SPREAD.toMillis());
     for (TargetRuntime rt : targets.values()) {
-      collect.scheduleWithFixedDelay(() -> guarded(() -> collectActivity(rt)), 0,
-          config.collect().activityInterval().toMillis(), TimeUnit.MILLISECONDS);
-      collect.scheduleWithFixedDelay(() -> guarded(() -> collectSlow(rt)), 200,
-          config.collect().statementsInterval().toMillis(), TimeUnit.MILLISECONDS);
+      // at a fixed rate: a sample per interval whatever a collection took (one that overruns delays the next, never
+      // overlaps it)
+      collect.scheduleAtFixedRate(() -> guarded(() -> collectActivity(rt)), i * activity / n, activity, TimeUnit.MILLISECONDS);
+      collect.scheduleWithFixedDelay(() -> guarded(() -> collectSlow(rt)), 200 + i * statements / n, statements,
+          TimeUnit.MILLISECONDS);
       // a short tick decides whether findings are due: on schedule, or soon again after a failed or skipped run
-      work.scheduleWithFixedDelay(() -> guarded(() -> refreshFindings(rt)), 2_000,
+      work.scheduleWithFixedDelay(() -> guarded(() -> refreshFindings(rt)), 2_000 + i * findingsSpread / n,
           Math.min(FINDINGS_RETRY.toMillis(), config.collect().findingsInterval().toMillis()), TimeUnit.MILLISECONDS);
+      i++;
     }
     work.scheduleWithFixedDelay(() -> guarded(scheduler::tick), 1, 5, TimeUnit.SECONDS);
     for (MonitorConfig.CustomMetric m : config.metrics().custom()) {
@@ -309,6 +365,9 @@ public final class MonitorCore implements AutoCloseable {
   }
 
   void collectActivity(TargetRuntime rt) {
+    if (backingOff(rt)) {
+      return;
+    }
     Timer.Sample sample = Timer.start(registry);
     ActivitySnapshot snap;
     try {
@@ -330,6 +389,8 @@ public final class MonitorCore implements AutoCloseable {
       LOG.info("target {} is up", rt.name());
     }
     rt.up = true;
+    rt.failures = 0;
+    rt.retryAt = null;
     rt.lastError = "";
     rt.lastSuccess = snap.takenAt();
     rt.merge(values);
@@ -339,6 +400,10 @@ public final class MonitorCore implements AutoCloseable {
   }
 
   void collectSlow(TargetRuntime rt) {
+    // once a target has failed, the activity collection alone probes it until it is back
+    if (!rt.up && rt.failures > 0) {
+      return;
+    }
     Timer.Sample sample = Timer.start(registry);
     SlowSnapshot slow;
     try {
@@ -429,10 +494,29 @@ public final class MonitorCore implements AutoCloseable {
     rt.up = false;
     rt.lastError = e.getMessage();
     Instant now = clock.instant();
+    // tried again after 1, 2, 4, then 8 intervals: a dead or hanging target stops holding a collection thread each time
+    if (collector.equals("activity")) {
+      rt.failures = Math.min(rt.failures + 1, 30);
+      long intervals = Math.min(MAX_BACKOFF_INTERVALS, 1L << Math.min(rt.failures - 1, 3));
+      rt.retryAt = now.plus(config.collect().activityInterval().multipliedBy(intervals)).minusMillis(50);
+    }
     rt.merge(Map.of(Series.UP, 0.0));
     store.write(HistoryWrites.samples(rt.name(), now, Map.of(Series.UP, 0.0)));
     evaluate(rt, now);
     incidents.unreachable(rt.name(), e.getMessage());
+  }
+
+  /** While a failing target waits for its next try, its activity samples say it is down, without a connection attempt. */
+  private boolean backingOff(TargetRuntime rt) {
+    Instant retryAt = rt.retryAt;
+    Instant now = clock.instant();
+    if (rt.up || retryAt == null || !now.isBefore(retryAt)) {
+      return false;
+    }
+    rt.merge(Map.of(Series.UP, 0.0));
+    store.write(HistoryWrites.samples(rt.name(), now, Map.of(Series.UP, 0.0)));
+    evaluate(rt, now);
+    return true;
   }
 
   private Timer timer(TargetRuntime rt, String collector) {

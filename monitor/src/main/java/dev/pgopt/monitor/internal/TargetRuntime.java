@@ -67,6 +67,9 @@ public final class TargetRuntime implements MaintenanceTarget {
   volatile Advisor.Advice findings;
   volatile Instant findingsAt;
   volatile Instant findingsTriedAt;
+  /** consecutive failed activity collections, and when the next may try to connect */
+  volatile int failures;
+  volatile Instant retryAt;
   /** table sizes over the store's history, read before each advice run */
   volatile dev.pgopt.advise.TableGrowth growth = dev.pgopt.advise.TableGrowth.NONE;
   volatile long slowQueriesSeen;

@@ -47,7 +47,7 @@ class RuntimeRobustnessTest {
   void mergesFromTwoCollectorsAreNeverLost() throws Exception {
     DatabaseTarget db = DatabaseTarget.parse("postgres://nobody@127.0.0.1:1/none", Environment.of(Map.of(), home, "tester"));
     TargetRuntime rt = new TargetRuntime(new MonitorConfig.Target("t", "postgres://nobody@127.0.0.1:1/none", Optional.empty(),
-        Optional.empty(), 0, false, Optional.empty(), Optional.empty(), Optional.empty()), db, Duration.ofSeconds(5), Clock.systemUTC(), Optional.empty(),
+        Optional.empty(), 0, false, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()), db, Duration.ofSeconds(5), Clock.systemUTC(), Optional.empty(),
         Optional.empty());
     int rounds = 20_000;
     Thread a = new Thread(() -> {

@@ -35,7 +35,11 @@ import java.util.function.Predicate;
 /** /api/targets and a target's state: health, metric history, tables, vector. */
 final class TargetEndpoints {
   record TargetSummary(String name, String database, boolean up, String lastError, Instant lastSuccess,
-      Map<String, Double> values, Boolean inRecovery, List<ActivitySnapshot.ReplicaRow> replicas, long alertsFiring) {}
+      Map<String, Double> values, Boolean inRecovery, List<ActivitySnapshot.ReplicaRow> replicas, long alertsFiring,
+      WorstFinding worstFinding) {}
+
+  /** The most severe of the target's latest findings (they come sorted by severity), for the fleet's list. */
+  record WorstFinding(String severity, String rule, String title, int findings) {}
 
   record CheckStatus(String name, String status) {}
 
@@ -71,9 +75,13 @@ final class TargetEndpoints {
       rt.values().entrySet().stream().sorted(Map.Entry.comparingByKey())
           .forEach(e -> values.put(e.getKey().key(), e.getValue()));
       long firing = core.alerts().active().stream().filter(a -> a.firing() && a.target().equals(rt.name())).count();
+      Advisor.Advice advice = rt.findings();
+      WorstFinding worst = advice == null || advice.findings().isEmpty() ? null : new WorstFinding(
+          advice.findings().get(0).severity().json(), advice.findings().get(0).rule(),
+          advice.findings().get(0).title(), advice.findings().size());
       return new TargetSummary(rt.name(), rt.database().display(), rt.up(), rt.up() ? null : rt.lastError(),
           rt.lastSuccess(), values, rt.latestActivity() == null ? null : rt.latestActivity().inRecovery(),
-          rt.latestActivity() == null ? List.of() : rt.latestActivity().replicas(), firing);
+          rt.latestActivity() == null ? List.of() : rt.latestActivity().replicas(), firing, worst);
     }).toList();
   }
 
