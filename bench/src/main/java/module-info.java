@@ -11,6 +11,7 @@ module dev.pgopt.bench {
   requires dev.pgopt.monitor;
   requires com.zaxxer.hikari;
   requires java.management;
+  requires jdk.management;
   requires java.net.http;
   requires jmh.core;
   requires org.postgresql.jdbc;
