@@ -83,7 +83,8 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Runs one after another at each rate for its duration, e.g. 100/s:30s,500/s:60s (no warm-up between them).")
   String stages;
 
-  @Option(names = "--plot", paramLabel = "FILE.png", description = "Write the run second by second (latency percentiles, requests sent) as a PNG.")
+  @Option(names = "--plot", paramLabel = "FILE.png", description = "Write the run second by second (latency percentiles,"
+      + " requests sent) as a PNG, and its statements' latency beside it (FILE-statements.png).")
   Path plot;
 
   @Option(names = "--hdr-log", paramLabel = "FILE", description = "Write each second's latency histogram in HdrHistogram's interval log format.")
@@ -119,6 +120,13 @@ public final class BenchCommand implements Callable<Integer> {
     } catch (DatabaseFailure f) {
       throw new CliFailure(ExitCode.UNKNOWN, f.getMessage(), f);
     }
+  }
+
+  /** {@code run.png} -> {@code run-statements.png}, beside it. */
+  static Path statementsPlot(Path plot) {
+    String name = plot.getFileName().toString();
+    int dot = name.toLowerCase(Locale.ROOT).endsWith(".png") ? name.length() - 4 : name.length();
+    return plot.resolveSibling(name.substring(0, dot) + "-statements.png");
   }
 
   /** Reads each FILE[@WEIGHT]; a file that cannot be read or parsed is one line (exit 64) naming the file and line. */
@@ -296,6 +304,7 @@ public final class BenchCommand implements Callable<Integer> {
           repeats.forEach(x -> drawn.add(x.result()));
         }
         LatencyPlot.write(drawn, "pgopt bench: " + target.display(), plot);
+        dev.pgopt.cli.internal.StatementPlot.write(shown.result(), "pgopt bench: " + target.display(), statementsPlot(plot));
       } catch (java.io.IOException e) {
         throw new CliFailure(ExitCode.UNKNOWN, "--plot: cannot write " + plot + " (" + e.getMessage() + ")", e);
       }

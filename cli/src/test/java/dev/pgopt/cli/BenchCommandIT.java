@@ -238,6 +238,16 @@ class BenchCommandIT {
       javax.imageio.ImageIO.setUseCache(false);
       java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(png.toFile());
       assertThat(img.getWidth()).isEqualTo(960);
+      // the statements beside it: a row for each of the two, each with its p50-p95 bar drawn
+      java.awt.image.BufferedImage perStatement = javax.imageio.ImageIO.read(home.resolve("run-statements.png").toFile());
+      assertThat(perStatement.getHeight()).isEqualTo(70 + 2 * 30 + 50);
+      for (int row = 0; row < 2; row++) {
+        int y = 70 + row * 30 + 15;
+        long bar = java.util.stream.IntStream.range(450, perStatement.getWidth())
+            .filter(x -> (perStatement.getRGB(x, y) & 0xffffff) == 0x1f77b4 || (perStatement.getRGB(x, y) & 0xffffff) == 0xd62728)
+            .count();
+        assertThat(bar).as("bar of statement %d", row + 1).isPositive();
+      }
       // HdrHistogram's interval log: a start time, a legend, then one compressed histogram per second
       // (LoadRunIT decodes one with HdrHistogram's own reader)
       java.util.List<String> lines = java.nio.file.Files.readAllLines(log);
