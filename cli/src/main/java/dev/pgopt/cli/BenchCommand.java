@@ -97,6 +97,14 @@ public final class BenchCommand implements Callable<Integer> {
       + " workload: \\set lines, then one read statement using :variables (repeatable; @WEIGHT sets its share).")
   List<String> scripts = new ArrayList<>();
 
+  @Option(names = "--include-writes", description = "Let --script run INSERT, UPDATE, DELETE and MERGE, on sessions that"
+      + " may write: only with --disposable-database naming the database connected to.")
+  boolean includeWrites;
+
+  @Option(names = "--disposable-database", paramLabel = "NAME", description = "The database --include-writes may change:"
+      + " it must be the one --url connects to, so a run against another database refuses to start.")
+  String disposable;
+
   @Option(names = {"-D", "--define"}, paramLabel = "NAME=VALUE", description = "An integer variable for --script (repeatable), as pgbench -D.")
   List<String> defines = new ArrayList<>();
 
@@ -130,7 +138,7 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   /** Reads each FILE[@WEIGHT]; a file that cannot be read or parsed is one line (exit 64) naming the file and line. */
-  static List<BenchScript> scripts(List<String> specs, List<String> defines) {
+  static List<BenchScript> scripts(List<String> specs, List<String> defines, boolean writes) {
     java.util.Map<String, Long> defined = new java.util.LinkedHashMap<>();
     for (String d : defines) {
       int eq = d.indexOf('=');
@@ -170,7 +178,7 @@ public final class BenchCommand implements Callable<Integer> {
             + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
       }
       try {
-        out.add(BenchScript.parse(file, weight, text, defined));
+        out.add(BenchScript.parse(file, weight, text, defined, writes));
       } catch (IllegalArgumentException e) {
         throw new CliFailure(ExitCode.USAGE, "--script " + e.getMessage());
       }
@@ -210,7 +218,21 @@ public final class BenchCommand implements Callable<Integer> {
       throw new CliFailure(ExitCode.USAGE, e.getMessage());
     }
     DatabaseTarget target = connection.target(ctx);
-    WorkloadMix mix = scripts.isEmpty() ? workload(target) : WorkloadMix.fromScripts(scripts(scripts, defines));
+    if (includeWrites) {
+      if (scripts.isEmpty()) {
+        throw new CliFailure(ExitCode.USAGE, "--include-writes runs the writes of --script files; the workload's own writes"
+            + " are never replayed (their values would collide with the rows already there)");
+      }
+      if (disposable == null || !disposable.equals(target.database())) {
+        throw new CliFailure(ExitCode.USAGE, "--include-writes changes rows: name the database it may change with"
+            + " --disposable-database " + target.database() + (disposable == null ? "" : " (not " + disposable + ")")
+            + ", and only if it is a copy you can lose");
+      }
+    } else if (disposable != null) {
+      throw new CliFailure(ExitCode.USAGE, "--disposable-database goes with --include-writes");
+    }
+    WorkloadMix mix = scripts.isEmpty() ? workload(target)
+        : WorkloadMix.fromScripts(scripts(scripts, defines, includeWrites));
     java.io.PrintStream logOut = null;
     if (hdrLog != null) {
       try {
@@ -228,6 +250,9 @@ public final class BenchCommand implements Callable<Integer> {
     }, format.equals("human") ? this::progress : LoadRun.Progress.NONE);
     if (logOut != null) {
       run.histogramLog(logOut);
+    }
+    if (includeWrites) {
+      run.allowingWrites();
     }
     if (format.equals("human")) {
       ctx.err().printf(Locale.ROOT, "pgopt bench: %s, %d statements replayed (%d not), %d clients%n", target.display(),

@@ -128,6 +128,48 @@ class BenchCommandIT {
   }
 
   @Test
+  void writesRunOnlyWhenAskedForAndOnTheDatabaseNamedDisposable(TestCluster cluster) throws Exception {
+    try (TestDatabase db = withWorkload(cluster)) {
+      Path touch = home.resolve("touch.sql");
+      java.nio.file.Files.writeString(touch, "\\set id random(1, 5000)\nUPDATE gadgets SET name = 'touched' WHERE id = :id;\n");
+      CliRun refused = run("bench", "--url", db.url(), "--rate", "10", "--duration", "1s", "--script", touch.toString());
+      assertThat(refused.exitCode()).isEqualTo(64);
+      assertThat(refused.err()).contains("touch.sql:2: not a read statement").contains("--include-writes");
+      CliRun unnamed = run("bench", "--url", db.url(), "--rate", "10", "--duration", "1s", "--script", touch.toString(),
+          "--include-writes");
+      assertThat(unnamed.err()).contains("--disposable-database " + db.name());
+      CliRun other = run("bench", "--url", db.url(), "--rate", "10", "--duration", "1s", "--script", touch.toString(),
+          "--include-writes", "--disposable-database", "production");
+      assertThat(other.exitCode()).isEqualTo(64);
+      assertThat(other.err()).contains("(not production)");
+      CliRun stats = run("bench", "--url", db.url(), "--rate", "10", "--duration", "1s", "--include-writes",
+          "--disposable-database", db.name());
+      assertThat(stats.err()).contains("the workload's own writes are never replayed");
+      Path ddl = home.resolve("ddl.sql");
+      java.nio.file.Files.writeString(ddl, "DROP TABLE gadgets;\n");
+      CliRun drop = run("bench", "--url", db.url(), "--rate", "10", "--duration", "1s", "--script", ddl.toString(),
+          "--include-writes", "--disposable-database", db.name());
+      assertThat(drop.exitCode()).isEqualTo(64);
+      assertThat(drop.err()).contains("ddl.sql:1: only reads and INSERT, UPDATE, DELETE or MERGE run");
+      try (Connection c = db.connect()) {
+        assertThat(dev.pgopt.connect.Sql.<Long>one(c, "SELECT count(*) FROM gadgets WHERE name = 'touched'", rs -> rs.getLong(1)))
+            .as("nothing written by the refused runs").isZero();
+      }
+      CliRun r = run("bench", "--url", db.url(), "--rate", "40/s", "--duration", "2s", "--warmup", "0s", "--clients", "2",
+          "--arrivals", "uniform", "--script", touch.toString(), "--include-writes", "--disposable-database", db.name(),
+          "--format", "json");
+      assertThat(r.exitCode()).as(r.err()).isZero();
+      JsonNode result = new ObjectMapper().readTree(r.out()).get("result");
+      assertThat(result.get("completed").asLong()).isEqualTo(80);
+      assertThat(result.get("failed").asLong()).isZero();
+      try (Connection c = db.connect()) {
+        assertThat(dev.pgopt.connect.Sql.<Long>one(c, "SELECT count(*) FROM gadgets WHERE name = 'touched'", rs -> rs.getLong(1)))
+            .isBetween(60L, 80L);
+      }
+    }
+  }
+
+  @Test
   void aScriptPgoptCannotRunIsOneLineWithItsFileAndLine(TestCluster cluster) throws Exception {
     try (TestDatabase db = withWorkload(cluster)) {
       String[][] cases = {
@@ -136,6 +178,7 @@ class BenchCommandIT {
           {"\\sleep 10 ms\nSELECT 1;", "bad.sql:1: \\sleep is not supported"},
           {"SELECT :nope;", "bad.sql:1: variable :nope is not set"},
           {"UPDATE gadgets SET name = 'x';", "bad.sql:1: not a read statement"},
+          {"COPY gadgets TO STDOUT;", "bad.sql:1: not a read statement"},
           {"SELECT 1;\nSELECT 2;", "bad.sql:2: a second statement"},
           {"-- only a comment\n", "bad.sql: no SQL statement"},
           {"\\set a 10 / 0.5\nSELECT :a;", "only integers are supported"},

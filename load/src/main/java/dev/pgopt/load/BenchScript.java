@@ -16,7 +16,7 @@ import java.util.Set;
  * use), then one read statement whose {@code :name}s are bound per call. One request runs the statement once, like
  * {@code pgbench -S}'s built-in script. What pgopt does not run is refused with the line, never skipped: other
  * meta-commands ({@code \sleep}, {@code \gset}, {@code \if}, {@code \shell}), more than one statement (pgbench's
- * multi-statement transactions), and writes (the bench's sessions are read-only).
+ * multi-statement transactions), and writes unless asked for (then INSERT, UPDATE, DELETE, MERGE; never DDL).
  *
  */
 public final class BenchScript {
@@ -51,8 +51,16 @@ public final class BenchScript {
     return template;
   }
 
-  /** Parses {@code text}; {@code defined} are the {@code --define NAME=VALUE} variables. */
+  /** The statements a script may run with {@code --include-writes}, besides reads: row changes, never DDL. */
+  private static final Set<String> WRITES = Set.of("insert", "update", "delete", "merge");
+
+  /** Parses a read-only script; {@code defined} are the {@code --define NAME=VALUE} variables. */
   public static BenchScript parse(String name, double weight, String text, Map<String, Long> defined) {
+    return parse(name, weight, text, defined, false);
+  }
+
+  /** As {@link #parse(String, double, String, Map)}; {@code writes}: INSERT, UPDATE, DELETE and MERGE are allowed too. */
+  public static BenchScript parse(String name, double weight, String text, Map<String, Long> defined, boolean writes) {
     if (!(weight > 0) || Double.isInfinite(weight)) {
       throw new IllegalArgumentException(name + ": the weight must be a positive number, got " + weight);
     }
@@ -106,8 +114,11 @@ public final class BenchScript {
       throw new IllegalArgumentException(name + ": no SQL statement in the script");
     }
     String where = name + ":" + sqlLine + ": ";
-    if (!SqlText.startsAsQuery(statement)) {
-      throw new IllegalArgumentException(where + "not a read statement: the bench replays reads on read-only sessions");
+    if (!SqlText.startsAsQuery(statement) && !(writes && WRITES.contains(SqlText.firstWord(statement)))) {
+      throw new IllegalArgumentException(where + (writes
+          ? "only reads and INSERT, UPDATE, DELETE or MERGE run (not DDL, COPY, transaction control or settings)"
+          : "not a read statement: the bench replays reads on read-only sessions (writes: --include-writes on a"
+              + " database named with --disposable-database)"));
     }
     StringBuilder jdbc = new StringBuilder(statement.length());
     List<String> placeholders = new ArrayList<>();

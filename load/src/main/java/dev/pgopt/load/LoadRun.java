@@ -44,6 +44,8 @@ public final class LoadRun {
   private final ConnectionSource source;
   private final Progress progress;
   private java.io.PrintStream histogramLog;
+  private boolean perRequest;
+  private boolean writes;
 
   public LoadRun(ConnectionSource source, Progress progress) {
     this.source = source;
@@ -59,14 +61,39 @@ public final class LoadRun {
     return this;
   }
 
+  /**
+   * Takes a connection from the source for each request and closes it after, instead of one per client for the run:
+   * for a pooling, routing data source ({@code PgoptDataSource}), whose every borrow is routed anew. The source is
+   * expected to hand out read-only connections (a reader).
+   */
+  public LoadRun borrowingPerRequest() {
+    this.perRequest = true;
+    return this;
+  }
+
+  /** Sessions that may write (scripts with {@code --include-writes}, on a database named disposable); read-only otherwise. */
+  public LoadRun allowingWrites() {
+    this.writes = true;
+    return this;
+  }
+
   public LoadResult run(WorkloadMix mix, LoadOptions options) throws SQLException, InterruptedException {
     List<Connection> connections = new ArrayList<>();
+    if (perRequest) {
+      List<Connection> none = new ArrayList<>();
+      for (int i = 0; i < options.clients(); i++) {
+        none.add(null);
+      }
+      return run(mix, options, none);
+    }
     try {
       for (int i = 0; i < options.clients(); i++) {
         Connection c = source.open();
         connections.add(c);
-        try (Statement s = c.createStatement()) {
-          s.execute("SET default_transaction_read_only = on");
+        if (!writes) {
+          try (Statement s = c.createStatement()) {
+            s.execute("SET default_transaction_read_only = on");
+          }
         }
       }
       return run(mix, options, connections);
@@ -90,7 +117,7 @@ public final class LoadRun {
     Recorder live = new Recorder(HIGHEST_MICROS, 3);
     List<Worker> workers = new ArrayList<>();
     for (int i = 0; i < connections.size(); i++) {
-      workers.add(new Worker(source, connections.get(i), mix, clock, sent, failedNow, live,
+      workers.add(new Worker(source, connections.get(i), perRequest, writes, mix, clock, sent, failedNow, live,
           new SplittableRandom(o.seed() * 31 + i), n));
     }
     List<Thread> threads = new ArrayList<>();
@@ -218,6 +245,8 @@ public final class LoadRun {
     final long[] failed;
     final Map<String, Long> errors = new HashMap<>();
     private final ConnectionSource source;
+    private final boolean perRequest;
+    private final boolean writes;
     private Connection connection;
     private long reconnectAfter;
     private final WorkloadMix mix;
@@ -228,9 +257,11 @@ public final class LoadRun {
     private final SplittableRandom random;
     private final PreparedStatement[] prepared;
 
-    Worker(ConnectionSource source, Connection connection, WorkloadMix mix, RequestClock clock, AtomicLong sent,
-        AtomicLong failedNow, Recorder live, SplittableRandom random, int statements) {
+    Worker(ConnectionSource source, Connection connection, boolean perRequest, boolean writes, WorkloadMix mix,
+        RequestClock clock, AtomicLong sent, AtomicLong failedNow, Recorder live, SplittableRandom random, int statements) {
       this.source = source;
+      this.perRequest = perRequest;
+      this.writes = writes;
       this.connection = connection;
       this.mix = mix;
       this.clock = clock;
@@ -290,6 +321,9 @@ public final class LoadRun {
     }
 
     private boolean execute(int statement) {
+      if (perRequest) {
+        return borrowAndExecute(statement);
+      }
       try {
         if (connection == null) {
           reconnect();
@@ -300,22 +334,47 @@ public final class LoadRun {
           prepared[statement] = ps;
         }
         mix.template(statement).bind(ps, random);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            // read every row: the application does
-          }
-        }
+        readAll(ps);
         return true;
       } catch (SQLException | RuntimeException e) {
-        String state = e instanceof SQLException sql && sql.getSQLState() != null ? sql.getSQLState() : "";
-        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
-        errors.merge((state.isEmpty() ? "" : state + ": ") + message, 1L, Long::sum);
+        String state = countError(e);
         if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03")) {
           // the session is gone: later requests fail fast until a new one opens (tried at most once a second)
           dropConnection();
         }
         return false;
       }
+    }
+
+    /** One request on a connection borrowed for it: the source's pool and routing decide where it runs. */
+    private boolean borrowAndExecute(int statement) {
+      try (Connection c = source.open(); PreparedStatement ps = c.prepareStatement(mix.template(statement).jdbcSql())) {
+        mix.template(statement).bind(ps, random);
+        readAll(ps);
+        return true;
+      } catch (SQLException | RuntimeException e) {
+        countError(e);
+        return false;
+      }
+    }
+
+    /** Runs it and reads every row it returns, as the application does; a write returns none. */
+    private static void readAll(PreparedStatement ps) throws SQLException {
+      if (ps.execute()) {
+        try (ResultSet rs = ps.getResultSet()) {
+          while (rs.next()) {
+            // every row
+          }
+        }
+      }
+    }
+
+    /** Counts the error by its SQLSTATE and first line; returns the SQLSTATE ("" when there is none). */
+    private String countError(Exception e) {
+      String state = e instanceof SQLException sql && sql.getSQLState() != null ? sql.getSQLState() : "";
+      String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+      errors.merge((state.isEmpty() ? "" : state + ": ") + message, 1L, Long::sum);
+      return state;
     }
 
     private void reconnect() throws SQLException {
@@ -325,11 +384,13 @@ public final class LoadRun {
       }
       reconnectAfter = now + 1_000_000_000L;
       Connection c = source.open();
-      try (Statement s = c.createStatement()) {
-        s.execute("SET default_transaction_read_only = on");
-      } catch (SQLException e) {
-        c.close();
-        throw e;
+      if (!writes) {
+        try (Statement s = c.createStatement()) {
+          s.execute("SET default_transaction_read_only = on");
+        } catch (SQLException e) {
+          c.close();
+          throw e;
+        }
       }
       connection = c;
     }
