@@ -44,7 +44,6 @@ public final class LoadRun {
   private final ConnectionSource source;
   private final Progress progress;
   private java.io.PrintStream histogramLog;
-  private boolean perRequest;
   private boolean writes;
 
   public LoadRun(ConnectionSource source, Progress progress) {
@@ -61,16 +60,6 @@ public final class LoadRun {
     return this;
   }
 
-  /**
-   * Takes a connection from the source for each request and closes it after, instead of one per client for the run:
-   * for a pooling, routing data source ({@code PgoptDataSource}), whose every borrow is routed anew. The source is
-   * expected to hand out read-only connections (a reader).
-   */
-  public LoadRun borrowingPerRequest() {
-    this.perRequest = true;
-    return this;
-  }
-
   /** Sessions that may write (scripts with {@code --include-writes}, on a database named disposable); read-only otherwise. */
   public LoadRun allowingWrites() {
     this.writes = true;
@@ -79,13 +68,6 @@ public final class LoadRun {
 
   public LoadResult run(WorkloadMix mix, LoadOptions options) throws SQLException, InterruptedException {
     List<Connection> connections = new ArrayList<>();
-    if (perRequest) {
-      List<Connection> none = new ArrayList<>();
-      for (int i = 0; i < options.clients(); i++) {
-        none.add(null);
-      }
-      return run(mix, options, none);
-    }
     try {
       for (int i = 0; i < options.clients(); i++) {
         Connection c = source.open();
@@ -117,7 +99,7 @@ public final class LoadRun {
     Recorder live = new Recorder(HIGHEST_MICROS, 3);
     List<Worker> workers = new ArrayList<>();
     for (int i = 0; i < connections.size(); i++) {
-      workers.add(new Worker(source, connections.get(i), perRequest, writes, mix, clock, sent, failedNow, live,
+      workers.add(new Worker(source, connections.get(i), writes, mix, clock, sent, failedNow, live,
           new SplittableRandom(o.seed() * 31 + i), n));
     }
     List<Thread> threads = new ArrayList<>();
@@ -245,7 +227,6 @@ public final class LoadRun {
     final long[] failed;
     final Map<String, Long> errors = new HashMap<>();
     private final ConnectionSource source;
-    private final boolean perRequest;
     private final boolean writes;
     private Connection connection;
     private long reconnectAfter;
@@ -257,10 +238,9 @@ public final class LoadRun {
     private final SplittableRandom random;
     private final PreparedStatement[] prepared;
 
-    Worker(ConnectionSource source, Connection connection, boolean perRequest, boolean writes, WorkloadMix mix,
+    Worker(ConnectionSource source, Connection connection, boolean writes, WorkloadMix mix,
         RequestClock clock, AtomicLong sent, AtomicLong failedNow, Recorder live, SplittableRandom random, int statements) {
       this.source = source;
-      this.perRequest = perRequest;
       this.writes = writes;
       this.connection = connection;
       this.mix = mix;
@@ -321,9 +301,6 @@ public final class LoadRun {
     }
 
     private boolean execute(int statement) {
-      if (perRequest) {
-        return borrowAndExecute(statement);
-      }
       try {
         if (connection == null) {
           reconnect();
@@ -342,18 +319,6 @@ public final class LoadRun {
           // the session is gone: later requests fail fast until a new one opens (tried at most once a second)
           dropConnection();
         }
-        return false;
-      }
-    }
-
-    /** One request on a connection borrowed for it: the source's pool and routing decide where it runs. */
-    private boolean borrowAndExecute(int statement) {
-      try (Connection c = source.open(); PreparedStatement ps = c.prepareStatement(mix.template(statement).jdbcSql())) {
-        mix.template(statement).bind(ps, random);
-        readAll(ps);
-        return true;
-      } catch (SQLException | RuntimeException e) {
-        countError(e);
         return false;
       }
     }
