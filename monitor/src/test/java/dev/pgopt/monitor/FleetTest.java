@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(PostgresExtension.class)
 class FleetTest {
   private static final int DATABASES = 100;
-  private static final Duration INTERVAL = Duration.ofSeconds(2);
+  private static final Duration INTERVAL = Duration.ofSeconds(3);
 
   @TempDir
   Path dir;
@@ -84,8 +84,8 @@ class FleetTest {
               databases: "%s_*"
           targets_file: %s
           collect:
-            activity_interval: 2s
-            statements_interval: 10s
+            activity_interval: 3s
+            statements_interval: 15s
             findings_interval: 1h
           """.formatted(MonitorFixture.READ, MonitorFixture.ADMIN, cluster.url(store.name()), cluster.url("postgres"), prefix,
           targetsFile);
@@ -123,6 +123,8 @@ class FleetTest {
                              FROM s GROUP BY target)
               SELECT count(*), max(worst), min(n), extract(epoch FROM max(first) - min(first)), avg(mean) FROM per""",
               rs -> new Gaps(rs.getLong(1), rs.getDouble(2), rs.getLong(3), rs.getDouble(4), rs.getDouble(5)));
+          System.out.printf("fleet: %d databases, fewest samples %d, worst gap %.2f s, mean gap %.2f s, first samples over %.2f s%n",
+              g.targets(), g.fewest(), g.worstGapSeconds(), g.meanGapSeconds(), g.firstSpreadSeconds());
           assertThat(g.targets()).isEqualTo(DATABASES);
           assertThat(g.fewest()).as("samples per database in %d s", (System.currentTimeMillis() - started) / 1000)
               .isGreaterThanOrEqualTo(5);
@@ -130,8 +132,15 @@ class FleetTest {
           assertThat(g.meanGapSeconds()).as("the mean wait").isLessThan(1.15 * INTERVAL.toSeconds());
           // the first samples are spread over the interval, not fired at one instant
           assertThat(g.firstSpreadSeconds()).isGreaterThan(1.0);
+          // one session per database: the findings runs so far (one every ~6 s, spread over 10 minutes) closed theirs
+          long findingsRuns = (System.currentTimeMillis() - started - 2000) / 5900 + 1;
+          assertThat(findingsRuns).isGreaterThanOrEqualTo(2);
+          assertThat(Sql.<Long>one(c, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgopt-monitor-work'",
+              rs -> rs.getLong(1))).as("work sessions left open").isLessThanOrEqualTo(1L);
+          assertThat(Sql.<Long>one(c, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgopt-monitor'"
+              + " AND datname LIKE 'fleet%'", rs -> rs.getLong(1))).isEqualTo((long) DATABASES);
         }
-        // a target that fails at once is tried after 1, 2, 4 intervals, not at each: 3 or 4 tries in the 6 intervals
+        // a target that fails at once is tried after 1, 2, 4 intervals, not at each: 2 to 4 tries in about 6 intervals
         String metrics = f.get("/metrics", MonitorFixture.READ).body();
         java.util.regex.Matcher m = java.util.regex.Pattern.compile(
             "pgopt_collection_errors_total\\{collector=\"activity\",target=\"refused\"} ([0-9.]+)").matcher(metrics);

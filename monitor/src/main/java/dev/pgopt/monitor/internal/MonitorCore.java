@@ -482,6 +482,9 @@ public final class MonitorCore implements AutoCloseable {
       rt.advise();
     } catch (DatabaseFailure e) {
       LOG.warn("findings for {} not refreshed: {}; trying again in {} s", rt.name(), e.getMessage(), FINDINGS_RETRY.toSeconds());
+    } finally {
+      // findings run hourly: a fleet keeps one session per target (the collector's), not two
+      rt.releaseWorkSession();
     }
   }
 

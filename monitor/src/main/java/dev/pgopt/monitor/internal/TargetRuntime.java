@@ -177,6 +177,11 @@ public final class TargetRuntime implements MaintenanceTarget {
         .run(s, Thresholds.defaults(HealthChecker.standardThresholds())));
   }
 
+  /** Closes the session of occasional work (findings, health, maintenance); the next such work opens one again. */
+  void releaseWorkSession() {
+    worker.close();
+  }
+
   @Override
   public Advisor.Advice advise() throws DatabaseFailure {
     Advisor.Advice advice = worker.useSession(s -> new Advisor(Advisor.standardRules(20, IndexBudget.DEFAULT, growth), clock)
