@@ -618,7 +618,7 @@ public final class PartitionMigration {
 
   /** {@code work} in one transaction whose locks wait {@code lockTimeout}, tried again on a lock timeout. */
   private void lockedTransaction(Connection c, StatementWork work) throws SQLException {
-    withLockRetries(c, () -> {
+    new LockRetry(lockTimeout, attempts).run(() -> {
       c.setAutoCommit(false);
       try (Statement s = c.createStatement()) {
         s.execute("SET LOCAL lock_timeout = '" + lockTimeout.toMillis() + "ms'");
@@ -644,26 +644,4 @@ public final class PartitionMigration {
     AuditLog.finish(c, action, AuditLog.Status.SUCCEEDED, null);
   }
 
-  private void withLockRetries(Connection c, Step step) throws SQLException {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        step.run();
-        return;
-      } catch (SQLException e) {
-        if (!"55P03".equals(e.getSQLState()) || attempt >= attempts) {
-          if ("55P03".equals(e.getSQLState())) {
-            throw new LifecycleException("a lock was not granted within " + lockTimeout.toMillis() + " ms in " + attempts
-                + " attempts (a long transaction holds the table?); nothing changed by this step: " + e.getMessage(), e);
-          }
-          throw e;
-        }
-        try {
-          Thread.sleep(Math.min(10_000L, 250L << Math.min(attempt - 1, 6)));
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          throw new LifecycleException("interrupted while waiting for a lock", ie);
-        }
-      }
-    }
-  }
 }

@@ -192,7 +192,7 @@ public final class Retention {
   /** Drops {@code rel} after its rows, under the drop's own lock, still match the manifest and the file its hash. */
   private static void dropProven(Connection c, String rel, ArchiveManifest m, Path dir, Options o) throws SQLException {
     PartitionArchive.checkFile(m, dir.resolve(m.file()));
-    withLockRetries(c, o, () -> {
+    new LockRetry(o.lockTimeout(), o.attempts()).run(() -> {
       c.setAutoCommit(false);
       try (Statement s = c.createStatement()) {
         s.execute("SET LOCAL lock_timeout = '" + o.lockTimeout().toMillis() + "ms'");
@@ -217,7 +217,7 @@ public final class Retention {
   private static void detach(Connection c, PartitionedTable t, PartitionedTable.Partition p, Options o) throws SQLException {
     // DETACH ... CONCURRENTLY is refused when the table has a default partition
     String how = t.defaultPartition().isPresent() ? "" : " CONCURRENTLY";
-    withLockRetries(c, o, () -> {
+    new LockRetry(o.lockTimeout(), o.attempts()).run(() -> {
       try (Statement s = c.createStatement()) {
         s.execute("SET lock_timeout = '" + o.lockTimeout().toMillis() + "ms'");
         try {
@@ -258,7 +258,7 @@ public final class Retention {
             s.execute(Sql.OWN_MARK + "ALTER TABLE " + t.qualified() + " DETACH PARTITION " + p.qualified() + " FINALIZE");
           }
         }
-        withLockRetries(c, o, () -> {
+        new LockRetry(o.lockTimeout(), o.attempts()).run(() -> {
           try (Statement s = c.createStatement()) {
             s.execute(Sql.OWN_MARK + "ALTER TABLE " + t.qualified() + " ATTACH PARTITION " + p.qualified() + " FOR VALUES FROM ('"
                 + p.from().replace("'", "''") + "') TO ('" + p.to().replace("'", "''") + "')");
@@ -275,34 +275,7 @@ public final class Retention {
     }
   }
 
-  @FunctionalInterface
-  private interface Step {
-    void run() throws SQLException;
-  }
-
   /** Runs {@code step}, again after a lock timeout (55P03), up to the attempts, waiting 0.25, 0.5, 1 ... 10 s between. */
-  private static void withLockRetries(Connection c, Options o, Step step) throws SQLException {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        step.run();
-        return;
-      } catch (SQLException e) {
-        if (!"55P03".equals(e.getSQLState()) || attempt >= o.attempts()) {
-          if ("55P03".equals(e.getSQLState())) {
-            throw new LifecycleException("a lock was not granted within " + o.lockTimeout().toMillis() + " ms in "
-                + o.attempts() + " attempts (a long transaction holds the table?): " + e.getMessage(), e);
-          }
-          throw e;
-        }
-        try {
-          Thread.sleep(Math.min(10_000L, 250L << Math.min(attempt - 1, 6)));
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          throw new LifecycleException("interrupted while waiting for a lock", ie);
-        }
-      }
-    }
-  }
 
   static Path tableDir(Path archiveDir, PartitionedTable t) {
     return archiveDir.resolve(t.schema() + "." + t.table());
