@@ -55,6 +55,13 @@ class BenchScriptTest {
     assertThatThrownBy(() -> ScriptExpression.parse("random(5, :x)", Set.of())).hasMessageContaining("variable :x is not set");
     assertThatThrownBy(() -> ScriptExpression.parse("99999999999999999999", Set.of())).hasMessageContaining("64-bit");
     assertThatThrownBy(() -> ScriptExpression.parse("1 +", Set.of())).hasMessageContaining("ends too early");
+    // hostile: a megabyte of parentheses is one line of error, not a stack overflow
+    assertThatThrownBy(() -> ScriptExpression.parse("(".repeat(1 << 20) + "1", Set.of()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nested deeper than 64");
+    assertThat(draw("-" + "-".repeat(99_999) + "5", 1)[0]).isEqualTo(5);
+    assertThat(draw("2 " + "+ 1 ".repeat(999), 1)[0]).isEqualTo(1_001);
+    assertThatThrownBy(() -> ScriptExpression.parse("2 " + "+ 1 ".repeat(50_000), Set.of()))
+        .hasMessageContaining("more than 1000 operators and calls");
   }
 
   @Test

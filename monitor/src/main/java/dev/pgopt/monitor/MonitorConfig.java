@@ -12,6 +12,9 @@ import java.util.Optional;
  */
 public record MonitorConfig(Server server, Store store, List<Target> targets, Collect collect, Alerts alerts,
                             Incidents incidents, Maintenance maintenance, Metrics metrics) {
+  /** Targets one monitor takes, configured, from a file and discovered: beyond, split the fleet over monitors. */
+  public static final int MAX_TARGETS = 5000;
+
 
   /** The HTTP side. Tokens are secrets already resolved; TLS is on when both PEM files are given. */
   public record Server(String host, int port, Optional<String> readToken, Optional<String> adminToken,

@@ -161,6 +161,9 @@ public final class MonitorConfigLoader {
       if (!names.add(parts[0])) {
         throw fail(where, at + "target '" + parts[0] + "' is named twice");
       }
+      if (targets.size() >= MonitorConfig.MAX_TARGETS) {
+        throw fail(where, at + "more than " + MonitorConfig.MAX_TARGETS + " targets: split the fleet over monitors");
+      }
       targets.add(new MonitorConfig.Target(parts[0], parts[1], Optional.empty(), Optional.empty(), 0, false, Optional.empty(),
           Optional.empty(), Optional.empty(), Optional.empty()));
     }

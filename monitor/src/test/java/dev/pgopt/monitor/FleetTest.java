@@ -185,6 +185,14 @@ class FleetTest {
     assertThatThrownBy(() -> MonitorConfigLoader.parse(base + "targets:\n  - name: all\n    url: postgresql://u@h/postgres\n"
         + "    databases: \"app_*\"\n    backup:\n      repo: /tmp/r\n", "m.yml", e, Optional.empty()))
         .hasMessageContaining("cannot have a backup section");
+    StringBuilder many = new StringBuilder();
+    for (int i = 0; i <= MonitorConfig.MAX_TARGETS; i++) {
+      many.append("t").append(i).append(" postgresql://u@h/db").append(i).append('\n');
+    }
+    Path big = dir.resolve("big.txt");
+    Files.writeString(big, many);
+    assertThatThrownBy(() -> MonitorConfigLoader.parse(base + "targets_file: " + big, "m.yml", e, Optional.empty()))
+        .hasMessageContaining("big.txt:5001: more than 5000 targets");
     MonitorConfig ok = MonitorConfigLoader.parse(base + "targets_file: " + file, "m.yml", e, Optional.empty());
     assertThat(ok.targets()).extracting(MonitorConfig.Target::name).containsExactly("app");
   }

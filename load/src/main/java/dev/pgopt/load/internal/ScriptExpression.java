@@ -148,9 +148,15 @@ public abstract sealed class ScriptExpression {
   private static final class Parser {
     private static final Map<String, Integer> ARITY = Map.of("abs", 1, "random", 2, "random_gaussian", 3,
         "random_exponential", 3);
+    /** Deeper nesting is not an expression anyone writes, and would exhaust the parser's stack. */
+    private static final int MAX_DEPTH = 64;
+    /** Operators and calls per expression: evaluation recurses through them. */
+    private static final int MAX_NODES = 1000;
+    private int nodes;
     private final String s;
     private final java.util.Set<String> known;
     int pos;
+    private int depth;
 
     Parser(String s, java.util.Set<String> known) {
       this.s = s;
@@ -172,13 +178,20 @@ public abstract sealed class ScriptExpression {
       return false;
     }
 
+    private <T extends ScriptExpression> T node(T e) {
+      if (++nodes > MAX_NODES) {
+        throw new IllegalArgumentException("more than " + MAX_NODES + " operators and calls in one expression");
+      }
+      return e;
+    }
+
     ScriptExpression sum() {
       ScriptExpression e = product();
       while (true) {
         if (eat('+')) {
-          e = new Binary('+', e, product());
+          e = node(new Binary('+', e, product()));
         } else if (eat('-')) {
-          e = new Binary('-', e, product());
+          e = node(new Binary('-', e, product()));
         } else {
           return e;
         }
@@ -189,11 +202,11 @@ public abstract sealed class ScriptExpression {
       ScriptExpression e = unary();
       while (true) {
         if (eat('*')) {
-          e = new Binary('*', e, unary());
+          e = node(new Binary('*', e, unary()));
         } else if (eat('/')) {
-          e = new Binary('/', e, unary());
+          e = node(new Binary('/', e, unary()));
         } else if (eat('%')) {
-          e = new Binary('%', e, unary());
+          e = node(new Binary('%', e, unary()));
         } else {
           return e;
         }
@@ -201,13 +214,27 @@ public abstract sealed class ScriptExpression {
     }
 
     ScriptExpression unary() {
-      if (eat('-')) {
-        return new Binary('-', new Literal(0), unary());
+      int minus = 0;
+      while (eat('-')) {
+        minus++;
       }
-      return primary();
+      ScriptExpression e = primary();
+      // - - x is x: a run of signs is counted, not recursed into
+      return minus % 2 == 0 ? e : node(new Binary('-', new Literal(0), e));
     }
 
     ScriptExpression primary() {
+      if (++depth > MAX_DEPTH) {
+        throw new IllegalArgumentException("nested deeper than " + MAX_DEPTH + " levels");
+      }
+      try {
+        return primaryAtDepth();
+      } finally {
+        depth--;
+      }
+    }
+
+    private ScriptExpression primaryAtDepth() {
       skipSpace();
       if (pos >= s.length()) {
         throw new IllegalArgumentException("the expression ends too early");
@@ -266,7 +293,7 @@ public abstract sealed class ScriptExpression {
           throw new IllegalArgumentException(name + " takes " + (variadic ? "at least 1" : ARITY.get(name)) + " arguments, got "
               + args.size());
         }
-        return new Call(name, args);
+        return node(new Call(name, args));
       }
       throw new IllegalArgumentException("unexpected '" + s.substring(pos) + "'");
     }

@@ -185,7 +185,14 @@ public final class MonitorCore implements AutoCloseable {
       return out;
     }
     try {
-      for (String db : TargetDiscovery.databases(server, entry.databases().get())) {
+      List<String> found = TargetDiscovery.databases(server, entry.databases().get());
+      if (found.size() > MonitorConfig.MAX_TARGETS) {
+        LOG.warn("targets.{}: {} databases match {} on {}, more than the {} targets one monitor takes: none of them is"
+            + " monitored; narrow the pattern or split the fleet", entry.name(), found.size(), entry.databases().get(),
+            server.display(), MonitorConfig.MAX_TARGETS);
+        return out;
+      }
+      for (String db : found) {
         out.put(entry.discovered(TargetDiscovery.targetName(entry.name(), db)), server.withDatabase(db));
       }
       LOG.info("targets.{}: {} databases matching {} on {}", entry.name(), out.size(), entry.databases().get(),
