@@ -151,6 +151,26 @@ class PartitionedVectorTest {
   }
 
   @Test
+  void aPartitionedTableWithoutAnIndexOfItsOwnIsToldWhatToDo(dev.pgopt.testkit.TestCluster cluster) throws Exception {
+    // a database of its own: the class's database holds only the table the other tests count
+    try (TestDatabase db = cluster.createDatabase()) {
+      looseTable(db);
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> tune(db, "loose", null))
+          .isInstanceOf(VectorRequestException.class)
+          .hasMessageContaining("1 of its 2 partitions have their own").hasMessageContaining("--table public.loose_b")
+          .hasMessageContaining("ON ONLY public.loose").hasMessageContaining("CONCURRENTLY does not work on a partitioned table");
+    }
+  }
+
+  private static void looseTable(TestDatabase db) {
+    db.execute("CREATE TABLE loose (id int, at date NOT NULL, embedding vector(4)) PARTITION BY RANGE (at)",
+        "CREATE TABLE loose_a PARTITION OF loose FOR VALUES FROM ('2026-01-01') TO ('2026-02-01')",
+        "CREATE TABLE loose_b PARTITION OF loose FOR VALUES FROM ('2026-02-01') TO ('2026-03-01')",
+        "INSERT INTO loose SELECT g, date '2026-01-01' + g % 50, ARRAY[g, 1, 2, 3]::real[]::vector FROM generate_series(1, 200) g",
+        "CREATE INDEX loose_b_hnsw ON loose_b USING hnsw (embedding vector_l2_ops)");
+  }
+
+  @Test
   void onePartitionCanBeTunedOnItsOwn(TestDatabase db) throws Exception {
     TuneResult one = tune(db, "events_3", null);
     assertThat(one.index()).isEqualTo("events_3_embedding_idx");

@@ -60,9 +60,13 @@ public final class RecallSweep {
         .filter(i -> i.schema().equals(col.schema()) && i.table().equals(col.table()) && col.column().equals(i.column()))
         .filter(i -> i.valid() && !i.partial())
         .findFirst()
-        .orElseThrow(() -> new VectorRequestException("no valid HNSW or IVFFlat index on " + col.qualifiedTable() + "." + col.column()
-            + ": create one first (exact search needs no tuning), e.g. CREATE INDEX CONCURRENTLY ON "
-            + Quoting.ident(col.table()) + " USING hnsw (" + Quoting.ident(col.column()) + " vector_cosine_ops)"));
+        .orElse(null);
+    if (index == null) {
+      throw new VectorRequestException(col.partitions() > 0 ? noPartitionedIndex(col)
+          : "no valid HNSW or IVFFlat index on " + col.qualifiedTable() + "." + col.column()
+              + ": create one first (exact search needs no tuning), e.g. CREATE INDEX CONCURRENTLY ON "
+              + Quoting.ident(col.table()) + " USING hnsw (" + Quoting.ident(col.column()) + " vector_cosine_ops)");
+    }
     if (index.serves() == null) {
       throw new VectorRequestException("index " + index.name() + " uses opclass " + index.opclass() + ", which pgopt does not know");
     }
@@ -185,6 +189,29 @@ public final class RecallSweep {
         r.k(), r.targetRecall(), queries.size(), r.queryVectors().isEmpty() ? "sampled rows (held out)" : "supplied",
         r.filter(), col.partitions(), searched, exactMs, exactMs == 0 ? 0 : 1000 / exactMs, points, recommended, best,
         apply, advice);
+  }
+
+  /**
+   * A partitioned table without one valid index of its own: CONCURRENTLY does not work on a partitioned table, and its
+   * partitions may each have one, which searches through it use but tune measures one at a time.
+   */
+  private String noPartitionedIndex(VectorColumn col) throws SQLException {
+    List<String> indexed = Sql.list(c, """
+        SELECT l.relname FROM pg_partition_tree(format('%I.%I', ?, ?)::regclass) pt JOIN pg_class l ON l.oid = pt.relid
+         WHERE pt.isleaf AND EXISTS (
+           SELECT 1 FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am am ON am.oid = i.relam
+             JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0]
+            WHERE x.indrelid = l.oid AND am.amname IN ('hnsw', 'ivfflat') AND x.indisvalid AND a.attname = ?)
+         ORDER BY 1""", rs -> rs.getString(1), col.schema(), col.table(), col.column());
+    String table = Quoting.ident(col.schema()) + "." + Quoting.ident(col.table());
+    String recipe = "CREATE INDEX " + Quoting.ident(col.table() + "_" + col.column() + "_hnsw") + " ON ONLY " + table
+        + " USING hnsw (" + Quoting.ident(col.column()) + " vector_cosine_ops), then for each partition CREATE INDEX"
+        + " CONCURRENTLY ... and ALTER INDEX ... ATTACH PARTITION ... (CONCURRENTLY does not work on a partitioned table)";
+    return "no valid HNSW or IVFFlat index on the partitioned table " + col.qualifiedTable() + "." + col.column()
+        + (indexed.isEmpty() ? ": none of its " + col.partitions() + " partitions has one either; " + recipe
+            : ": " + indexed.size() + " of its " + col.partitions() + " partitions have their own, which searches through it"
+                + " use; tune one with --table " + col.schema() + "." + indexed.get(0) + ", or give the table one index: "
+                + recipe);
   }
 
   private VectorColumn column(VectorInventory inv, TuneRequest r) throws VectorRequestException, SQLException {
