@@ -30,6 +30,9 @@ class IndexProofIT {
         "CREATE TABLE trap (id int, a int, b int)",
         "INSERT INTO trap SELECT g, CASE WHEN g > 290000 THEN 42 ELSE g % 41 END,"
             + " CASE WHEN g > 290000 THEN 1000000 + g ELSE (hashint4(g) & 1048575) % 1000000 END FROM generate_series(1, 300000) g",
+        // a small table whose index a statement also reads: cheap with or without it, so the trap alone decides
+        "CREATE TABLE small (id int PRIMARY KEY, k int)",
+        "INSERT INTO small SELECT g, g FROM generate_series(1, 20000) g",
         "VACUUM ANALYZE");
   }
 
@@ -111,28 +114,30 @@ class IndexProofIT {
   void ofTwoIndexesASlowerPlanReadsOnlyTheOneWhoseAbsenceHelpsIsDropped(TestDatabase db) throws Exception {
     // one statement reads both proposals: the trap on b and an index on orders that helps its other branch; leaving
     // each out of the build in turn shows the index on b alone is to blame
+    // (the other branch reads a small table: an index that saved a large scan there would offset the trap's cost and
+    // leave the verdict to noise)
     String both = "SELECT id FROM (SELECT id FROM trap WHERE a = $1 ORDER BY b LIMIT 10) x"
-        + " UNION ALL SELECT id FROM orders WHERE account = $2";
+        + " UNION ALL SELECT id FROM small WHERE k = $2";
     Finding trap = proposal("trap", "trap_b_idx", "CREATE INDEX CONCURRENTLY trap_b_idx ON public.trap (b);", both);
-    Finding orders = proposal("orders", "orders_account_idx",
-        "CREATE INDEX CONCURRENTLY orders_account_idx ON public.orders (account);", "SELECT id, placed FROM orders WHERE account = $1");
+    Finding small = proposal("small", "small_k_idx",
+        "CREATE INDEX CONCURRENTLY small_k_idx ON public.small (k);", "SELECT id FROM small WHERE k = $1");
     try (Connection c = db.connect()) {
       c.setAutoCommit(false);
       c.createStatement().execute("CREATE INDEX trap_b_idx ON trap (b)");
-      c.createStatement().execute("CREATE INDEX orders_account_idx ON orders (account)");
+      c.createStatement().execute("CREATE INDEX small_k_idx ON small (k)");
       assertThat(Probe.text(c, "EXPLAIN (FORMAT JSON) " + both.replace("$1", "42").replace("$2", "7")))
-          .contains("trap_b_idx").contains("orders_account_idx");
+          .contains("trap_b_idx").contains("small_k_idx");
       c.rollback();
       c.setAutoCommit(true);
-      IndexProof.Result r = IndexProof.prove(c, PlanGuard.strict(), List.of(trap, orders), List.of(), IndexProof.Options.DEFAULTS);
+      IndexProof.Result r = IndexProof.prove(c, PlanGuard.strict(), List.of(trap, small), List.of(), IndexProof.Options.DEFAULTS);
       assertThat(r.notes()).anySatisfy(n -> assertThat(n).contains("dropped trap_b_idx")
           .contains("without it alone, of the 2 proposed indexes its plan read, as fast as before"))
-          .noneSatisfy(n -> assertThat(n).contains("dropped orders_account_idx"));
+          .noneSatisfy(n -> assertThat(n).contains("dropped small_k_idx"));
       assertThat(r.findings()).singleElement().satisfies(f -> {
-        assertThat(f.object().index()).isEqualTo("orders_account_idx");
+        assertThat(f.object().index()).isEqualTo("small_k_idx");
         assertThat(f.confidence()).isEqualTo(Finding.Confidence.MEASURED);
       });
-      assertThat(Probe.count(c, "SELECT count(*) FROM pg_indexes WHERE indexname IN ('trap_b_idx', 'orders_account_idx')")).isZero();
+      assertThat(Probe.count(c, "SELECT count(*) FROM pg_indexes WHERE indexname IN ('trap_b_idx', 'small_k_idx')")).isZero();
     }
   }
 
