@@ -141,8 +141,9 @@ public record MonitorConfig(Server server, Store store, List<Target> targets, Co
    */
   public record CustomMetric(String name, String help, String query, List<String> labels, Duration interval,
                              Duration timeout, int maxSeries, List<String> targets) {
-    public boolean runsOn(String target) {
-      return targets.isEmpty() || targets.contains(target);
+    /** Whether it runs on {@code target}, named itself or by the discovery entry ({@code entry}) it came from. */
+    public boolean runsOn(String target, String entry) {
+      return targets.isEmpty() || targets.contains(target) || targets.contains(entry);
     }
   }
 }

@@ -79,6 +79,41 @@ class CustomMetricsTest {
     }
   }
 
+  @Test
+  void aMetricForADiscoveryEntryRunsOnEveryDatabaseItFound(TestCluster cluster) throws Exception {
+    String prefix = "tenant_" + Long.toHexString(System.nanoTime() & 0xffffff);
+    cluster.execute("postgres", "CREATE DATABASE " + prefix + "_a", "CREATE DATABASE " + prefix + "_b");
+    TestDatabase store = cluster.createDatabase();
+    String yaml = """
+        server:
+          port: 0
+          read_token: %s
+        store:
+          url: %s
+        targets:
+          - name: tenants
+            url: %s
+            databases: "%s_*"
+        metrics:
+          custom:
+            - name: ones
+              query: SELECT 1 AS value
+              interval: 1s
+              targets: [tenants]
+        """.formatted(MonitorFixture.READ, cluster.url(store.name()), cluster.url("postgres"), prefix);
+    try (MonitorFixture f = MonitorFixture.start(yaml)) {
+      Probe.waitUntil(() -> {
+        String m = scrape(f);
+        return m.contains("pgopt_custom_ones{target=\"tenants-" + prefix + "_a\"} 1.0")
+            && m.contains("pgopt_custom_ones{target=\"tenants-" + prefix + "_b\"} 1.0");
+      });
+    } finally {
+      store.close();
+      cluster.execute("postgres", "DROP DATABASE IF EXISTS " + prefix + "_a WITH (FORCE)",
+          "DROP DATABASE IF EXISTS " + prefix + "_b WITH (FORCE)");
+    }
+  }
+
   private static String scrape(MonitorFixture f) {
     try {
       return f.get("/metrics", MonitorFixture.READ).body();

@@ -123,7 +123,7 @@ public final class MonitorCore implements AutoCloseable {
               one.getValue().database(), t.name());
           continue;
         }
-        add(t, one.getValue(), env, source);
+        add(t, entry.name(), one.getValue(), env, source);
       }
     }
     DatabaseTarget storeTarget = parse(config.store().url(), config.store().password(), env, source, "store.url");
@@ -204,7 +204,8 @@ public final class MonitorCore implements AutoCloseable {
     return out;
   }
 
-  private void add(MonitorConfig.Target t, DatabaseTarget database, Environment env, String source) throws ConfigException {
+  private void add(MonitorConfig.Target t, String entry, DatabaseTarget database, Environment env, String source)
+      throws ConfigException {
     Optional<TargetBackups> backups = Optional.empty();
     if (t.backup().isPresent()) {
       MonitorConfig.Backup b = t.backup().get();
@@ -217,7 +218,9 @@ public final class MonitorCore implements AutoCloseable {
       pooler = Optional.of(new PoolerState(t.name(), parse(t.pooler().get().adminUrl(), t.pooler().get().password(), env,
           source, "targets." + t.name() + ".pgbouncer.admin_url"), clock));
     }
-    targets.put(t.name(), new TargetRuntime(t, database, config.collect().statementTimeout(), clock, backups, pooler));
+    TargetRuntime rt = new TargetRuntime(t, database, config.collect().statementTimeout(), clock, backups, pooler);
+    rt.entry = entry;
+    targets.put(t.name(), rt);
   }
 
   /**
@@ -301,7 +304,7 @@ public final class MonitorCore implements AutoCloseable {
     work.scheduleWithFixedDelay(() -> guarded(scheduler::tick), 1, 5, TimeUnit.SECONDS);
     for (MonitorConfig.CustomMetric m : config.metrics().custom()) {
       for (TargetRuntime rt : targets.values()) {
-        if (m.runsOn(rt.name())) {
+        if (m.runsOn(rt.name(), rt.entry())) {
           CustomMetricQuery query = new CustomMetricQuery(m, rt.config.allowUserFunctions());
           collect.scheduleWithFixedDelay(() -> guarded(() -> collectCustom(rt, query)), 500, m.interval().toMillis(),
               TimeUnit.MILLISECONDS);

@@ -70,6 +70,8 @@ public final class TargetRuntime implements MaintenanceTarget {
   /** consecutive failed activity collections, and when the next may try to connect */
   volatile int failures;
   volatile Instant retryAt;
+  /** the configuration entry it came from: its own name, or the discovery entry that found its database */
+  volatile String entry;
   /** table sizes over the store's history, read before each advice run */
   volatile dev.pgopt.advise.TableGrowth growth = dev.pgopt.advise.TableGrowth.NONE;
   volatile long slowQueriesSeen;
@@ -90,6 +92,11 @@ public final class TargetRuntime implements MaintenanceTarget {
     this.worker = new TargetCollector(database, workOptions, clock, own);
     this.remediator = new TargetCollector(database,
         new SessionOptions(Duration.ofSeconds(3), Duration.ofSeconds(5), Duration.ofSeconds(1), "pgopt-monitor-remediate"), clock, own);
+  }
+
+  /** The configuration entry it came from: its own name, or that of the discovery entry that found its database. */
+  public String entry() {
+    return entry == null ? name() : entry;
   }
 
   /** The pids of this monitor's own sessions on the target. */
