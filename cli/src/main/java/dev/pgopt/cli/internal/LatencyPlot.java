@@ -138,7 +138,8 @@ public final class LatencyPlot {
     return LEFT + (int) ((double) second / seconds * (W - LEFT - RIGHT));
   }
 
-  private static String label(double ms) {
+  /** A tick label of a log-scaled milliseconds axis (also {@link StatementPlot}'s). */
+  static String label(double ms) {
     return ms >= 1000 ? String.format(Locale.ROOT, "%.0f s", ms / 1000) : ms >= 1 ? String.format(Locale.ROOT, "%.0f ms", ms)
         : String.format(Locale.ROOT, "%.2f ms", ms);
   }

@@ -64,7 +64,7 @@ public final class StatementPlot {
         g.setColor(new Color(0xdddddd));
         g.drawLine(px, TOP - 10, px, bottom);
         g.setColor(Color.DARK_GRAY);
-        g.drawString(label(Math.pow(10, d)), px - 12, bottom + 18);
+        g.drawString(LatencyPlot.label(Math.pow(10, d)), px - 12, bottom + 18);
       }
       for (int i = 0; i < rows.size(); i++) {
         LoadResult.StatementResult s = rows.get(i);
@@ -111,10 +111,5 @@ public final class StatementPlot {
       t = t.substring(0, t.length() - 1);
     }
     return t + "…";
-  }
-
-  private static String label(double ms) {
-    return ms >= 1000 ? String.format(Locale.ROOT, "%.0f s", ms / 1000) : ms >= 1 ? String.format(Locale.ROOT, "%.0f ms", ms)
-        : String.format(Locale.ROOT, "%.2f ms", ms);
   }
 }

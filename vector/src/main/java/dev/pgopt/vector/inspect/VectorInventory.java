@@ -28,7 +28,7 @@ public record VectorInventory(String database, String pgvectorVersion, List<Stri
 
   /** Everything, with the plan of each statement that searches by distance, planned under {@code guard}. */
   public static VectorInventory read(Connection c, PlanGuard guard, int serverVersionNum) throws SQLException, PgvectorMissingException {
-    return read(c, guard, serverVersionNum, true);
+    return read(c, guard, serverVersionNum, true, null, null);
   }
 
   /** Columns, indexes and settings only: what tune, build and migrate need, without planning every statement. */
@@ -42,11 +42,6 @@ public record VectorInventory(String database, String pgvectorVersion, List<Stri
    */
   public static VectorInventory readTable(Connection c, String schema, String table) throws SQLException, PgvectorMissingException {
     return read(c, null, 0, false, schema, table);
-  }
-
-  private static VectorInventory read(Connection c, PlanGuard guard, int serverVersionNum, boolean withStatements)
-      throws SQLException, PgvectorMissingException {
-    return read(c, guard, serverVersionNum, withStatements, null, null);
   }
 
   private static VectorInventory read(Connection c, PlanGuard guard, int serverVersionNum, boolean withStatements,

@@ -1,5 +1,6 @@
 package dev.pgopt.vector.tune;
 
+import dev.pgopt.collect.PlanNode;
 import dev.pgopt.connect.Quoting;
 import dev.pgopt.connect.Sql;
 import dev.pgopt.vector.VectorRequestException;
@@ -9,7 +10,6 @@ import dev.pgopt.vector.inspect.VectorColumn;
 import dev.pgopt.vector.inspect.VectorIndex;
 import dev.pgopt.vector.inspect.VectorInventory;
 import dev.pgopt.vector.inspect.VectorSettings;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -321,13 +321,15 @@ public final class RecallSweep {
       ps.setInt(3, k + 1);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
-        int scans = 0;
-        for (JsonNode node : JSON.readTree(rs.getString(1)).findValues("Index Name")) {
-          if (index.scannedAs(node.asText())) {
-            scans++;
+        // the plan's own reader: its index scans, wherever they sit in the tree
+        PlanNode root = PlanNode.parse(JSON.readTree(rs.getString(1)).get(0).get("Plan"));
+        int[] scans = {0};
+        root.walk(n -> {
+          if (n.indexName() != null && index.scannedAs(n.indexName())) {
+            scans[0]++;
           }
-        }
-        return scans;
+        });
+        return scans[0];
       } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
         throw new SQLException("EXPLAIN returned JSON pgopt cannot read: " + e.getMessage(), e);
       }
