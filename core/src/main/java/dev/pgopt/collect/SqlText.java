@@ -153,6 +153,29 @@ public final class SqlText {
     return QUERY_KEYWORDS.contains(firstWord(sql));
   }
 
+  /**
+   * Why {@code sql} is not exactly one statement, or null when it is: text after a ';' outside quotes and comments
+   * (pgjdbc would send each part), or text the lexer cannot read safely. A trailing ';' is allowed.
+   */
+  public static String notOneStatement(String sql) {
+    SqlLexer.Result lexed = SqlLexer.lex(sql, true);
+    if (lexed.problem() != null) {
+      return "pgopt cannot read the statement safely: " + lexed.problem();
+    }
+    List<SqlLexer.Token> tokens = lexed.tokens();
+    for (int i = 0; i < tokens.size(); i++) {
+      if (tokens.get(i).kind() == SqlLexer.Kind.SEMICOLON) {
+        for (int j = i + 1; j < tokens.size(); j++) {
+          if (tokens.get(j).kind() != SqlLexer.Kind.SEMICOLON) {
+            return "more than one statement: the text goes on after a ';' outside quotes and comments";
+          }
+        }
+        return null;
+      }
+    }
+    return null;
+  }
+
   /** The statement's first keyword in lower case, after comments and parentheses; empty when it has none. */
   public static String firstWord(String sql) {
     List<SqlLexer.Token> tokens = SqlLexer.lex(sql, true).tokens();

@@ -114,6 +114,14 @@ public final class BenchScript {
       throw new IllegalArgumentException(name + ": no SQL statement in the script");
     }
     String where = name + ":" + sqlLine + ": ";
+    if (statement.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException(where + "a NUL byte in the statement: not a text script");
+    }
+    // two statements on one line would both be sent (pgjdbc splits on ';'): the second could be anything
+    String several = SqlText.notOneStatement(statement);
+    if (several != null) {
+      throw new IllegalArgumentException(where + several);
+    }
     if (!SqlText.startsAsQuery(statement) && !(writes && WRITES.contains(SqlText.firstWord(statement)))) {
       throw new IllegalArgumentException(where + (writes
           ? "only reads and INSERT, UPDATE, DELETE or MERGE run (not DDL, COPY, transaction control or settings)"
