@@ -117,11 +117,6 @@ public final class BenchScript {
     if (statement.indexOf('\0') >= 0) {
       throw new IllegalArgumentException(where + "a NUL byte in the statement: not a text script");
     }
-    // two statements on one line would both be sent (pgjdbc splits on ';'): the second could be anything
-    String several = SqlText.notOneStatement(statement);
-    if (several != null) {
-      throw new IllegalArgumentException(where + several);
-    }
     if (!SqlText.startsAsQuery(statement) && !(writes && WRITES.contains(SqlText.firstWord(statement)))) {
       throw new IllegalArgumentException(where + (writes
           ? "only reads and INSERT, UPDATE, DELETE or MERGE run (not DDL, COPY, transaction control or settings)"
@@ -166,6 +161,11 @@ public final class BenchScript {
         jdbc.append(c);
         p++;
       }
+    }
+    // two statements on one line would both be sent (pgjdbc splits on ';'): the second could be anything
+    String several = SqlText.notOneStatement(statement);
+    if (several != null) {
+      throw new IllegalArgumentException(where + several);
     }
     ScriptVariables variables = new ScriptVariables(defined, sets, placeholders);
     return new BenchScript(name, weight, statement, new StatementTemplate(jdbc.toString(), List.of(), Map.of(), variables));
