@@ -149,6 +149,10 @@ public final class WorkloadMix {
         if (site.source() instanceof ParameterValues.Source.Fixed f) {
           g = new StatementTemplate.ValueGenerator.Fixed(f.value());
           inline = f.inline();
+        } else if (site.source() instanceof ParameterValues.Source.Computed computed) {
+          // a function's result (substring(phone FROM 1 FOR 2) IN (...)): the one the proof would bind, every time
+          g = new StatementTemplate.ValueGenerator.Fixed(computed.frequent().get(computed.rank() % computed.frequent().size()));
+          inline = false;
         } else {
           ParameterValues.Source.Column col = (ParameterValues.Source.Column) site.source();
           Optional<ValueDistribution> d = distributions.computeIfAbsent(col.table() + "." + col.column(),

@@ -17,9 +17,12 @@ import java.util.Set;
  * {@code date $1}, is looked past), {@code LIMIT $n} by the typical row
  * count, {@code OFFSET $n} by 0, {@code interval $n} by one unit, and the second parameter of {@code $1 - $2} (a range
  * around a value, {@code BETWEEN $1 - $2 AND $3 + $4}) by 0 ({@code *}, {@code /}: 1), operands of expressions by a
- * neutral number ({@link #operand}). A statement with a parameter
- * that is compared with no column (an expression, a function argument) gets no values: it cannot be run as the
- * application runs it, so it is not measured.
+ * neutral number ({@link #operand}). The parameters of an {@code IN} list get different values (the most common
+ * ones in order), as an application sends. A column is also found through an alias the statement gives it
+ * ({@code n2.n_name AS nation ... WHERE nation = $1}), and a parameter compared with a built-in function of one column
+ * ({@code substring(c_phone FROM 1 FOR 2) IN ($3, ...)}) gets the function's most frequent results over a page sample
+ * of the table. A statement with a parameter that is compared with nothing of that kind gets no values: it cannot be
+ * run as the application runs it, so it is not measured.
  */
 public final class ParameterValues {
   private static final Set<String> BEFORE_VALUE = Set.of("=", "<>", "!=", "<", ">", "<=", ">=", "~~", "~~*", "like", "ilike", "in",
@@ -30,6 +33,20 @@ public final class ParameterValues {
       "integer", "bigint", "text", "uuid");
 
   private static final Set<String> ARITHMETIC = Set.of("+", "-", "*", "/");
+
+  /**
+   * Functions whose results over a column may be computed to find values: built-in, without side effects, cheap. A
+   * call to anything else is not evaluated (it could be a user's function, or pg_sleep).
+   */
+  private static final Set<String> EVALUABLE = Set.of("substring", "substr", "lower", "upper", "left", "right", "trim",
+      "btrim", "ltrim", "rtrim", "date_trunc", "date_part", "extract", "abs", "round", "floor", "ceil", "length",
+      "char_length", "split_part");
+
+  /** Words the SQL-standard call syntax puts between a function's arguments. */
+  private static final Set<String> CALL_WORDS = Set.of("from", "for", "leading", "trailing", "both");
+
+  /** Rows a function's results are computed over: a page sample of about this many rows. */
+  private static final int EXPRESSION_SAMPLE_ROWS = 30_000;
   private static final java.util.regex.Pattern NUMBER = java.util.regex.Pattern.compile("-?[0-9]+(\\.[0-9]+)?");
 
   /** The text to run, or why there is none. */
@@ -46,10 +63,15 @@ public final class ParameterValues {
 
     /**
      * A value of {@code column} of {@code table} (schema.table); {@code equality} for =, IN and LIKE; {@code like}: the
-     * value is a pattern, and a whole value of the column would be the most selective one an application could send.
+     * value is a pattern, and a whole value of the column would be the most selective one an application could send;
+     * {@code rank}: the place in an IN list (0 for the first, and for any other comparison), whose most common value it
+     * takes.
      */
-    record Column(String table, String column, boolean equality, boolean inArithmetic, boolean inline, boolean like)
-        implements Source {}
+    record Column(String table, String column, boolean equality, boolean inArithmetic, boolean inline, boolean like,
+                  int rank) implements Source {}
+
+    /** The {@code rank}-th most frequent of an expression's results ({@code rank} 0 for =, the list position for IN). */
+    record Computed(List<String> frequent, int rank) implements Source {}
   }
 
   /** One placeholder occurrence: its place in the text, its number ({@code $3}: 3) and where its value comes from. */
@@ -59,7 +81,13 @@ public final class ParameterValues {
   public record Sites(List<Site> sites, String problem) {}
 
   private final Connection connection;
-  private final Map<String, String[]> values = new HashMap<>();
+  /** schema.table.column to its statistics, or null when it has none. */
+  private final Map<String, ColumnStats> values = new HashMap<>();
+  /** Evaluated expression text to its results, most frequent first. */
+  private final Map<String, List<String>> computed = new HashMap<>();
+
+  /** pg_stats' most common values (most frequent first) and middle histogram bound of a column. */
+  private record ColumnStats(List<String> common, String middle) {}
 
   public ParameterValues(Connection connection) {
     this.connection = connection;
@@ -76,10 +104,13 @@ public final class ParameterValues {
       String value;
       if (site.source() instanceof Source.Fixed f) {
         value = f.quoted() ? "'" + f.value() + "'" : f.value();
+      } else if (site.source() instanceof Source.Computed e) {
+        value = ValueSamples.literal(e.frequent().get(e.rank() % e.frequent().size()));
       } else {
         Source.Column col = (Source.Column) site.source();
-        String[] stats = values.get(col.table() + "." + col.column());
-        String v = col.equality() && stats[0] != null ? stats[0] : stats[1] != null ? stats[1] : stats[0];
+        ColumnStats stats = values.get(col.table() + "." + col.column());
+        String common = stats.common().isEmpty() ? null : stats.common().get(col.rank() % stats.common().size());
+        String v = col.equality() && common != null ? common : stats.middle() != null ? stats.middle() : common;
         if (col.like()) {
           // the proof must not measure an exact match where the application searches: TPC-H Q9 sends
           // p_name LIKE '%green%' (5 % of the parts), and a whole name as the pattern finds one row
@@ -129,14 +160,24 @@ public final class ParameterValues {
         // between $4 - $5 and $6 + $7: a range around a value; the value itself
         source = new Source.Fixed(before.equals("+") || before.equals("-") ? "0" : "1", false, false);
       } else {
-        String[] column = columnFor(sql, t, TYPE_PREFIXES.contains(before) ? i - 1 : i);
+        int at = TYPE_PREFIXES.contains(before) ? i - 1 : i;
+        String[] column = columnFor(sql, t, at);
         String table = column == null ? null : tableOf(column[0], column[1], tables);
+        if (table == null && column != null && column[1] == null) {
+          String[] aliased = aliased(sql, t, column[0]);
+          if (aliased != null) {
+            table = tableOf(aliased[0], aliased[1], tables);
+            column = new String[] {aliased[0], aliased[1], column[2]};
+          }
+        }
         if (table != null) {
           boolean equality = column[2].equals("=") || column[2].equals("in") || column[2].contains("like")
               || column[2].startsWith("~~");
           boolean inArithmetic = i + 1 < t.size() && ARITHMETIC.contains(t.get(i + 1).text());
           source = new Source.Column(table, column[0], equality, inArithmetic, TYPE_PREFIXES.contains(before),
-              column[2].contains("like") || column[2].startsWith("~~"));
+              column[2].contains("like") || column[2].startsWith("~~"), column[2].equals("in") ? listRank(t, at) : 0);
+        } else if (column == null) {
+          source = computed(sql, t, at, out, tables);
         }
       }
       if (source == null) {
@@ -149,6 +190,193 @@ public final class ParameterValues {
       out.add(new Site(p.start(), p.end(), Integer.parseInt(p.text().substring(1)), source));
     }
     return new Sites(out, null);
+  }
+
+  /** How many parameters of its IN list come before the one at {@code i}. */
+  private static int listRank(List<SqlLexer.Token> t, int i) {
+    int rank = 0;
+    for (int k = i - 1; k > 0 && (t.get(k).kind() == SqlLexer.Kind.PARAMETER || TYPE_PREFIXES.contains(t.get(k).text())); k--) {
+      if (t.get(k).kind() == SqlLexer.Kind.PARAMETER) {
+        rank++;
+      }
+    }
+    return rank;
+  }
+
+  /**
+   * {column, qualifier or null} that the statement names {@code alias} for ({@code n2.n_name AS nation}, the alias
+   * of a derived table's column that an outer query compares), or null when it names none or several.
+   */
+  private static String[] aliased(String sql, List<SqlLexer.Token> t, String alias) {
+    String[] found = null;
+    for (int a = 1; a + 1 < t.size(); a++) {
+      if (!t.get(a).text().equals("as") || !t.get(a + 1).text().equals(alias) || t.get(a + 1).kind() != SqlLexer.Kind.IDENTIFIER
+          || t.get(a - 1).kind() != SqlLexer.Kind.IDENTIFIER || !sql.substring(t.get(a - 1).end(), t.get(a).start()).isBlank()) {
+        continue;
+      }
+      String[] here = withQualifier(sql, t, a - 1, null);
+      if (found != null && !java.util.Arrays.equals(found, here)) {
+        return null;
+      }
+      found = here;
+    }
+    return found == null ? null : new String[] {found[0], found[1]};
+  }
+
+  /**
+   * The parameter at {@code i} compared ({@code =}, {@code IN}) with a call of an {@link #EVALUABLE} function on one
+   * column of one table, whose other arguments are constants or parameters already given fixed values: the call's most
+   * frequent results over a page sample of the table. Null when the comparison is of another shape.
+   *
+   * <p>The call is rebuilt from the statement's tokens, never copied: the column becomes a quoted reference to the
+   * sampled table, a parameter its value, and the text between tokens may hold only parentheses, commas, dots, digits
+   * and literals of letters ({@code date_trunc('day', ...)}; no comment or cast), so nothing of the statement but the
+   * function and its plain arguments runs.
+   */
+  private Source computed(String sql, List<SqlLexer.Token> t, int i, List<Site> bound, Set<String> tables) throws SQLException {
+    int op = i - 1;
+    while (op > 0 && t.get(op).kind() == SqlLexer.Kind.PARAMETER) {
+      op--;
+    }
+    if (op < 1 || !(t.get(op).text().equals("=") || t.get(op).text().equals("in"))) {
+      return null;
+    }
+    // back from the operator to the '(' that matches the ')' before it, through the text between tokens
+    int depth = 0;
+    int first = -1;
+    int close = -1;
+    for (int k = op - 1; k >= 0 && first < 0; k--) {
+      String gap = sql.substring(t.get(k).end(), t.get(k + 1).start());
+      if (!gap.matches("(?:[\\s(),.0-9]|'[A-Za-z_ ]*')*")) {
+        return null;
+      }
+      for (int g = gap.length() - 1; g >= 0; g--) {
+        char ch = gap.charAt(g);
+        if (ch == ')') {
+          if (depth == 0 && close < 0) {
+            close = t.get(k).end() + g;
+          }
+          depth++;
+        } else if (ch == '(') {
+          depth--;
+          if (depth == 0) {
+            if (!gap.substring(0, g).isBlank()) {
+              return null;
+            }
+            first = k;
+            break;
+          }
+        }
+      }
+      if (close < 0 && k == op - 1) {
+        return null; // nothing closes before the operator: not a call
+      }
+    }
+    if (first < 0 || depth != 0) {
+      return null;
+    }
+    String column = null;
+    String qualifier = null;
+    StringBuilder call = new StringBuilder();
+    for (int k = first; k < op; k++) {
+      SqlLexer.Token tk = t.get(k);
+      String next = k + 1 < op ? sql.substring(tk.end(), t.get(k + 1).start()) : sql.substring(tk.end(), close + 1);
+      boolean calls = next.stripLeading().startsWith("(");
+      if (tk.kind() == SqlLexer.Kind.PARAMETER) {
+        Site site = bound.stream().filter(x -> x.start() == tk.start()).findFirst().orElse(null);
+        if (site == null || !(site.source() instanceof Source.Fixed f) || f.quoted() || !NUMBER.matcher(f.value()).matches()) {
+          return null;
+        }
+        call.append(f.value());
+      } else if (tk.kind() == SqlLexer.Kind.OPERATOR) {
+        if (!ARITHMETIC.contains(tk.text())) {
+          return null;
+        }
+        call.append(' ').append(tk.text()).append(' ');
+      } else if (tk.kind() != SqlLexer.Kind.IDENTIFIER) {
+        return null;
+      } else if (calls) {
+        if (!EVALUABLE.contains(tk.text())) {
+          return null;
+        }
+        call.append(tk.text());
+      } else if (CALL_WORDS.contains(tk.text())) {
+        call.append(' ').append(tk.text()).append(' ');
+      } else if (next.strip().equals(".") && k + 1 < op && t.get(k + 1).kind() == SqlLexer.Kind.IDENTIFIER) {
+        if (qualifier != null || column != null) {
+          return null;
+        }
+        qualifier = tk.text();
+        continue; // the column follows; its reference is written then
+      } else {
+        if (column != null && !(column.equals(tk.text()))) {
+          return null;
+        }
+        column = tk.text();
+        call.append("x.").append(dev.pgopt.connect.Quoting.ident(column));
+      }
+      call.append(next);
+    }
+    if (column == null) {
+      return null;
+    }
+    String table = tableOf(column, qualifier, tables);
+    if (table == null) {
+      return null;
+    }
+    String expression = call.toString();
+    List<String> frequent = frequent(table, expression);
+    if (frequent.isEmpty()) {
+      return null;
+    }
+    return new Source.Computed(frequent, t.get(op).text().equals("in") ? i - op - 1 : 0);
+  }
+
+  /** The most frequent non-null results of {@code expression} (over {@code x}, the table) in a page sample. */
+  private List<String> frequent(String table, String expression) throws SQLException {
+    String key = table + " " + expression;
+    List<String> known = computed.get(key);
+    if (known != null) {
+      return known;
+    }
+    double rows = Sql.<Double>one(connection, "SELECT greatest(reltuples, 0)::float8 FROM pg_class WHERE oid = to_regclass(?)",
+        rs -> rs.getDouble(1), table);
+    double percent = rows <= EXPRESSION_SAMPLE_ROWS ? 100 : Math.max(0.0001, 100.0 * EXPRESSION_SAMPLE_ROWS / rows);
+    int dot = table.indexOf('.');
+    String sql = Sql.OWN_MARK + "SELECT v FROM (SELECT (" + expression + ")::text AS v FROM "
+        + dev.pgopt.connect.Quoting.ident(table.substring(0, dot)) + "." + dev.pgopt.connect.Quoting.ident(table.substring(dot + 1))
+        + " x TABLESAMPLE SYSTEM (" + String.format(java.util.Locale.ROOT, "%.6f", percent) + ") REPEATABLE (7)) s"
+        + " WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v LIMIT 100";
+    java.sql.Savepoint sp = connection.getAutoCommit() ? null : connection.setSavepoint("pgopt_computed");
+    List<String> result;
+    try {
+      result = Sql.list(connection, sql, rs -> rs.getString(1));
+    } catch (SQLException e) {
+      // a call the server will not evaluate (wrong argument types): no values, as for any other expression
+      if (sp != null) {
+        connection.rollback(sp);
+      }
+      result = List.of();
+    } finally {
+      if (sp != null) {
+        connection.releaseSavepoint(sp);
+      }
+    }
+    computed.put(key, result);
+    return result;
+  }
+
+  private static List<String> strings(java.sql.Array a) throws SQLException {
+    if (a == null) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    for (Object o : (Object[]) a.getArray()) {
+      if (o != null) {
+        out.add(o.toString());
+      }
+    }
+    return out;
   }
 
   /**
@@ -180,7 +408,9 @@ public final class ParameterValues {
     }
     // col NOT LIKE $1, col NOT IN ($1, $2)
     int col = j >= 2 && t.get(j - 1).text().equals("not") ? j - 2 : j - 1;
-    if (j >= 1 && BEFORE_VALUE.contains(t.get(j).text()) && t.get(col).kind() == SqlLexer.Kind.IDENTIFIER) {
+    // a ')' between the column and the operator: the column is a function's argument, lower(email) = $1
+    if (j >= 1 && BEFORE_VALUE.contains(t.get(j).text()) && t.get(col).kind() == SqlLexer.Kind.IDENTIFIER
+        && sql.substring(t.get(col).end(), t.get(j).start()).indexOf(')') < 0) {
       return withQualifier(sql, t, col, t.get(j).text());
     }
     if (i + 2 < t.size() && t.get(i + 1).kind() == SqlLexer.Kind.OPERATOR && BEFORE_VALUE.contains(t.get(i + 1).text())
@@ -202,7 +432,7 @@ public final class ParameterValues {
 
   /**
    * The one table of {@code tables} (or the one {@code qualifier} names) whose statistics have {@code column}, with
-   * {most common value, middle histogram bound} cached for it; null when none or several have it.
+   * its most common values and middle histogram bound cached; null when none or several have it.
    */
   private String tableOf(String column, String qualifier, Set<String> tables) throws SQLException {
     boolean named = qualifier != null && tables.stream().anyMatch(x -> x.endsWith("." + qualifier));
@@ -213,16 +443,15 @@ public final class ParameterValues {
       if (named && !name.equals(qualifier)) {
         continue;
       }
-      String[] s = values.get(table + "." + column);
-      if (s == null) {
-        List<String[]> rows = Sql.list(connection, "SELECT (most_common_vals::text::text[])[1],"
+      String cacheKey = table + "." + column;
+      if (!values.containsKey(cacheKey)) {
+        List<ColumnStats> rows = Sql.list(connection, "SELECT most_common_vals::text::text[],"
             + " (histogram_bounds::text::text[])[greatest(1, array_length(histogram_bounds::text::text[], 1) / 2)]"
             + " FROM pg_stats WHERE schemaname = ? AND tablename = ? AND attname = ? ORDER BY inherited DESC LIMIT 1",
-            rs -> new String[] {rs.getString(1), rs.getString(2)}, table.substring(0, table.indexOf('.')), name, column);
-        s = rows.isEmpty() || rows.get(0)[0] == null && rows.get(0)[1] == null ? new String[0] : rows.get(0);
-        values.put(table + "." + column, s);
+            rs -> new ColumnStats(strings(rs.getArray(1)), rs.getString(2)), table.substring(0, table.indexOf('.')), name, column);
+        values.put(cacheKey, rows.isEmpty() || rows.get(0).common().isEmpty() && rows.get(0).middle() == null ? null : rows.get(0));
       }
-      if (s.length > 0) {
+      if (values.get(cacheKey) != null) {
         matches++;
         found = table;
       }
