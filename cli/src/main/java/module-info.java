@@ -4,6 +4,7 @@
  */
 module dev.pgopt.cli {
   requires dev.pgopt.backup;
+  requires dev.pgopt.client;
   requires dev.pgopt.core;
   requires dev.pgopt.lifecycle;
   requires dev.pgopt.load;

@@ -105,6 +105,30 @@ public final class BenchCommand implements Callable<Integer> {
       + " it must be the one --url connects to, so a run against another database refuses to start.")
   String disposable;
 
+  @Option(names = "--prepare-threshold", defaultValue = "5", paramLabel = "N", description = "pgjdbc's prepareThreshold"
+      + " for the run's own sessions (default: ${DEFAULT-VALUE}, pgjdbc's own, as an application: from the 5th execution a"
+      + " statement is prepared on the server, and PostgreSQL may then reuse one generic plan for all values); 0 plans"
+      + " every execution with its values. pgopt-client's sessions keep pgjdbc's default.")
+  int prepareThreshold;
+
+  @Option(names = "--through-client", description = "Send the requests through pgopt-client (PgoptDataSource: a HikariCP"
+      + " pool of --clients sessions per server, reads routed to --replica servers within the lag limit), as an"
+      + " application built on it does, instead of through the run's own sessions.")
+  boolean throughClient;
+
+  @Option(names = "--replica", paramLabel = "URL", description = "A streaming replica the reads may go to (repeatable;"
+      + " implies --through-client).")
+  List<String> replicas = new ArrayList<>();
+
+  @Option(names = "--cache", paramLabel = "memory|REDIS_URL", description = "Answer a request whose statement and values"
+      + " were seen within --cache-ttl from pgopt-client's QueryCache: in process (memory), or with Redis as its second"
+      + " tier (redis://host:6379/0); implies --through-client.")
+  String cache;
+
+  @Option(names = "--cache-ttl", defaultValue = "60s", paramLabel = "DURATION",
+      description = "How long a cached answer is served (default: ${DEFAULT-VALUE}).")
+  String cacheTtl;
+
   @Option(names = {"-D", "--define"}, paramLabel = "NAME=VALUE", description = "An integer variable for --script (repeatable), as pgbench -D.")
   List<String> defines = new ArrayList<>();
 
@@ -193,6 +217,9 @@ public final class BenchCommand implements Callable<Integer> {
     if (top < 1 || top > 500) {
       throw new CliFailure(ExitCode.USAGE, "--top must be between 1 and 500");
     }
+    if (prepareThreshold < 0) {
+      throw new CliFailure(ExitCode.USAGE, "--prepare-threshold must be 0 or more (0: never prepare on the server)");
+    }
     if (repeat < 1 || repeat > 20) {
       throw new CliFailure(ExitCode.USAGE, "--repeat must be between 1 and 20");
     }
@@ -241,13 +268,16 @@ public final class BenchCommand implements Callable<Integer> {
         throw new CliFailure(ExitCode.USAGE, "--hdr-log: cannot write " + hdrLog + " (" + e.getMessage() + ")");
       }
     }
-    LoadRun run = new LoadRun(() -> {
+    LoadRun.Progress shown0 = format.equals("human") ? this::progress : LoadRun.Progress.NONE;
+    ClientSetup client = throughClient || !replicas.isEmpty() || cache != null ? client(target) : null;
+    LoadRun run = client != null ? LoadRun.through(client.path(), shown0) : new LoadRun(() -> {
       try {
-        return Connections.open(target, connection.sessionOptions());
+        return Connections.open(target, connection.sessionOptions(),
+            Map.of("prepareThreshold", Integer.toString(prepareThreshold)));
       } catch (DatabaseFailure f) {
         throw new SQLException(f.getMessage(), "08001");
       }
-    }, format.equals("human") ? this::progress : LoadRun.Progress.NONE);
+    }, shown0);
     if (logOut != null) {
       run.histogramLog(logOut);
     }
@@ -255,8 +285,8 @@ public final class BenchCommand implements Callable<Integer> {
       run.allowingWrites();
     }
     if (format.equals("human")) {
-      ctx.err().printf(Locale.ROOT, "pgopt bench: %s, %d statements replayed (%d not), %d clients%n", target.display(),
-          mix.statements().size(), mix.skipped().size(), clients);
+      ctx.err().printf(Locale.ROOT, "pgopt bench: %s, %d statements replayed (%d not), %d clients%s%n", target.display(),
+          mix.statements().size(), mix.skipped().size(), clients, client == null ? "" : ", " + client.described());
     }
     List<Step> steps = new ArrayList<>();
     List<Step> repeats = new ArrayList<>();
@@ -283,6 +313,9 @@ public final class BenchCommand implements Callable<Integer> {
       if (logOut != null) {
         logOut.close();
       }
+      if (client != null) {
+        client.close();
+      }
     }
     Step best = steps.stream().filter(Step::met).max((a, b) -> Double.compare(a.rate(), b.rate())).orElse(null);
     Step shown = findMax ? (best != null ? best : steps.get(0)) : steps.get(0);
@@ -291,6 +324,7 @@ public final class BenchCommand implements Callable<Integer> {
       out.put("target", target.display());
       out.put("generated_at", ctx.clock().instant().toString());
       out.put("objective_p95_ms", objectiveMs);
+      out.put("options", options(first));
       out.put("max_rate_meeting_objective", findMax ? best == null ? null : best.rate() : null);
       out.put("result", shown.result());
       if (!stageList.isEmpty()) {
@@ -308,6 +342,9 @@ public final class BenchCommand implements Callable<Integer> {
       if (findMax) {
         out.put("steps", steps);
       }
+      if (client != null) {
+        out.put("client", client.summary());
+      }
       try {
         ctx.out().println(JSON.writeValueAsString(out));
       } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -315,6 +352,10 @@ public final class BenchCommand implements Callable<Integer> {
       }
     } else {
       human(shown.result(), objectiveMs, findMax ? steps : List.of(), best);
+      if (client != null) {
+        ctx.out().println();
+        ctx.out().println(client.cacheLine());
+      }
       for (int i = 0; i < repeats.size(); i++) {
         LoadResult r = repeats.get(i).result();
         ctx.out().printf(Locale.ROOT, "%s %d (%s/s): %s answered, %s failed, %s not sent; %s%n",
@@ -339,6 +380,116 @@ public final class BenchCommand implements Callable<Integer> {
     }
     boolean allMet = shown.met() && repeats.stream().allMatch(Step::met);
     return (findMax ? best != null : allMet) ? ExitCode.OK : ExitCode.WARNING;
+  }
+
+  /**
+   * What the run was asked for, so that {@code pgopt verify --bench} can run it again the same way: never a URL (a
+   * replica's or Redis' may hold a password) or a script's text.
+   */
+  private Map<String, Object> options(LoadOptions first) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("rate", first.ratePerSecond());
+    o.put("duration_seconds", first.duration().toMillis() / 1000.0);
+    o.put("warmup_seconds", first.warmup().toMillis() / 1000.0);
+    o.put("drain_seconds", first.drainLimit().toMillis() / 1000.0);
+    o.put("clients", first.clients());
+    o.put("top", top);
+    o.put("seed", first.seed());
+    o.put("arrivals", first.arrivals().name().toLowerCase(Locale.ROOT));
+    o.put("repeat", repeat);
+    o.put("prepare_threshold", prepareThreshold);
+    o.put("find_max", findMax);
+    o.put("stages", stages != null);
+    o.put("scripts", scripts.size());
+    o.put("through_client", throughClient || !replicas.isEmpty() || cache != null);
+    return o;
+  }
+
+  /** The data source, cache and request path of --through-client, and what to say about them. */
+  private record ClientSetup(dev.pgopt.client.PgoptDataSource dataSource, dev.pgopt.client.cache.QueryCache queryCache,
+                             dev.pgopt.cli.internal.ClientPath path, int replicaCount, String cacheKind) {
+    String described() {
+      return "through pgopt-client (" + replicaCount + (replicaCount == 1 ? " replica" : " replicas")
+          + (cacheKind == null ? ", no cache)" : ", cache " + cacheKind + ")");
+    }
+
+    Map<String, Object> summary() {
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("replicas", replicaCount);
+      out.put("cache", cacheKind);
+      dev.pgopt.client.cache.CacheStats s = path.cacheStats();
+      if (s != null) {
+        out.put("l1_hits", s.l1Hits());
+        out.put("l1_misses", s.l1Misses());
+        out.put("l2_hits", s.l2Hits());
+        out.put("l2_misses", s.l2Misses());
+        out.put("l2_errors", s.l2Errors());
+        out.put("loads", s.loads());
+      }
+      return out;
+    }
+
+    String cacheLine() {
+      dev.pgopt.client.cache.CacheStats s = path.cacheStats();
+      if (s == null) {
+        return "Through pgopt-client: " + replicaCount + (replicaCount == 1 ? " replica" : " replicas") + ", no cache.";
+      }
+      long asked = s.l1Hits() + s.l1Misses();
+      return String.format(Locale.ROOT, "Through pgopt-client: %d %s, cache %s: of %s requests (all runs, warm-up"
+              + " included) %.1f %% answered in process%s, %s loaded from the database.", replicaCount,
+          replicaCount == 1 ? "replica" : "replicas", cacheKind, Units.count(asked), 100.0 * s.l1HitRate(),
+          s.l2Hits() + s.l2Misses() > 0 ? String.format(Locale.ROOT, ", %.1f %% by Redis", asked == 0 ? 0 : 100.0 * s.l2Hits() / asked) : "",
+          Units.count(s.loads()));
+    }
+
+    void close() {
+      if (queryCache != null) {
+        queryCache.close();
+      }
+      dataSource.close();
+    }
+  }
+
+  private ClientSetup client(DatabaseTarget target) {
+    if (includeWrites) {
+      throw new CliFailure(ExitCode.USAGE, "--include-writes runs on the run's own sessions: not with --through-client,"
+          + " --replica or --cache");
+    }
+    Duration ttl = ConnectionOptions.duration(cacheTtl, "--cache-ttl");
+    String kind = null;
+    if (cache != null) {
+      kind = cache.equals("memory") ? "memory" : cache.startsWith("redis://") || cache.startsWith("rediss://") ? "redis" : null;
+      if (kind == null) {
+        throw new CliFailure(ExitCode.USAGE, "--cache must be memory or a Redis URL (redis://host:6379/0), not '"
+            + Units.truncate(cache, 40) + "'");
+      }
+    }
+    dev.pgopt.client.PgoptDataSource ds;
+    try {
+      dev.pgopt.client.PgoptDataSourceBuilder b = dev.pgopt.client.PgoptDataSource.builder().environment(ctx.env())
+          .primary(connection.raw(ctx)).poolSize(clients, clients)
+          .statementTimeouts(connection.sessionOptions().statementTimeout(), connection.sessionOptions().statementTimeout());
+      for (int i = 0; i < replicas.size(); i++) {
+        b.replica("replica" + (i + 1), replicas.get(i));
+      }
+      ds = b.build();
+    } catch (dev.pgopt.client.ClientConfigurationException e) {
+      throw new CliFailure(ExitCode.UNKNOWN, "--through-client: " + e.getMessage());
+    }
+    dev.pgopt.client.cache.QueryCache qc = null;
+    if (kind != null) {
+      try {
+        // a namespace of this run's own: answers a previous run left in Redis must not count as this run's hits
+        dev.pgopt.client.cache.QueryCache.Builder cb = dev.pgopt.client.cache.QueryCache.builder()
+            .namespace("pgopt-bench-" + Long.toHexString(ctx.clock().millis()) + "-" + ProcessHandle.current().pid())
+            .l1MaximumSize(100_000);
+        qc = (kind.equals("redis") ? cb.redis(cache) : cb).build();
+      } catch (RuntimeException e) {
+        ds.close();
+        throw new CliFailure(ExitCode.UNKNOWN, "--cache: " + e.getMessage());
+      }
+    }
+    return new ClientSetup(ds, qc, new dev.pgopt.cli.internal.ClientPath(ds, qc, ttl), replicas.size(), kind);
   }
 
   private static final ObjectMapper JSON = new ObjectMapper()

@@ -24,16 +24,22 @@ public final class ConnectionOptions {
 
   /** The target from --url, PGOPT_URL or DATABASE_URL. */
   public DatabaseTarget target(Context ctx) {
-    String raw = url != null ? url : ctx.env().get("PGOPT_URL").orElse(ctx.env().get("DATABASE_URL").orElse(null));
-    if (raw == null) {
-      throw new CliFailure(ExitCode.USAGE, "no database given: pass --url postgres://user@host:5432/dbname, or set PGOPT_URL or DATABASE_URL");
-    }
+    String raw = raw(ctx);
     String source = url != null ? "--url" : ctx.env().get("PGOPT_URL").isPresent() ? "PGOPT_URL" : "DATABASE_URL";
     try {
       return DatabaseTarget.parse(raw, ctx.env());
     } catch (InvalidTargetException e) {
       throw new CliFailure(ExitCode.UNKNOWN, "invalid connection string in " + source + ": " + e.getMessage());
     }
+  }
+
+  /** The connection string as given (--url, PGOPT_URL or DATABASE_URL), for a library that parses it itself. */
+  public String raw(Context ctx) {
+    String raw = url != null ? url : ctx.env().get("PGOPT_URL").orElse(ctx.env().get("DATABASE_URL").orElse(null));
+    if (raw == null) {
+      throw new CliFailure(ExitCode.USAGE, "no database given: pass --url postgres://user@host:5432/dbname, or set PGOPT_URL or DATABASE_URL");
+    }
+    return raw;
   }
 
   public SessionOptions sessionOptions() {

@@ -77,6 +77,47 @@ class ApplyVerifyIT {
   }
 
   @Test
+  void verifyRunsTheBenchOfBeforeAgainAndNamesTheActionsStatements(TestCluster cluster) throws Exception {
+    try (TestDatabase db = withMissingIndex(cluster); Connection c = db.connect()) {
+      Path before = home.resolve("before.json");
+      CliRun bench = run("bench", "--url", db.url(), "--rate", "40/s", "--duration", "2s", "--warmup", "0s", "--clients", "2",
+          "--arrivals", "uniform", "--format", "json");
+      assertThat(bench.exitCode()).as(bench.err()).isZero();
+      java.nio.file.Files.writeString(before, bench.out());
+      String id = "index.missing:public.orders(account)";
+      assertThat(run("apply", "--url", db.url(), "--id", id, "--execute").exitCode()).isZero();
+
+      Path after = home.resolve("after.json");
+      CliRun verify = run("verify", "--url", db.url(), "--bench", before.toString(), "--bench-save", after.toString());
+      assertThat(verify.exitCode()).as(verify.all()).isZero();
+      assertThat(verify.err()).contains("running the bench of " + before + " again: 40.0/s for 2.0 s, 2 clients");
+      // the lookup read 60,000 rows before and one index range after: well beyond a single run's noise
+      assertThat(verify.out()).contains("Under load (pgopt bench, the same options as " + before + ")")
+          .containsPattern("likely lower \\(single runs\\)\\s+SELECT id FROM orders WHERE account = \\$1")
+          .containsPattern("under load, queryid -?[0-9]+: p95 [0-9.]+ → [0-9.]+ ms \\(likely lower \\(single runs\\)\\)");
+      // the replayed lookups are calls after the action: the statistics' verdict needs no waiting for traffic
+      assertThat(verify.out()).contains("✔ " + id);
+      assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(java.nio.file.Files.readString(after))
+          .path("result").path("completed").asLong()).isEqualTo(80);
+
+      // what cannot be repeated from a report is one line
+      CliRun missing = run("verify", "--url", db.url(), "--bench", home.resolve("nope.json").toString());
+      assertThat(missing.exitCode()).isEqualTo(64);
+      assertThat(missing.err()).contains("no such report");
+      CliRun saveAlone = run("verify", "--url", db.url(), "--bench-save", after.toString());
+      assertThat(saveAlone.exitCode()).isEqualTo(64);
+      Path search = home.resolve("search.json");
+      java.nio.file.Files.writeString(search, run("bench", "--url", db.url(), "--find-max", "--p95", "1s", "--rate", "400/s",
+          "--duration", "1s", "--warmup", "0s", "--format", "json").out());
+      CliRun notRepeatable = run("verify", "--url", db.url(), "--bench", search.toString());
+      assertThat(notRepeatable.exitCode()).isEqualTo(64);
+      assertThat(notRepeatable.err()).contains("a find max run cannot be repeated").doesNotContain("Exception");
+      java.nio.file.Files.writeString(search, "{\"result\": 1}");
+      assertThat(run("verify", "--url", db.url(), "--bench", search.toString()).err()).contains("does not record its options");
+    }
+  }
+
+  @Test
   void lockTimeoutRetriesThenGivesUpLeavingNothingInvalid(TestCluster cluster) throws Exception {
     try (TestDatabase db = withMissingIndex(cluster); Connection locker = db.connect(); Connection c = db.connect()) {
       locker.setAutoCommit(false);

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pgopt.connect.Sql;
+import dev.pgopt.local.LocalRedis;
 import dev.pgopt.testkit.PostgresExtension;
 import dev.pgopt.testkit.TestCluster;
 import dev.pgopt.testkit.TestDatabase;
@@ -61,6 +63,76 @@ class BenchCommandIT {
       assertThat(result.get("statements").get(0).get("query").asText()).isEqualTo("SELECT name FROM gadgets WHERE id = $1");
       assertThat(result.get("statements").get(0).get("share").asDouble()).isBetween(0.7, 0.8);
       assertThat(report.get("objective_p95_ms").asDouble()).isEqualTo(2000.0);
+      // what verify --bench needs to run it again, and no URL
+      assertThat(report.get("options").get("rate").asDouble()).isEqualTo(50.0);
+      assertThat(report.get("options").get("prepare_threshold").asInt()).isEqualTo(5);
+      assertThat(report.get("options").toString()).doesNotContain("postgres://");
+    }
+  }
+
+  @Test
+  void throughTheClientReadsGoToTheReplicaAndRepeatsComeFromTheCache(TestCluster cluster, LocalRedis redis) throws Exception {
+    try (TestDatabase db = withWorkload(cluster); TestCluster replica = cluster.startReplica()) {
+      long primaryCalls = gadgetCalls(cluster, db.name());
+      CliRun r = run("bench", "--url", db.url(), "--replica", replica.url(db.name()), "--cache", redis.uri(),
+          "--rate", "100/s", "--duration", "3s", "--warmup", "0s", "--clients", "2", "--arrivals", "uniform",
+          "--format", "json");
+      assertThat(r.exitCode()).as(r.err()).isZero();
+      JsonNode report = new ObjectMapper().readTree(r.out());
+      assertThat(report.get("result").get("completed").asLong()).isEqualTo(300);
+      assertThat(report.get("result").get("failed").asLong()).isZero();
+      JsonNode client = report.get("client");
+      assertThat(client.get("replicas").asInt()).isEqualTo(1);
+      assertThat(client.get("cache").asText()).isEqualTo("redis");
+      // kind has 7 values: its statement is loaded at most 7 times, the rest are hits
+      long loads = client.get("loads").asLong();
+      assertThat(client.get("l1_hits").asLong() + client.get("l2_hits").asLong()).isEqualTo(300 - loads).isPositive();
+      // the loads read the replica; the primary saw none of them
+      assertThat(gadgetCalls(cluster, db.name())).isEqualTo(primaryCalls);
+      assertThat(gadgetCalls(replica, db.name())).isEqualTo(loads);
+      // the replica's pooled sessions were made read-only once each, not once per request
+      try (Connection c = replica.connect(db.name())) {
+        long sets = Sql.<Long>one(c, "SELECT coalesce(sum(calls), 0)::int8 FROM pg_stat_statements"
+            + " WHERE query ILIKE 'SET default_transaction_read_only%'", rs -> rs.getLong(1));
+        assertThat(sets).isBetween(1L, 2L);
+      }
+      // without the cache every request reaches the database
+      r = run("bench", "--url", db.url(), "--through-client", "--rate", "50/s", "--duration", "2s", "--warmup", "0s",
+          "--clients", "2", "--arrivals", "uniform");
+      assertThat(r.exitCode()).as(r.err()).isZero();
+      assertThat(r.out()).contains("100 answered").contains("Through pgopt-client: 0 replicas, no cache.");
+      assertThat(r.err()).contains("through pgopt-client (0 replicas, no cache)");
+      assertThat(gadgetCalls(cluster, db.name())).isEqualTo(primaryCalls + 100);
+    }
+  }
+
+  @Test
+  void clientOptionsThatCannotWorkAreOneLine(TestCluster cluster) throws Exception {
+    try (TestDatabase db = withWorkload(cluster)) {
+      CliRun r = run("bench", "--url", db.url(), "--cache", "memcached://127.0.0.1:11211", "--duration", "1s");
+      assertThat(r.exitCode()).isEqualTo(64);
+      assertThat(r.err().strip()).startsWith("pgopt: --cache must be memory or a Redis URL").doesNotContain("\n");
+      // a "replica" that is the primary itself
+      r = run("bench", "--url", db.url(), "--replica", db.url(), "--duration", "1s");
+      assertThat(r.exitCode()).isEqualTo(3);
+      assertThat(r.err()).contains("is not a standby").doesNotContain(cluster.password()).doesNotContain("Exception");
+      r = run("bench", "--url", db.url(), "--replica", "postgres://nobody:secret-pw@127.0.0.1:1/x", "--duration", "1s");
+      assertThat(r.exitCode()).isEqualTo(3);
+      assertThat(r.err()).contains("cannot connect to replica").doesNotContain("secret-pw");
+      Path script = home.resolve("w.sql");
+      java.nio.file.Files.writeString(script, "INSERT INTO gadgets VALUES (100000, 1, 'x')\n");
+      r = run("bench", "--url", db.url(), "--script", script.toString(), "--include-writes", "--disposable-database",
+          db.name(), "--cache", "memory", "--duration", "1s");
+      assertThat(r.exitCode()).isEqualTo(64);
+      assertThat(r.err()).contains("not with --through-client");
+    }
+  }
+
+  private static long gadgetCalls(TestCluster server, String database) throws Exception {
+    try (Connection c = server.connect(database)) {
+      return Sql.<Long>one(c, "SELECT coalesce(sum(calls), 0)::int8 FROM pg_stat_statements"
+          + " WHERE query LIKE '%FROM gadgets WHERE%' AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())",
+          rs -> rs.getLong(1));
     }
   }
 

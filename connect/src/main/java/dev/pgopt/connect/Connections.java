@@ -16,6 +16,15 @@ public final class Connections {
     return JdbcConnector.connect(target, options);
   }
 
+  /**
+   * As {@link #open(DatabaseTarget, SessionOptions)}, with pgjdbc properties of the caller's laid over pgopt's (a load
+   * test's {@code prepareThreshold}, say: pgopt's own sessions plan every statement with its values).
+   */
+  public static Connection open(DatabaseTarget target, SessionOptions options, java.util.Map<String, String> driverProperties)
+      throws DatabaseFailure {
+    return JdbcConnector.connect(target, options, driverProperties);
+  }
+
   /** pgjdbc's URL for one of the target's endpoints, for callers that connect (or pool) per host. */
   public static String jdbcUrl(DatabaseTarget target, Endpoint endpoint) {
     return JdbcConnector.jdbcUrl(target, endpoint);

@@ -1,6 +1,7 @@
 package dev.pgopt.load;
 
 import dev.pgopt.load.internal.RequestClock;
+import dev.pgopt.load.internal.StatementTemplate;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -29,6 +30,26 @@ public final class LoadRun {
     Connection open() throws SQLException;
   }
 
+  /**
+   * Where requests go when the run holds no sessions of its own: an application's data-access layer (a pooled
+   * {@code PgoptDataSource} with replicas and a cache, say), handed each request's statement and drawn values. It is
+   * called from the run's threads at once, and must read every row, as the application would.
+   */
+  @FunctionalInterface
+  public interface RequestPath {
+    /**
+     * @param statement the statement's place in the mix (the same text and values give the same result: a cache key)
+     * @param sql the statement with {@code ?} placeholders
+     * @param values one per {@code ?}, in order, as text for the server to type ({@link #bind})
+     */
+    void run(int statement, String sql, String[] values) throws SQLException;
+
+    /** Binds {@code values} untyped, so the server infers each type from its use, as it did for the application. */
+    static void bind(PreparedStatement ps, String[] values) throws SQLException {
+      StatementTemplate.bind(ps, values);
+    }
+  }
+
   /** Hears each second of the run: requests sent in it and their latency (ms); nothing by default. */
   @FunctionalInterface
   public interface Progress {
@@ -42,13 +63,28 @@ public final class LoadRun {
   private static final int ERRORS_KEPT = 20;
 
   private final ConnectionSource source;
+  private final RequestPath path;
   private final Progress progress;
   private java.io.PrintStream histogramLog;
   private boolean writes;
 
+  /** A run on sessions of its own, one per client, each read-only unless {@link #allowingWrites}. */
   public LoadRun(ConnectionSource source, Progress progress) {
+    this(source, null, progress);
+  }
+
+  private LoadRun(ConnectionSource source, RequestPath path, Progress progress) {
     this.source = source;
+    this.path = path;
     this.progress = progress;
+  }
+
+  /**
+   * A run whose clients hand each request to {@code path}: as many threads as clients, so at most that many requests
+   * are in flight; sessions, their pool and their read-only state are the path's.
+   */
+  public static LoadRun through(RequestPath path, Progress progress) {
+    return new LoadRun(null, java.util.Objects.requireNonNull(path), progress);
   }
 
   /**
@@ -68,6 +104,12 @@ public final class LoadRun {
 
   public LoadResult run(WorkloadMix mix, LoadOptions options) throws SQLException, InterruptedException {
     List<Connection> connections = new ArrayList<>();
+    if (path != null) {
+      for (int i = 0; i < options.clients(); i++) {
+        connections.add(null);
+      }
+      return run(mix, options, connections);
+    }
     try {
       for (int i = 0; i < options.clients(); i++) {
         Connection c = source.open();
@@ -99,7 +141,7 @@ public final class LoadRun {
     Recorder live = new Recorder(HIGHEST_MICROS, 3);
     List<Worker> workers = new ArrayList<>();
     for (int i = 0; i < connections.size(); i++) {
-      workers.add(new Worker(source, connections.get(i), writes, mix, clock, sent, failedNow, live,
+      workers.add(new Worker(source, path, connections.get(i), writes, mix, clock, sent, failedNow, live,
           new SplittableRandom(o.seed() * 31 + i), n));
     }
     List<Thread> threads = new ArrayList<>();
@@ -227,6 +269,7 @@ public final class LoadRun {
     final long[] failed;
     final Map<String, Long> errors = new HashMap<>();
     private final ConnectionSource source;
+    private final RequestPath path;
     private final boolean writes;
     private Connection connection;
     private long reconnectAfter;
@@ -238,9 +281,10 @@ public final class LoadRun {
     private final SplittableRandom random;
     private final PreparedStatement[] prepared;
 
-    Worker(ConnectionSource source, Connection connection, boolean writes, WorkloadMix mix,
+    Worker(ConnectionSource source, RequestPath path, Connection connection, boolean writes, WorkloadMix mix,
         RequestClock clock, AtomicLong sent, AtomicLong failedNow, Recorder live, SplittableRandom random, int statements) {
       this.source = source;
+      this.path = path;
       this.writes = writes;
       this.connection = connection;
       this.mix = mix;
@@ -301,6 +345,16 @@ public final class LoadRun {
     }
 
     private boolean execute(int statement) {
+      if (path != null) {
+        try {
+          StatementTemplate template = mix.template(statement);
+          path.run(statement, template.jdbcSql(), template.draw(random));
+          return true;
+        } catch (SQLException | RuntimeException e) {
+          countError(e);
+          return false;
+        }
+      }
       try {
         if (connection == null) {
           reconnect();
@@ -310,7 +364,7 @@ public final class LoadRun {
           ps = connection.prepareStatement(mix.template(statement).jdbcSql());
           prepared[statement] = ps;
         }
-        mix.template(statement).bind(ps, random);
+        StatementTemplate.bind(ps, mix.template(statement).draw(random));
         readAll(ps);
         return true;
       } catch (SQLException | RuntimeException e) {

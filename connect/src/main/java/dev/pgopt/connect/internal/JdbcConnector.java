@@ -21,8 +21,16 @@ public final class JdbcConnector {
   private JdbcConnector() {}
 
   public static Connection connect(DatabaseTarget target, SessionOptions options) throws DatabaseFailure {
+    return connect(target, options, java.util.Map.of());
+  }
+
+  /** As {@link #connect(DatabaseTarget, SessionOptions)}, with {@code driverProperties} laid over pgopt's. */
+  public static Connection connect(DatabaseTarget target, SessionOptions options, java.util.Map<String, String> driverProperties)
+      throws DatabaseFailure {
     try {
-      Connection c = DRIVER.connect(jdbcUrl(target), properties(target, options));
+      Properties p = properties(target, options);
+      driverProperties.forEach(p::setProperty);
+      Connection c = DRIVER.connect(jdbcUrl(target), p);
       if (c == null) {
         throw new IllegalStateException("pgjdbc did not accept " + target.display());
       }

@@ -1,8 +1,5 @@
 package dev.pgopt.load.internal;
 
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
-import java.sql.Types;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,10 +31,13 @@ public record ScriptVariables(Map<String, Long> defined, List<Set> sets, List<St
     return vars;
   }
 
-  void bind(PreparedStatement ps, RandomGenerator random) throws SQLException {
+  /** One call's values, one per {@code ?} in order. */
+  String[] draw(RandomGenerator random) {
     Map<String, Long> vars = evaluate(random);
-    for (int i = 0; i < placeholders.size(); i++) {
-      ps.setObject(i + 1, Long.toString(vars.get(placeholders.get(i))), Types.OTHER);
+    String[] out = new String[placeholders.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = Long.toString(vars.get(placeholders.get(i)));
     }
+    return out;
   }
 }

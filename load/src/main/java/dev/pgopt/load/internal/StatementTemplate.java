@@ -46,17 +46,23 @@ public record StatementTemplate(String jdbcSql, List<Integer> placeholders, Map<
     }
   }
 
-  /** Binds one call's values. */
-  public void bind(PreparedStatement ps, RandomGenerator random) throws SQLException {
+  /** One call's values, one per {@code ?} in order (the same value for each occurrence of one {@code $n}). */
+  public String[] draw(RandomGenerator random) {
     if (script != null) {
-      script.bind(ps, random);
-      return;
+      return script.draw(random);
     }
+    String[] out = new String[placeholders.size()];
     Map<Integer, String> drawn = new java.util.HashMap<>();
-    for (int i = 0; i < placeholders.size(); i++) {
-      int n = placeholders.get(i);
-      String v = drawn.computeIfAbsent(n, k -> generators.get(k).next(random));
-      ps.setObject(i + 1, v, Types.OTHER);
+    for (int i = 0; i < out.length; i++) {
+      out[i] = drawn.computeIfAbsent(placeholders.get(i), k -> generators.get(k).next(random));
+    }
+    return out;
+  }
+
+  /** Binds values drawn by {@link #draw}, untyped. */
+  public static void bind(PreparedStatement ps, String[] values) throws SQLException {
+    for (int i = 0; i < values.length; i++) {
+      ps.setObject(i + 1, values[i], Types.OTHER);
     }
   }
 }
