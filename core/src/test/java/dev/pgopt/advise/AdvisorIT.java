@@ -656,6 +656,37 @@ class AdvisorIT {
   }
 
   @Test
+  void oneIndexThatDoesTheWholeJobRatherThanSeveralThatCombine(TestCluster cluster) throws Exception {
+    try (TestDatabase db = cluster.createDatabase()) {
+      // the sample dataset's messages statement: equality, a range on a time column in arrival order (a BRIN candidate),
+      // ORDER BY that column DESC LIMIT; hot tenants as above
+      db.execute("CREATE TABLE events (id int PRIMARY KEY, tenant int, created_at timestamptz, payload text)",
+          "INSERT INTO events SELECT g, CASE WHEN g % 20 < 6 THEN 0 WHEN g % 20 < 9 THEN 1 ELSE 2 + g % 4998 END,"
+              + " now() - (200000 - g) * interval '1 second', md5(g::text) FROM generate_series(1, 200000) g",
+          "ANALYZE");
+      try (Connection c = db.connect()) {
+        db.resetStatements();
+        try (var ps = c.prepareStatement("SELECT id, payload FROM events WHERE tenant = ? AND created_at < ?"
+            + " ORDER BY created_at DESC LIMIT 50")) {
+          for (int i = 0; i < 20; i++) {
+            ps.setInt(1, i % 3 == 0 ? 0 : 100 + i);
+            ps.setObject(2, java.time.OffsetDateTime.now());
+            ps.executeQuery().close();
+          }
+        }
+      }
+      Advisor.Advice a = advise(db, List.of(new dev.pgopt.advise.rules.IndexMissingRule(500, new IndexBudget(64L << 20, null)),
+          new dev.pgopt.advise.rules.QueryPlanRule(10)));
+      // per byte, a BRIN on created_at, then tenant, then created_at win one round each and together cost about what
+      // the composite does; the composite alone does the statement's whole job, as the plan insight says
+      assertThat(of(a, "index.missing")).as(a.notes() + " " + a.findings()).singleElement()
+          .satisfies(f -> assertThat(f.object().columns()).containsExactly("tenant", "created_at"));
+      assertThat(of(a, "query.order_limit_without_index")).singleElement()
+          .satisfies(f -> assertThat(f.evidence().get("suggestion").toString()).contains("then events.created_at DESC"));
+    }
+  }
+
+  @Test
   void aTimeColumnThatFollowsTheRowOrderGetsABrinIndexAndAShuffledOneDoesNot(TestCluster cluster) throws Exception {
     try (TestDatabase db = cluster.createDatabase()) {
       // two 400,000-row logs: one appended in time order, one with the same times in random order

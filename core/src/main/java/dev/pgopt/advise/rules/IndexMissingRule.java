@@ -41,6 +41,13 @@ import java.util.Set;
  * selective filter (the planner's estimate from pg_stats) are proposed with confidence {@code heuristic}.
  */
 public final class IndexMissingRule implements Rule {
+  /** One index replaces several on a table when it saves at least this share of what they save together. */
+  private static final double CONSOLIDATE = 0.98;
+  /**
+   * ... and is at most this much larger than they are together: fewer indexes for the same job, not more bytes (a small
+   * partial index beside a plain one stays, rather than one wide index for both).
+   */
+  private static final double CONSOLIDATE_SIZE = 1.25;
   /** A candidate must cut some statement's plan cost by at least this share, in a plan that uses it. */
   static final double MIN_IMPROVEMENT = 0.10;
   /** Heuristic write model: extra time per written row for each index the table gains. */
@@ -366,6 +373,49 @@ public final class IndexMissingRule implements Rule {
       chosen.add(best);
       used += planner.size(best);
     }
+    // consolidation: per byte, two or three small indexes on a table can win the rounds one by one (a BRIN on created_at,
+    // then project_id, then created_at) where one index does the statement's whole job (project_id, created_at DESC),
+    // as its plan insight says; once none of them can be dropped alone, the exchange below cannot see that. One index
+    // in their place (no more than a quarter larger) is taken when the estimate says it saves at least CONSOLIDATE of
+    // what they save together: the
+    // estimates are closer than the cost model's error, and one index is written once per row, not several times, and
+    // leaves the planner no combination that is cheap for the average value and slow for the real ones (a generic
+    // plan ANDing a BRIN range over most of the table)
+    for (String table : chosen.stream().map(c -> c.schema() + "." + c.table()).distinct().toList()) {
+      // partial indexes stay: their predicate is a constant the application was seen to send
+      List<IndexCandidate> onTable = chosen.stream()
+          .filter(c -> (c.schema() + "." + c.table()).equals(table) && c.predicate() == null).toList();
+      if (onTable.size() < 2) {
+        continue;
+      }
+      double current = tableNet(planner, plannable, base, chosen, onTable.get(0), writesPerHour);
+      IndexCandidate one = null;
+      double oneNet = 0;
+      for (IndexCandidate d : pool) {
+        if (chosen.contains(d) || !(d.schema() + "." + d.table()).equals(table) || d.predicate() != null) {
+          continue;
+        }
+        long replaced = bytes(planner, onTable);
+        long bytes = used - replaced + planner.size(d);
+        if (bytes > budgetBytes || planner.size(d) > replaced * CONSOLIDATE_SIZE) {
+          continue;
+        }
+        List<IndexCandidate> swapped = new ArrayList<>(chosen);
+        swapped.removeAll(onTable);
+        List<IndexCandidate> withoutD = new ArrayList<>(swapped);
+        swapped.add(d);
+        double net = tableNet(planner, plannable, base, swapped, d, writesPerHour);
+        if (net >= current * CONSOLIDATE && net > oneNet && !regresses(planner, plannable, table, withoutD, swapped, d)) {
+          one = d;
+          oneNet = net;
+        }
+      }
+      if (one != null) {
+        used = used - bytes(planner, onTable) + planner.size(one);
+        chosen.removeAll(onTable);
+        chosen.add(one);
+      }
+    }
     // exchange: per byte, a small index on a table often wins the first round, and the larger one that does the whole
     // job (equality then ORDER BY, for a LIMIT) no longer fits beside it; swap one chosen index for another candidate
     // on the same table whenever that buys more within the budget
@@ -492,6 +542,29 @@ public final class IndexMissingRule implements Rule {
       }
     }
     return total;
+  }
+
+  /** Whether some statement on {@code table} would use {@code d} for less than a 10 % lower cost than without it. */
+  private static boolean regresses(WhatIfPlanner planner, List<Workload> workload, String table, List<IndexCandidate> without,
+      List<IndexCandidate> with, IndexCandidate d) throws SQLException {
+    for (Workload w : workload) {
+      if (!w.tables().contains(table)) {
+        continue;
+      }
+      WhatIfPlanner.Result after = planner.cost(w, with);
+      if (after.usedCandidates().contains(d.key()) && after.cost() > planner.cost(w, without).cost() * (1 - MIN_IMPROVEMENT)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static long bytes(WhatIfPlanner planner, List<IndexCandidate> indexes) throws SQLException {
+    long sum = 0;
+    for (IndexCandidate c : indexes) {
+      sum += planner.size(c);
+    }
+    return sum;
   }
 
   private static double marginal(WhatIfPlanner planner, List<Workload> workload, Map<Long, Double> base,
