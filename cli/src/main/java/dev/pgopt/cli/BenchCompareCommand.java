@@ -75,14 +75,14 @@ public final class BenchCompareCommand implements Callable<Integer> {
     }
     List<String> onlyAfter = new ArrayList<>();
     for (JsonNode s : b.get(0).path("statements")) {
-      if (!queries.containsKey(s.path("query_id").asText())) {
+      if (!queries.containsKey(s.path("query_id").asText()) && !queries.containsValue(s.path("query").asText())) {
         onlyAfter.add(s.path("query").asText());
       }
     }
     queries.forEach((id, query) -> {
-      List<Double> x = values(a, r -> answered(statement(r, id)).path("latency").path("p95"));
-      List<Double> y = values(b, r -> answered(statement(r, id)).path("latency").path("p95"));
-      if (values(b, r -> statement(r, id).path("completed")).isEmpty()) {
+      List<Double> x = values(a, r -> answered(statement(r, id, query)).path("latency").path("p95"));
+      List<Double> y = values(b, r -> answered(statement(r, id, query)).path("latency").path("p95"));
+      if (values(b, r -> statement(r, id, query).path("completed")).isEmpty()) {
         onlyBefore.add(query);
       } else if (!x.isEmpty() && !y.isEmpty()) {
         statements.add(new StatementChange(id, query, change("p95", x, y)));
@@ -174,13 +174,21 @@ public final class BenchCompareCommand implements Callable<Integer> {
     return statement.path("completed").asLong() > 0 ? statement : com.fasterxml.jackson.databind.node.MissingNode.getInstance();
   }
 
-  private static JsonNode statement(JsonNode run, String queryId) {
+  /**
+   * The statement by queryid, else by text: the same statement can be recorded under another queryid after the change
+   * (pg_stat_statements jumbles parameter types, and a replay's differ from the application's).
+   */
+  private static JsonNode statement(JsonNode run, String queryId, String query) {
+    JsonNode byText = null;
     for (JsonNode s : run.path("statements")) {
       if (s.path("query_id").asText().equals(queryId)) {
         return s;
       }
+      if (byText == null && s.path("query").asText().equals(query)) {
+        byText = s;
+      }
     }
-    return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+    return byText != null ? byText : com.fasterxml.jackson.databind.node.MissingNode.getInstance();
   }
 
   private static List<Double> values(List<JsonNode> runs, java.util.function.Function<JsonNode, JsonNode> field) {

@@ -1,5 +1,7 @@
 package dev.pgopt.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgopt.apply.AuditLog;
 import dev.pgopt.collect.StatementCollector;
 import dev.pgopt.collect.StatementSnapshot;
@@ -9,8 +11,6 @@ import dev.pgopt.connect.DatabaseFailure;
 import dev.pgopt.connect.DatabaseTarget;
 import dev.pgopt.connect.Session;
 import dev.pgopt.verify.Verifier;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
