@@ -78,6 +78,9 @@ public final class SeedsClaim {
         table.forEach((name, r) -> System.out.println("| " + name + " | " + r[0] + " | " + r[1] + " |"));
       } finally {
         replica.stop();
+        try (java.util.stream.Stream<Path> files = Files.walk(replicaDir)) {
+          files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
       }
     }
   }
