@@ -11,8 +11,10 @@ import java.util.Set;
  * Makes the advice one consistent plan. Findings whose actions do the same (build the same index, same table and
  * definition whatever the name, as {@code index.fk_missing} and {@code index.missing} often agree; drop the same index, as
  * {@code index.unused} and {@code index.redundant} do) become one finding that lists every reason.
- * A finding that rebuilds an index another finding drops is left out, with a note: dropping a redundant index beats
- * rebuilding it.
+ * A plain B-tree whose keys begin another proposed B-tree's keys is that index's job: its finding joins the larger one's
+ * (an {@code index.fk_missing} on {@code (project_id)} beside {@code index.missing}'s {@code (project_id, created_at)}
+ * would build an index {@code index.redundant} then reports). A finding that rebuilds an index another finding drops is
+ * left out, with a note: dropping a redundant index beats rebuilding it.
  */
 final class FindingMerger {
   private FindingMerger() {}
@@ -33,6 +35,7 @@ final class FindingMerger {
         out.set(at, absorb(out.get(at), f));
       }
     }
+    out = withoutPrefixes(out);
     Set<String> dropped = new LinkedHashSet<>();
     Map<String, String> dropper = new LinkedHashMap<>();
     for (Finding f : out) {
@@ -61,6 +64,48 @@ final class FindingMerger {
       }
     }
     return consistent;
+  }
+
+  private static List<Finding> withoutPrefixes(List<Finding> findings) {
+    List<IndexStatement.Shape> shapes = new ArrayList<>();
+    for (Finding f : findings) {
+      List<IndexStatement> s = f.action() == null ? List.of() : IndexStatement.of(f.action().sql());
+      shapes.add(s.size() == 1 ? s.get(0).shape().orElse(null) : null);
+    }
+    List<Finding> out = new ArrayList<>(findings);
+    boolean[] gone = new boolean[findings.size()];
+    for (int small = 0; small < findings.size(); small++) {
+      IndexStatement.Shape s = shapes.get(small);
+      if (s == null || s.unique() || s.partial() || !s.include().isEmpty() || !s.method().equals("btree")) {
+        continue;
+      }
+      for (int big = 0; big < findings.size(); big++) {
+        IndexStatement.Shape b = shapes.get(big);
+        if (big != small && !gone[big] && b != null && !b.partial() && b.method().equals("btree") && b.table().equals(s.table())
+            && (b.keys().size() > s.keys().size() || !b.include().isEmpty()) && b.keys().size() >= s.keys().size()
+            && begins(b.keys(), s.keys(), findings.get(small).rule().equals("index.fk_missing"))) {
+          out.set(big, absorb(out.get(big), out.get(small)));
+          gone[small] = true;
+          break;
+        }
+      }
+    }
+    List<Finding> kept = new ArrayList<>();
+    for (int i = 0; i < out.size(); i++) {
+      if (!gone[i]) {
+        kept.add(out.get(i));
+      }
+    }
+    return kept;
+  }
+
+  /**
+   * Whether {@code keys} begins with {@code prefix}: in order, or in any order where only equality lookups on all of
+   * them need serving (a foreign key's check).
+   */
+  private static boolean begins(List<String> keys, List<String> prefix, boolean anyOrder) {
+    List<String> head = keys.subList(0, prefix.size());
+    return anyOrder ? Set.copyOf(head).equals(Set.copyOf(prefix)) && head.size() == Set.copyOf(head).size() : head.equals(prefix);
   }
 
   /** What a finding's action does, as a key two findings share when they do the same; null for no action. */

@@ -63,6 +63,109 @@ public record IndexStatement(Kind kind, String index, String definition) {
     return Optional.of(new BuiltIndex(table.size() == 2 ? table.get(0) : "public", index.get(index.size() - 1)));
   }
 
+  /**
+   * A build read back from {@link #definition}: its table, method, keys and INCLUDE columns as written (lower case), and
+   * whether it is partial.
+   */
+  public record Shape(String table, boolean unique, String method, List<String> keys, List<String> include, boolean partial) {}
+
+  /** The shape of a build; empty for other statements or text pgopt does not write. */
+  public Optional<Shape> shape() {
+    if (kind != Kind.CREATE) {
+      return Optional.empty();
+    }
+    boolean unique = definition.startsWith("unique ");
+    String d = unique ? definition.substring("unique ".length()) : definition;
+    Matcher t = TABLE.matcher(d);
+    if (!t.find()) {
+      return Optional.empty();
+    }
+    String table = String.join(".", parts(t.group(1)));
+    String rest = d.substring(t.end()).strip();
+    String method = "btree";
+    if (rest.startsWith("using ")) {
+      int open = rest.indexOf('(');
+      if (open < 0) {
+        return Optional.empty();
+      }
+      method = rest.substring("using ".length(), open).strip();
+      rest = rest.substring(open);
+    }
+    int end = closing(rest);
+    if (!rest.startsWith("(") || end < 0) {
+      return Optional.empty();
+    }
+    List<String> keys = split(rest.substring(1, end));
+    rest = rest.substring(end + 1).strip();
+    List<String> include = List.of();
+    if (rest.startsWith("include ")) {
+      rest = rest.substring("include ".length()).strip();
+      int close = closing(rest);
+      if (!rest.startsWith("(") || close < 0) {
+        return Optional.empty();
+      }
+      include = split(rest.substring(1, close));
+      rest = rest.substring(close + 1).strip();
+    }
+    if (rest.startsWith("with ")) {
+      rest = rest.substring("with ".length()).strip();
+      int close = closing(rest);
+      if (!rest.startsWith("(") || close < 0) {
+        return Optional.empty();
+      }
+      rest = rest.substring(close + 1).strip();
+    }
+    return Optional.of(new Shape(table, unique, method, keys, include, rest.startsWith("where ")));
+  }
+
+  /** The index of the parenthesis that closes the one {@code s} starts with, outside quotes; -1 if none. */
+  private static int closing(String s) {
+    int depth = 0;
+    char quote = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (quote != 0) {
+        if (c == quote) {
+          quote = 0;
+        }
+      } else if (c == '"' || c == '\'') {
+        quote = c;
+      } else if (c == '(') {
+        depth++;
+      } else if (c == ')' && --depth == 0) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** A list split at its top-level commas, each item stripped. */
+  private static List<String> split(String list) {
+    List<String> out = new ArrayList<>();
+    int depth = 0;
+    char quote = 0;
+    int from = 0;
+    for (int i = 0; i < list.length(); i++) {
+      char c = list.charAt(i);
+      if (quote != 0) {
+        if (c == quote) {
+          quote = 0;
+        }
+      } else if (c == '"' || c == '\'') {
+        quote = c;
+      } else if (c == '(') {
+        depth++;
+      } else if (c == ')') {
+        depth--;
+      } else if (c == ',' && depth == 0) {
+        out.add(list.substring(from, i).strip());
+        from = i + 1;
+      }
+    }
+    out.add(list.substring(from).strip());
+    return out;
+  }
+
   /** The index as one comparable key: each dotted part unquoted, unquoted parts folded to lower case. */
   public String indexKey() {
     return String.join(".", parts(index));

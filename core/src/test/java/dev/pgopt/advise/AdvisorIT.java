@@ -660,11 +660,14 @@ class AdvisorIT {
     try (TestDatabase db = cluster.createDatabase()) {
       // the sample dataset's messages statement: equality, a range on a time column in arrival order (a BRIN candidate),
       // ORDER BY that column DESC LIMIT; hot tenants as above
-      db.execute("CREATE TABLE events (id int PRIMARY KEY, tenant int, created_at timestamptz, payload text)",
+      // the tenant is a foreign key whose parent rows are deleted: index.fk_missing asks for (tenant) too
+      db.execute("CREATE TABLE tenants (id int PRIMARY KEY)", "INSERT INTO tenants SELECT g FROM generate_series(0, 5100) g",
+          "CREATE TABLE events (id int PRIMARY KEY, tenant int REFERENCES tenants, created_at timestamptz, payload text)",
           "INSERT INTO events SELECT g, CASE WHEN g % 20 < 6 THEN 0 WHEN g % 20 < 9 THEN 1 ELSE 2 + g % 4998 END,"
               + " now() - (200000 - g) * interval '1 second', md5(g::text) FROM generate_series(1, 200000) g",
-          "ANALYZE");
+          "ANALYZE", "DELETE FROM tenants WHERE id = 5100");
       try (Connection c = db.connect()) {
+        Probe.waitUntil(() -> Probe.exists(c, "SELECT 1 FROM pg_stat_user_tables WHERE relname = 'tenants' AND n_tup_del > 0"));
         db.resetStatements();
         try (var ps = c.prepareStatement("SELECT id, payload FROM events WHERE tenant = ? AND created_at < ?"
             + " ORDER BY created_at DESC LIMIT 50")) {
@@ -676,11 +679,16 @@ class AdvisorIT {
         }
       }
       Advisor.Advice a = advise(db, List.of(new dev.pgopt.advise.rules.IndexMissingRule(500, new IndexBudget(64L << 20, null)),
-          new dev.pgopt.advise.rules.QueryPlanRule(10)));
+          new dev.pgopt.advise.rules.QueryPlanRule(10), new dev.pgopt.advise.rules.ForeignKeyIndexRule()));
       // per byte, a BRIN on created_at, then tenant, then created_at win one round each and together cost about what
-      // the composite does; the composite alone does the statement's whole job, as the plan insight says
+      // the composite does; the composite alone does the statement's whole job, as the plan insight says, and the
+      // foreign key's check too: one index to build, not a second on (tenant) beside it
       assertThat(of(a, "index.missing")).as(a.notes() + " " + a.findings()).singleElement()
-          .satisfies(f -> assertThat(f.object().columns()).containsExactly("tenant", "created_at"));
+          .satisfies(f -> {
+            assertThat(f.object().columns()).containsExactly("tenant", "created_at");
+            assertThat(f.evidence().get("also").toString()).contains("index.fk_missing");
+          });
+      assertThat(of(a, "index.fk_missing")).isEmpty();
       assertThat(of(a, "query.order_limit_without_index")).singleElement()
           .satisfies(f -> assertThat(f.evidence().get("suggestion").toString()).contains("then events.created_at DESC"));
     }
