@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.pgopt.analyze.health.Units;
+import dev.pgopt.cli.internal.ClientSetup;
 import dev.pgopt.cli.internal.LatencyPlot;
 import dev.pgopt.collect.StatementStatisticsUnavailable;
 import dev.pgopt.connect.Connections;
 import dev.pgopt.connect.DatabaseFailure;
 import dev.pgopt.connect.DatabaseTarget;
 import dev.pgopt.connect.Session;
+import dev.pgopt.connect.Sql;
 import dev.pgopt.load.BenchScript;
 import dev.pgopt.load.LoadOptions;
 import dev.pgopt.load.LoadResult;
@@ -33,7 +35,8 @@ import picocli.CommandLine.Option;
         + "share of calls, with parameter values drawn from the columns' statistics) at a fixed arrival rate, and "
         + "reports latency from when each request was due (coordinated omission corrected), service time and schedule lag.",
         "With --find-max and --p95, raises the rate until the objective fails and reports the highest rate that held. "
-            + "Sessions are read-only; writes are never replayed (docs/bench.md)."},
+            + "Sessions are read-only; the database's own writes are never replayed. --script and --sample-workload "
+            + "run other mixes (docs/bench.md)."},
     footer = {"", "Exit codes: 0 done (objective met, when one is given), 1 objective not met, 3 cannot connect or no "
         + "statement to replay, 64 usage error."})
 public final class BenchCommand implements Callable<Integer> {
@@ -97,8 +100,13 @@ public final class BenchCommand implements Callable<Integer> {
       + " workload: \\set lines, then one read statement using :variables (repeatable; @WEIGHT sets its share).")
   List<String> scripts = new ArrayList<>();
 
-  @Option(names = "--include-writes", description = "Let --script run INSERT, UPDATE, DELETE and MERGE, on sessions that"
-      + " may write: only with --disposable-database naming the database connected to.")
+  @Option(names = "--sample-workload", description = "Run the sample dataset's workload (pgopt sample load; docs/sample-dataset.md)"
+      + " instead of the database's own: its read statements by their default weights, values drawn from the loaded"
+      + " rows with the same skew as pgopt sample workload; its writes too with --include-writes.")
+  boolean sampleWorkload;
+
+  @Option(names = "--include-writes", description = "Let --script (or --sample-workload) run INSERT, UPDATE, DELETE and"
+      + " MERGE, on sessions that may write: only with --disposable-database naming the database connected to.")
   boolean includeWrites;
 
   @Option(names = "--disposable-database", paramLabel = "NAME", description = "The database --include-writes may change:"
@@ -149,6 +157,24 @@ public final class BenchCommand implements Callable<Integer> {
           throw new CliFailure(ExitCode.UNKNOWN, e.getMessage() + " (database " + target.display() + ")");
         }
       });
+    } catch (DatabaseFailure f) {
+      throw new CliFailure(ExitCode.UNKNOWN, f.getMessage(), f);
+    }
+  }
+
+  /** The sample workload's statements (reads only, unless --include-writes), values drawn from the rows there. */
+  private WorkloadMix sample(DatabaseTarget target) {
+    try (Session session = Session.open(target, connection.sessionOptions())) {
+      List<dev.pgopt.sample.Workload.Statement> all = session.readOnly(c -> {
+        if (!Sql.one(c, "SELECT to_regclass('public.messages') IS NOT NULL AND to_regclass('public.repositories') IS NOT NULL",
+            rs -> rs.getBoolean(1))) {
+          throw new CliFailure(ExitCode.UNKNOWN, "--sample-workload: " + target.display() + " has no sample dataset;"
+              + " load one with pgopt sample load");
+        }
+        return dev.pgopt.sample.Workload.forReplay(c);
+      });
+      return WorkloadMix.fromGiven(all.stream().filter(st -> includeWrites || !st.writes())
+          .map(st -> new WorkloadMix.Given(st.sql(), st.weight(), st.values())).toList());
     } catch (DatabaseFailure f) {
       throw new CliFailure(ExitCode.UNKNOWN, f.getMessage(), f);
     }
@@ -245,10 +271,13 @@ public final class BenchCommand implements Callable<Integer> {
       throw new CliFailure(ExitCode.USAGE, e.getMessage());
     }
     DatabaseTarget target = connection.target(ctx);
+    if (sampleWorkload && !scripts.isEmpty()) {
+      throw new CliFailure(ExitCode.USAGE, "use --script or --sample-workload, not both");
+    }
     if (includeWrites) {
-      if (scripts.isEmpty()) {
-        throw new CliFailure(ExitCode.USAGE, "--include-writes runs the writes of --script files; the workload's own writes"
-            + " are never replayed (their values would collide with the rows already there)");
+      if (scripts.isEmpty() && !sampleWorkload) {
+        throw new CliFailure(ExitCode.USAGE, "--include-writes runs the writes of --script files or --sample-workload; the"
+            + " database's own writes are never replayed (their values would collide with the rows already there)");
       }
       if (disposable == null || !disposable.equals(target.database())) {
         throw new CliFailure(ExitCode.USAGE, "--include-writes changes rows: name the database it may change with"
@@ -258,8 +287,8 @@ public final class BenchCommand implements Callable<Integer> {
     } else if (disposable != null) {
       throw new CliFailure(ExitCode.USAGE, "--disposable-database goes with --include-writes");
     }
-    WorkloadMix mix = scripts.isEmpty() ? workload(target)
-        : WorkloadMix.fromScripts(scripts(scripts, defines, includeWrites));
+    WorkloadMix mix = sampleWorkload ? sample(target)
+        : scripts.isEmpty() ? workload(target) : WorkloadMix.fromScripts(scripts(scripts, defines, includeWrites));
     java.io.PrintStream logOut = null;
     if (hdrLog != null) {
       try {
@@ -401,53 +430,10 @@ public final class BenchCommand implements Callable<Integer> {
     o.put("find_max", findMax);
     o.put("stages", stages != null);
     o.put("scripts", scripts.size());
+    o.put("sample_workload", sampleWorkload);
+    o.put("include_writes", includeWrites);
     o.put("through_client", throughClient || !replicas.isEmpty() || cache != null);
     return o;
-  }
-
-  /** The data source, cache and request path of --through-client, and what to say about them. */
-  private record ClientSetup(dev.pgopt.client.PgoptDataSource dataSource, dev.pgopt.client.cache.QueryCache queryCache,
-                             dev.pgopt.cli.internal.ClientPath path, int replicaCount, String cacheKind) {
-    String described() {
-      return "through pgopt-client (" + replicaCount + (replicaCount == 1 ? " replica" : " replicas")
-          + (cacheKind == null ? ", no cache)" : ", cache " + cacheKind + ")");
-    }
-
-    Map<String, Object> summary() {
-      Map<String, Object> out = new LinkedHashMap<>();
-      out.put("replicas", replicaCount);
-      out.put("cache", cacheKind);
-      dev.pgopt.client.cache.CacheStats s = path.cacheStats();
-      if (s != null) {
-        out.put("l1_hits", s.l1Hits());
-        out.put("l1_misses", s.l1Misses());
-        out.put("l2_hits", s.l2Hits());
-        out.put("l2_misses", s.l2Misses());
-        out.put("l2_errors", s.l2Errors());
-        out.put("loads", s.loads());
-      }
-      return out;
-    }
-
-    String cacheLine() {
-      dev.pgopt.client.cache.CacheStats s = path.cacheStats();
-      if (s == null) {
-        return "Through pgopt-client: " + replicaCount + (replicaCount == 1 ? " replica" : " replicas") + ", no cache.";
-      }
-      long asked = s.l1Hits() + s.l1Misses();
-      return String.format(Locale.ROOT, "Through pgopt-client: %d %s, cache %s: of %s requests (all runs, warm-up"
-              + " included) %.1f %% answered in process%s, %s loaded from the database.", replicaCount,
-          replicaCount == 1 ? "replica" : "replicas", cacheKind, Units.count(asked), 100.0 * s.l1HitRate(),
-          s.l2Hits() + s.l2Misses() > 0 ? String.format(Locale.ROOT, ", %.1f %% by Redis", asked == 0 ? 0 : 100.0 * s.l2Hits() / asked) : "",
-          Units.count(s.loads()));
-    }
-
-    void close() {
-      if (queryCache != null) {
-        queryCache.close();
-      }
-      dataSource.close();
-    }
   }
 
   private ClientSetup client(DatabaseTarget target) {
@@ -464,32 +450,13 @@ public final class BenchCommand implements Callable<Integer> {
             + Units.truncate(cache, 40) + "'");
       }
     }
-    dev.pgopt.client.PgoptDataSource ds;
     try {
-      dev.pgopt.client.PgoptDataSourceBuilder b = dev.pgopt.client.PgoptDataSource.builder().environment(ctx.env())
-          .primary(connection.raw(ctx)).poolSize(clients, clients)
-          .statementTimeouts(connection.sessionOptions().statementTimeout(), connection.sessionOptions().statementTimeout());
-      for (int i = 0; i < replicas.size(); i++) {
-        b.replica("replica" + (i + 1), replicas.get(i));
-      }
-      ds = b.build();
-    } catch (dev.pgopt.client.ClientConfigurationException e) {
-      throw new CliFailure(ExitCode.UNKNOWN, "--through-client: " + e.getMessage());
+      // a namespace of this run's own: answers a previous run left in Redis must not count as this run's hits
+      return ClientSetup.open(ctx.env(), connection.raw(ctx), clients, connection.sessionOptions().statementTimeout(), replicas,
+          kind, cache, ttl, "pgopt-bench-" + Long.toHexString(ctx.clock().millis()) + "-" + ProcessHandle.current().pid());
+    } catch (ClientSetup.Unavailable e) {
+      throw new CliFailure(ExitCode.UNKNOWN, e.getMessage());
     }
-    dev.pgopt.client.cache.QueryCache qc = null;
-    if (kind != null) {
-      try {
-        // a namespace of this run's own: answers a previous run left in Redis must not count as this run's hits
-        dev.pgopt.client.cache.QueryCache.Builder cb = dev.pgopt.client.cache.QueryCache.builder()
-            .namespace("pgopt-bench-" + Long.toHexString(ctx.clock().millis()) + "-" + ProcessHandle.current().pid())
-            .l1MaximumSize(100_000);
-        qc = (kind.equals("redis") ? cb.redis(cache) : cb).build();
-      } catch (RuntimeException e) {
-        ds.close();
-        throw new CliFailure(ExitCode.UNKNOWN, "--cache: " + e.getMessage());
-      }
-    }
-    return new ClientSetup(ds, qc, new dev.pgopt.cli.internal.ClientPath(ds, qc, ttl), replicas.size(), kind);
   }
 
   private static final ObjectMapper JSON = new ObjectMapper()

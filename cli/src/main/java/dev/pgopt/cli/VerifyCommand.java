@@ -125,7 +125,7 @@ public final class VerifyCommand implements Callable<Integer> {
       throw new CliFailure(ExitCode.USAGE, "--bench " + bench + ": the report does not record its options (made by an"
           + " older pgopt, or not by pgopt bench): run pgopt bench again before a change, or compare with pgopt bench compare");
     }
-    for (String kind : List.of("find_max", "stages", "through_client")) {
+    for (String kind : List.of("find_max", "stages", "through_client", "include_writes")) {
       if (options.path(kind).asBoolean()) {
         throw new CliFailure(ExitCode.USAGE, "--bench " + bench + ": a " + kind.replace('_', ' ') + " run cannot be"
             + " repeated from its report; run the same pgopt bench again and use pgopt bench compare");
@@ -149,6 +149,7 @@ public final class VerifyCommand implements Callable<Integer> {
     again.arrivals = options.path("arrivals").asText("poisson");
     again.repeat = options.path("repeat").asInt(1);
     again.prepareThreshold = options.path("prepare_threshold").asInt(5);
+    again.sampleWorkload = options.path("sample_workload").asBoolean();
     again.format = "json";
     ctx.err().printf(java.util.Locale.ROOT, "pgopt verify: running the bench of %s again: %s/s for %s s, %d clients%s%n",
         bench, again.rate.replace("/s", ""), options.path("duration_seconds").asText(), again.clients,

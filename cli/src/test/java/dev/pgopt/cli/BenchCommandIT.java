@@ -200,6 +200,59 @@ class BenchCommandIT {
   }
 
   @Test
+  void theSampleWorkloadRunsItsReadsAtTheirWeightsAndItsWritesOnlyWhenAsked(TestCluster cluster) throws Exception {
+    try (TestDatabase plain = withWorkload(cluster); TestDatabase db = cluster.createDatabase()) {
+      CliRun none = run("bench", "--url", plain.url(), "--rate", "10", "--duration", "1s", "--sample-workload");
+      assertThat(none.exitCode()).isEqualTo(3);
+      assertThat(none.err()).contains("has no sample dataset").contains("pgopt sample load").doesNotContain("Exception");
+      CliRun both = run("bench", "--url", db.url(), "--rate", "10", "--duration", "1s", "--sample-workload", "--script", "x.sql");
+      assertThat(both.exitCode()).isEqualTo(64);
+      assertThat(both.err()).contains("--script or --sample-workload");
+      try (Connection c = db.connect()) {
+        dev.pgopt.sample.SampleDataset.load(c, new dev.pgopt.sample.SampleDataset.Options(0.02, 42, false),
+            java.time.Clock.systemUTC(), dev.pgopt.sample.SampleDataset.Progress.NONE);
+      }
+      long messages;
+      try (Connection c = db.connect()) {
+        messages = Sql.<Long>one(c, "SELECT count(*) FROM messages", rs -> rs.getLong(1));
+      }
+      db.resetStatements();
+      CliRun r = run("bench", "--url", db.url(), "--rate", "100/s", "--duration", "3s", "--warmup", "0s", "--clients", "2",
+          "--arrivals", "uniform", "--sample-workload", "--format", "json");
+      assertThat(r.exitCode()).as(r.err()).isZero();
+      JsonNode report = new ObjectMapper().readTree(r.out());
+      JsonNode result = report.get("result");
+      assertThat(result.get("completed").asLong()).isEqualTo(300);
+      assertThat(result.get("failed").asLong()).isZero();
+      // the nine reads, by their default weights (repo-by-id 18 of 70), none of the writes
+      assertThat(result.get("statements")).hasSize(9);
+      JsonNode byId = null;
+      for (JsonNode st : result.get("statements")) {
+        assertThat(st.get("query").asText()).doesNotStartWith("INSERT").doesNotStartWith("UPDATE");
+        if (st.get("query").asText().startsWith("SELECT id, full_name, description, stars FROM repositories WHERE id = ?")) {
+          byId = st;
+        }
+      }
+      assertThat(byId).isNotNull();
+      assertThat(byId.get("share").asDouble()).isCloseTo(18.0 / 70, org.assertj.core.data.Offset.offset(0.001));
+      assertThat(report.get("options").get("sample_workload").asBoolean()).isTrue();
+      try (Connection c = db.connect()) {
+        assertThat(Sql.<Long>one(c, "SELECT count(*) FROM messages", rs -> rs.getLong(1))).isEqualTo(messages);
+        // the statements ran with values the server typed: the messages lookup by project and time found rows
+        assertThat(Sql.<Long>one(c, "SELECT coalesce(sum(rows), 0) FROM pg_stat_statements WHERE query LIKE"
+            + " 'SELECT id, role, content, created_at FROM messages WHERE project_id = $1%'", rs -> rs.getLong(1))).isPositive();
+      }
+      CliRun writes = run("bench", "--url", db.url(), "--rate", "100/s", "--duration", "2s", "--warmup", "0s", "--clients", "2",
+          "--arrivals", "uniform", "--sample-workload", "--include-writes", "--disposable-database", db.name(), "--format", "json");
+      assertThat(writes.exitCode()).as(writes.err()).isZero();
+      assertThat(new ObjectMapper().readTree(writes.out()).get("result").get("failed").asLong()).isZero();
+      try (Connection c = db.connect()) {
+        assertThat(Sql.<Long>one(c, "SELECT count(*) FROM messages", rs -> rs.getLong(1))).isGreaterThan(messages);
+      }
+    }
+  }
+
+  @Test
   void writesRunOnlyWhenAskedForAndOnTheDatabaseNamedDisposable(TestCluster cluster) throws Exception {
     try (TestDatabase db = withWorkload(cluster)) {
       Path touch = home.resolve("touch.sql");
@@ -216,7 +269,7 @@ class BenchCommandIT {
       assertThat(other.err()).contains("(not production)");
       CliRun stats = run("bench", "--url", db.url(), "--rate", "10", "--duration", "1s", "--include-writes",
           "--disposable-database", db.name());
-      assertThat(stats.err()).contains("the workload's own writes are never replayed");
+      assertThat(stats.err()).contains("the database's own writes are never replayed");
       Path ddl = home.resolve("ddl.sql");
       java.nio.file.Files.writeString(ddl, "DROP TABLE gadgets;\n");
       CliRun drop = run("bench", "--url", db.url(), "--rate", "10", "--duration", "1s", "--script", ddl.toString(),

@@ -168,6 +168,6 @@ public final class BenchScript {
       throw new IllegalArgumentException(where + several);
     }
     ScriptVariables variables = new ScriptVariables(defined, sets, placeholders);
-    return new BenchScript(name, weight, statement, new StatementTemplate(jdbc.toString(), List.of(), Map.of(), variables));
+    return new BenchScript(name, weight, statement, new StatementTemplate(jdbc.toString(), List.of(), Map.of(), variables::draw));
   }
 }

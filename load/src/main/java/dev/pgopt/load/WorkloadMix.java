@@ -27,6 +27,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -219,6 +220,28 @@ public final class WorkloadMix {
     for (BenchScript s : scripts) {
       statements.add(new Statement(id++, s.sql(), s.weight() / total, s.template().jdbcSql()));
       templates.add(s.template());
+    }
+    return new WorkloadMix(statements, templates, List.of());
+  }
+
+  /**
+   * A statement given with its own values (the sample workload's): its SQL with {@code ?} placeholders, its weight,
+   * and each call's values, one per {@code ?}, as text the server types.
+   */
+  public record Given(String sql, double weight, Function<RandomGenerator, String[]> values) {}
+
+  /** The given statements, each as often as its weight: {@code pgopt bench --sample-workload}. */
+  public static WorkloadMix fromGiven(List<Given> given) {
+    double total = given.stream().mapToDouble(Given::weight).sum();
+    if (given.isEmpty() || !(total > 0)) {
+      throw new IllegalArgumentException("a mix needs at least one statement with a positive weight");
+    }
+    List<Statement> statements = new ArrayList<>();
+    List<StatementTemplate> templates = new ArrayList<>();
+    long id = 1;
+    for (Given g : given) {
+      statements.add(new Statement(id++, g.sql(), g.weight() / total, g.sql()));
+      templates.add(new StatementTemplate(g.sql(), List.of(), Map.of(), g.values()));
     }
     return new WorkloadMix(statements, templates, List.of());
   }

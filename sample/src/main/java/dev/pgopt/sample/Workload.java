@@ -21,6 +21,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import java.util.random.RandomGenerator;
 
 /**
  * Runs the sample workload: several clients, each on its own connection, drawing statements from a weighted mix
@@ -89,6 +91,22 @@ public final class Workload {
       m.put(q.label(), q.sql());
     }
     return m;
+  }
+
+  /**
+   * One statement of the workload for another client to send (pgopt bench): its SQL with {@code ?} placeholders, its
+   * default weight, and each call's values as text, drawn as {@link #run} draws them.
+   */
+  public record Statement(String label, String sql, int weight, boolean writes, Function<RandomGenerator, String[]> values) {}
+
+  /** The workload's statements, their values drawn from the dataset {@code c} reaches (read once, here). */
+  public static List<Statement> forReplay(Connection c) throws SQLException {
+    WorkloadData data = WorkloadData.read(c);
+    List<Statement> out = new ArrayList<>();
+    for (WorkloadQuery q : WorkloadQuery.values()) {
+      out.add(new Statement(q.label(), q.sql(), q.defaultWeight(), q.writes(), r -> q.text(data, r)));
+    }
+    return out;
   }
 
   public static Result run(Connector connector, Options options) throws SQLException {

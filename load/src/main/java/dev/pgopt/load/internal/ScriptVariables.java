@@ -32,7 +32,7 @@ public record ScriptVariables(Map<String, Long> defined, List<Set> sets, List<St
   }
 
   /** One call's values, one per {@code ?} in order. */
-  String[] draw(RandomGenerator random) {
+  public String[] draw(RandomGenerator random) {
     Map<String, Long> vars = evaluate(random);
     String[] out = new String[placeholders.size()];
     for (int i = 0; i < out.length; i++) {

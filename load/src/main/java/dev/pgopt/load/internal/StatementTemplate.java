@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
 /**
@@ -15,11 +16,12 @@ import java.util.random.RandomGenerator;
  * @param jdbcSql the text with {@code ?} placeholders
  * @param placeholders for each {@code ?}, in order, the {@code $n} it stands for
  * @param generators by {@code $n}
- * @param script for a pgbench-style script: its {@code \set} variables, evaluated per call, the {@code ?}s bound from
- *     them; null for a statement of the workload
+ * @param values for a pgbench-style script (its {@code \set} variables, evaluated per call) or a statement given with
+ *     its own values (the sample workload's): each call's values, one per {@code ?}; null for a statement of the
+ *     workload, whose values come from {@code generators}
  */
 public record StatementTemplate(String jdbcSql, List<Integer> placeholders, Map<Integer, ValueGenerator> generators,
-    ScriptVariables script) {
+    Function<RandomGenerator, String[]> values) {
 
   public StatementTemplate(String jdbcSql, List<Integer> placeholders, Map<Integer, ValueGenerator> generators) {
     this(jdbcSql, placeholders, generators, null);
@@ -48,8 +50,8 @@ public record StatementTemplate(String jdbcSql, List<Integer> placeholders, Map<
 
   /** One call's values, one per {@code ?} in order (the same value for each occurrence of one {@code $n}). */
   public String[] draw(RandomGenerator random) {
-    if (script != null) {
-      return script.draw(random);
+    if (values != null) {
+      return values.apply(random);
     }
     String[] out = new String[placeholders.size()];
     Map<Integer, String> drawn = new java.util.HashMap<>();

@@ -6,7 +6,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 
 /** What the workload draws parameters from, read once from the loaded dataset. Skewed like real traffic. */
 public final class WorkloadData {
@@ -60,15 +60,15 @@ public final class WorkloadData {
     }
   }
 
-  long popularRepository(SplittableRandom r) {
+  long popularRepository(RandomGenerator r) {
     return 1 + repositories.next(r);
   }
 
-  long activeUser(SplittableRandom r) {
+  long activeUser(RandomGenerator r) {
     return 1 + users.next(r);
   }
 
-  long busyProject(SplittableRandom r) {
+  long busyProject(RandomGenerator r) {
     return 1 + projects.next(r);
   }
 
@@ -76,16 +76,16 @@ public final class WorkloadData {
     return maxOpportunity;
   }
 
-  String email(SplittableRandom r) {
+  String email(RandomGenerator r) {
     return emails.isEmpty() ? "nobody@example.com" : emails.get(r.nextInt(emails.size()));
   }
 
-  String language(SplittableRandom r) {
+  String language(RandomGenerator r) {
     // popular languages are asked for more often
     return languages.get(Math.min(languages.size() - 1, (int) Math.abs(r.nextGaussian() * languages.size() / 3)));
   }
 
-  String searchTerms(SplittableRandom r) {
+  String searchTerms(RandomGenerator r) {
     return SEARCH_TERMS[r.nextInt(SEARCH_TERMS.length)];
   }
 }

@@ -1,7 +1,7 @@
 package dev.pgopt.sample.internal;
 
 import java.util.Arrays;
-import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 
 /** Picks ranks 0..n-1 with probability proportional to 1/(rank+1)^exponent: a few items get most of the traffic. */
 public final class Zipf {
@@ -22,7 +22,7 @@ public final class Zipf {
     }
   }
 
-  public int next(SplittableRandom random) {
+  public int next(RandomGenerator random) {
     int i = Arrays.binarySearch(cdf, random.nextDouble());
     return Math.min(cdf.length - 1, i >= 0 ? i : -i - 1);
   }
