@@ -4,6 +4,7 @@ import dev.pgopt.advise.Advisor;
 import dev.pgopt.advise.FindingsJson;
 import dev.pgopt.advise.Rule;
 import dev.pgopt.advise.prove.IndexProof;
+import dev.pgopt.advise.prove.SlowGenericPlans;
 import dev.pgopt.advise.rules.IndexMissingRule;
 import dev.pgopt.advise.rules.security.TenantIsolationRules;
 import dev.pgopt.advise.whatif.IndexBudget;
@@ -78,7 +79,8 @@ public final class AdviseCommand implements Callable<Integer> {
 
   @Option(names = "--prove", description = "Measure the proposed indexes for real before proposing them: the read-only"
       + " statements they help run without and with them (built in a transaction that is rolled back; writers to those"
-      + " tables wait meanwhile, so use a copy or a quiet time); a proposal that makes any statement slower is dropped.")
+      + " tables wait meanwhile, so use a copy or a quiet time); a proposal that makes any statement slower is dropped."
+      + " Also runs the workload's parameterized reads with their own and with generic plans (query.generic_plan_slower).")
   boolean prove;
 
   @picocli.CommandLine.Mixin
@@ -143,7 +145,7 @@ public final class AdviseCommand implements Callable<Integer> {
       Advisor.Advice advice = new Advisor(all, ctx.clock())
           .allowingUserFunctions(planning.allowUserFunctions).run(session, replicaScans, machine, filter);
       if (prove) {
-        advice = proven(advice, target, options, revision(all, target, options, ctx.clock(), planning.allowUserFunctions));
+        advice = proven(advice, target, options, revision(all, target, options, ctx.clock(), planning.allowUserFunctions), filter);
       }
       advice = priced(advice);
       ctx.out().print(format.equals("json") ? FindingsJson.write(advice, target.display()) + "\n" : HumanFindings.render(advice, target.display()));
@@ -187,9 +189,12 @@ public final class AdviseCommand implements Callable<Integer> {
     };
   }
 
-  /** The advice after {@link IndexProof}: proposals measured on a connection of their own, which may write. */
+  /**
+   * The advice after {@link IndexProof}: proposals measured on a connection of their own, which may write; then, when
+   * {@code filter} lets {@link SlowGenericPlans#RULE} run, the statements whose generic plans run slower.
+   */
   static Advisor.Advice proven(Advisor.Advice advice, DatabaseTarget target, dev.pgopt.connect.SessionOptions options,
-                               IndexProof.Revision revision) throws DatabaseFailure {
+                               IndexProof.Revision revision, Predicate<String> filter) throws DatabaseFailure {
     try (java.sql.Connection c = dev.pgopt.connect.Connections.open(target, options)) {
       List<dev.pgopt.collect.StatementEntry> workload;
       try {
@@ -202,7 +207,16 @@ public final class AdviseCommand implements Callable<Integer> {
           IndexProof.Options.DEFAULTS, revision);
       List<String> notes = new ArrayList<>(advice.notes());
       notes.addAll(r.notes());
-      return new Advisor.Advice(advice.database(), advice.generatedAt(), advice.platform(), r.findings(), notes);
+      List<dev.pgopt.advise.Finding> findings = new ArrayList<>(r.findings());
+      if (filter.test(SlowGenericPlans.RULE)) {
+        SlowGenericPlans.Result g = SlowGenericPlans.check(c, dev.pgopt.collect.PlanGuard.strict(), workload,
+            SlowGenericPlans.Options.DEFAULTS);
+        findings.addAll(g.findings());
+        notes.addAll(g.notes());
+        // most severe first, as the advisor orders them
+        findings.sort(java.util.Comparator.comparing(dev.pgopt.advise.Finding::severity));
+      }
+      return new Advisor.Advice(advice.database(), advice.generatedAt(), advice.platform(), findings, notes);
     } catch (java.sql.SQLException e) {
       throw new CliFailure(ExitCode.UNKNOWN, "--prove failed at " + target.display() + ": " + e.getMessage().split("\n")[0]
           + "; nothing was left behind (the indexes were built in a transaction that was rolled back)", e);

@@ -137,7 +137,9 @@ public final class ApplyCommand implements Callable<Integer> {
       Advisor.Advice before = advice;
       try {
         advice = AdviseCommand.proven(advice, target, sessionOptions,
-            AdviseCommand.revision(all, target, sessionOptions, ctx.clock(), planning.allowUserFunctions));
+            AdviseCommand.revision(all, target, sessionOptions, ctx.clock(), planning.allowUserFunctions),
+            // --safe never applies the role setting (medium risk): not worth running the statements for
+            safe ? id -> false : filter);
       } catch (DatabaseFailure f) {
         throw new CliFailure(ExitCode.UNKNOWN, f.getMessage(), f);
       }

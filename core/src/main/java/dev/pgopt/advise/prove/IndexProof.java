@@ -238,6 +238,7 @@ public final class IndexProof {
         notes.add("prove: after " + rounds + " rounds some statement was still slower; the " + kept.size()
             + " remaining proposals keep their what-if evidence, unmeasured as a set");
       }
+      Map<String, GenericPlanCheck.Verdict> generic = settled ? generic(c, kept, statements, options, notes) : Map.of();
       // the other rules' findings in their order, the surviving proposals where the first proposal was
       List<Finding> out = new ArrayList<>();
       boolean placed = false;
@@ -247,7 +248,7 @@ public final class IndexProof {
         } else if (!placed) {
           placed = true;
           for (Finding k : kept) {
-            out.add(settled ? measured(k, before, after, options) : k);
+            out.add(settled ? withGeneric(measured(k, before, after, options), generic) : k);
           }
         }
       }
@@ -267,6 +268,59 @@ public final class IndexProof {
       c.setNetworkTimeout(Runnable::run, networkTimeout);
       c.setAutoCommit(autoCommit);
     }
+  }
+
+  /**
+   * The claimed statements with parameters, with every kept index built, run with their own and with their generic
+   * plans: an index set can be fast for each value's own plan and leave the generic plan, which the server switches a
+   * prepared statement to, slow for the hot values ({@link GenericPlanCheck}). Those that are get a note.
+   */
+  private static Map<String, GenericPlanCheck.Verdict> generic(Connection c, List<Finding> kept, Statements statements,
+                                                             Options options, List<String> notes) throws SQLException {
+    Set<String> claimed = new LinkedHashSet<>();
+    kept.forEach(f -> statements(f).forEach(s -> claimed.add(Statements.key(s))));
+    claimed.retainAll(statements.prepared().keySet());
+    if (claimed.isEmpty()) {
+      return Map.of();
+    }
+    build(c, kept, options);
+    Map<String, GenericPlanCheck.Verdict> out = new LinkedHashMap<>();
+    for (String key : claimed) {
+      GenericPlanCheck.Verdict v = GenericPlanCheck.measure(c, statements.prepared().get(key), Math.min(3, options.runs()),
+          options.statementTimeout().toMillis());
+      if (v.failure() == null) {
+        out.put(key, v);
+        if (v.slower()) {
+          notes.add(String.format(Locale.ROOT, "prove: with the proposed indexes, %s runs its calls in %.1f ms on average"
+                  + " with their own plans but %.1f ms with its generic plan, which about %.0f %% of sessions switch to"
+                  + " (a prepared statement, after 5 executions); pgopt advise --prove reports it as %s once they are built",
+              key.startsWith("queryid ") ? key : shortened(key), v.customMs(), v.genericMs(), 100 * v.switchShare(),
+              SlowGenericPlans.RULE));
+        }
+      }
+    }
+    c.rollback();
+    return out;
+  }
+
+  /** The finding with {@code generic_plan} in its measured evidence for the statements it claims that have a verdict. */
+  private static Finding withGeneric(Finding f, Map<String, GenericPlanCheck.Verdict> generic) {
+    Map<String, Object> plans = new LinkedHashMap<>();
+    for (Map<String, Object> s : statements(f)) {
+      GenericPlanCheck.Verdict v = generic.get(Statements.key(s));
+      if (v != null) {
+        Map<String, Object> e = new LinkedHashMap<>(v.evidence());
+        e.remove("representative_calls");
+        e.put("slower", v.slower());
+        plans.put(Statements.key(s), e);
+      }
+    }
+    if (plans.isEmpty()) {
+      return f;
+    }
+    Map<String, Object> evidence = new LinkedHashMap<>(f.evidence());
+    evidence.put("generic_plans", plans);
+    return new Finding(f.id(), f.rule(), f.severity(), f.object(), f.title(), evidence, f.impact(), f.confidence(), f.action());
   }
 
   /**

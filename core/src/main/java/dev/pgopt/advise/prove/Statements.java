@@ -27,8 +27,10 @@ import java.util.Set;
  *
  * @param runnable key to the text that runs, claimed statements first
  * @param texts key to pg_stat_statements' text, for notes
+ * @param prepared for a claimed statement with parameters: the statement as an application prepares it, with its
+ *     representative calls ({@link GenericPlanCheck})
  */
-record Statements(Map<String, String> runnable, Map<String, String> texts) {
+record Statements(Map<String, String> runnable, Map<String, String> texts, Map<String, ParameterValues.Prepared> prepared) {
   /** LIMIT for a claimed statement the workload does not hold: the proposal does not carry its typical row count. */
   private static final long CLAIMED_LIMIT = 10;
 
@@ -49,6 +51,7 @@ record Statements(Map<String, String> runnable, Map<String, String> texts) {
         rs -> tablesByName.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getString(2)));
     Map<String, String> runnable = new LinkedHashMap<>();
     Map<String, String> texts = new HashMap<>();
+    Map<String, ParameterValues.Prepared> prepared = new HashMap<>();
     Map<String, StatementEntry> byKey = new HashMap<>();
     workload.forEach(e -> byKey.putIfAbsent(key(e.queryId(), e.query()), e));
     for (Finding f : proposals) {
@@ -63,14 +66,21 @@ record Statements(Map<String, String> runnable, Map<String, String> texts) {
         long limit = entry != null ? Math.max(1, entry.counters().typicalRows()) : CLAIMED_LIMIT;
         // a column is looked up in the proposal's own table first (tables share names: created_at), then in the
         // tables the statement names
-        ParameterValues.Bound bound = values.bind(query, Set.of(f.object().schema() + "." + f.object().table()), limit);
+        Set<String> boundTo = Set.of(f.object().schema() + "." + f.object().table());
+        ParameterValues.Bound bound = values.bind(query, boundTo, limit);
         if (bound.sql() == null) {
           Set<String> named = named(query, tablesByName);
-          bound = values.bind(query, named.isEmpty() ? proposalTables : named, limit);
+          boundTo = named.isEmpty() ? proposalTables : named;
+          bound = values.bind(query, boundTo, limit);
         }
         String problem = admit(c, guard, key, bound, runnable);
         if (problem != null) {
           notes.add("prove: not measured: " + IndexProof.shortened(query) + ": " + problem);
+        } else {
+          ParameterValues.Prepared p = values.prepared(query, boundTo, limit);
+          if (p.problem() == null && p.arguments() > 0) {
+            prepared.put(key, p);
+          }
         }
       }
     }
@@ -99,11 +109,11 @@ record Statements(Map<String, String> runnable, Map<String, String> texts) {
           + " with values from the statistics (" + String.join(", ", unbound.subList(0, Math.min(5, unbound.size())))
           + (unbound.size() > 5 ? ", …" : "") + "): a change in their plans is not measured");
     }
-    return new Statements(runnable, texts);
+    return new Statements(runnable, texts, prepared);
   }
 
   /** The user tables whose names appear in the statement (any schema that has one). */
-  private static Set<String> named(String query, Map<String, List<String>> tablesByName) {
+  static Set<String> named(String query, Map<String, List<String>> tablesByName) {
     Set<String> named = new LinkedHashSet<>();
     for (SqlLexer.Token t : SqlLexer.lex(query, true).tokens()) {
       if (t.kind() == SqlLexer.Kind.IDENTIFIER) {

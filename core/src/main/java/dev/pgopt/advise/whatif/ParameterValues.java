@@ -68,7 +68,7 @@ public final class ParameterValues {
      * takes.
      */
     record Column(String table, String column, boolean equality, boolean inArithmetic, boolean inline, boolean like,
-                  int rank) implements Source {}
+                  int rank, String operator) implements Source {}
 
     /** The {@code rank}-th most frequent of an expression's results ({@code rank} 0 for =, the list position for IN). */
     record Computed(List<String> frequent, int rank) implements Source {}
@@ -87,7 +87,7 @@ public final class ParameterValues {
   private final Map<String, List<String>> computed = new HashMap<>();
 
   /** pg_stats' most common values (most frequent first) and middle histogram bound of a column. */
-  private record ColumnStats(List<String> common, String middle) {}
+  private record ColumnStats(List<String> common, List<Double> freqs, String middle, String low, String high) {}
 
   public ParameterValues(Connection connection) {
     this.connection = connection;
@@ -101,28 +101,156 @@ public final class ParameterValues {
     StringBuilder out = new StringBuilder(sql.length());
     int copied = 0;
     for (Site site : found.sites()) {
-      String value;
-      if (site.source() instanceof Source.Fixed f) {
-        value = f.quoted() ? "'" + f.value() + "'" : f.value();
-      } else if (site.source() instanceof Source.Computed e) {
-        value = ValueSamples.literal(e.frequent().get(e.rank() % e.frequent().size()));
-      } else {
-        Source.Column col = (Source.Column) site.source();
-        ColumnStats stats = values.get(col.table() + "." + col.column());
-        String common = stats.common().isEmpty() ? null : stats.common().get(col.rank() % stats.common().size());
-        String v = col.equality() && common != null ? common : stats.middle() != null ? stats.middle() : common;
-        if (col.like()) {
-          // the proof must not measure an exact match where the application searches: TPC-H Q9 sends
-          // p_name LIKE '%green%' (5 % of the parts), and a whole name as the pattern finds one row
-          v = "%" + longestWord(v) + "%";
-        }
-        // a quoted value would be of unknown type, which arithmetic with a number cannot resolve
-        value = col.inArithmetic() && NUMBER.matcher(v).matches() ? v : ValueSamples.literal(v);
-      }
-      out.append(sql, copied, site.start()).append(value);
+      out.append(sql, copied, site.start()).append(value(site, null));
       copied = site.end();
     }
     return new Bound(out.append(sql.substring(copied)).toString(), null);
+  }
+
+  /**
+   * The statement as an application prepares it: placeholders PostgreSQL needs written into the text ({@code date $1},
+   * {@code interval $1}) written in, the others renumbered {@code $1..$k}; and the calls to execute it with, each
+   * standing for a share of the calls. Where a parameter is compared with {@code =} to a column with most common values,
+   * the calls are its {@value ValueSamples#MOST_COMMON} most common values, each as often as it occurs in the rows, and
+   * an ordinary value (the middle histogram bound) for the rest: the mix a plan cache sees.
+   *
+   * @param sql the text to PREPARE; null when there is none ({@code problem} says why)
+   * @param arguments how many parameters the prepared text has
+   */
+  public record Prepared(String sql, int arguments, List<Call> calls, String problem) {}
+
+  /**
+   * One call: its arguments as SQL literals, in order; the share of calls it stands for; what its varied value is, for
+   * evidence (by rank and share, never the value itself: values are data).
+   */
+  public record Call(List<String> arguments, double weight, String described) {}
+
+  public Prepared prepared(String sql, Set<String> tables, long typicalRows) throws SQLException {
+    Sites found = sites(sql, tables, typicalRows);
+    if (found.problem() != null) {
+      return new Prepared(null, 0, List.of(), found.problem());
+    }
+    Map<Integer, Integer> renumbered = new java.util.LinkedHashMap<>();
+    Map<Integer, Site> first = new HashMap<>();
+    StringBuilder out = new StringBuilder(sql.length());
+    int copied = 0;
+    for (Site site : found.sites()) {
+      out.append(sql, copied, site.start());
+      if (inline(site.source())) {
+        out.append(value(site, null));
+      } else {
+        out.append('$').append(renumbered.computeIfAbsent(site.number(), n -> renumbered.size() + 1));
+        first.putIfAbsent(site.number(), site);
+      }
+      copied = site.end();
+    }
+    out.append(sql.substring(copied));
+    List<Integer> order = new ArrayList<>(renumbered.keySet());
+    // the parameter whose values the calls vary: the first = against a column that has most common values
+    Integer varied = null;
+    ColumnStats stats = null;
+    for (int n : order) {
+      if (first.get(n).source() instanceof Source.Column col && col.equality() && !col.like() && col.rank() == 0) {
+        ColumnStats st = values.get(col.table() + "." + col.column());
+        if (st != null && !st.common().isEmpty() && st.freqs().size() == st.common().size()) {
+          varied = n;
+          stats = st;
+          break;
+        }
+      }
+    }
+    // a range parameter (created_at < $2): the middle of its histogram, and the widest range the histogram allows (an
+    // application's created_at < now() keeps nearly every row), each for half of the ordinary calls
+    Integer ranged = null;
+    String wide = null;
+    for (int n : order) {
+      if (first.get(n).source() instanceof Source.Column col && !col.equality() && col.operator().matches("[<>]=?")) {
+        ColumnStats st = values.get(col.table() + "." + col.column());
+        String bound = st == null ? null : col.operator().startsWith("<") ? st.high() : st.low();
+        if (bound != null && !bound.equals(st.middle())) {
+          ranged = n;
+          wide = bound;
+          break;
+        }
+      }
+    }
+    List<Call> calls = new ArrayList<>();
+    boolean lastIsOrdinary = true;
+    if (varied == null) {
+      calls.add(new Call(arguments(order, first, Map.of()), 1, "one value per parameter"));
+    } else {
+      Source.Column col = (Source.Column) first.get(varied).source();
+      String what = col.table() + "." + col.column();
+      int hot = Math.min(ValueSamples.MOST_COMMON, stats.common().size());
+      double rest = 1;
+      for (int k = 0; k < hot; k++) {
+        double f = stats.freqs().get(k);
+        rest -= f;
+        calls.add(new Call(arguments(order, first, Map.of(varied, stats.common().get(k))), f, String.format(java.util.Locale.ROOT,
+            "the %s most common value of %s (%.1f %% of the rows)", ordinal(k + 1), what, 100 * f)));
+      }
+      String ordinary = stats.middle() != null ? stats.middle() : hot < stats.common().size() ? stats.common().get(hot) : null;
+      lastIsOrdinary = ordinary != null && rest > 1e-6;
+      if (lastIsOrdinary) {
+        calls.add(new Call(arguments(order, first, Map.of(varied, ordinary)), rest,
+            String.format(java.util.Locale.ROOT, "an ordinary value of %s (the other %.1f %%)", what, 100 * rest)));
+      }
+    }
+    if (ranged != null && lastIsOrdinary) {
+      // half of the ordinary calls with the widest range
+      Call ordinary = calls.remove(calls.size() - 1);
+      Source.Column col = (Source.Column) first.get(ranged).source();
+      calls.add(new Call(ordinary.arguments(), ordinary.weight() / 2, ordinary.described()));
+      List<String> widened = new ArrayList<>(ordinary.arguments());
+      widened.set(order.indexOf(ranged), value(first.get(ranged), wide));
+      calls.add(new Call(widened, ordinary.weight() / 2, ordinary.described() + ", with " + col.table() + "." + col.column()
+          + " " + col.operator() + " the histogram's " + (col.operator().startsWith("<") ? "highest" : "lowest") + " bound"));
+    }
+    double sum = calls.stream().mapToDouble(Call::weight).sum();
+    calls.replaceAll(c -> new Call(c.arguments(), c.weight() / sum, c.described()));
+    return new Prepared(out.toString(), order.size(), calls, null);
+  }
+
+  private static String ordinal(int n) {
+    return switch (n) {
+      case 1 -> "1st";
+      case 2 -> "2nd";
+      case 3 -> "3rd";
+      default -> n + "th";
+    };
+  }
+
+  private List<String> arguments(List<Integer> order, Map<Integer, Site> first, Map<Integer, String> overrides) {
+    List<String> out = new ArrayList<>();
+    for (int n : order) {
+      out.add(value(first.get(n), overrides.get(n)));
+    }
+    return out;
+  }
+
+  private static boolean inline(Source source) {
+    return source instanceof Source.Fixed f && f.inline() || source instanceof Source.Column c && c.inline();
+  }
+
+  /** The literal a placeholder takes; {@code override}, when not null, in place of the column value it would take. */
+  private String value(Site site, String override) {
+    if (site.source() instanceof Source.Fixed f) {
+      return f.quoted() ? "'" + f.value() + "'" : f.value();
+    }
+    if (site.source() instanceof Source.Computed e) {
+      return ValueSamples.literal(e.frequent().get(e.rank() % e.frequent().size()));
+    }
+    Source.Column col = (Source.Column) site.source();
+    ColumnStats stats = values.get(col.table() + "." + col.column());
+    String common = stats.common().isEmpty() ? null : stats.common().get(col.rank() % stats.common().size());
+    String v = override != null ? override : col.equality() && common != null ? common : stats.middle() != null ? stats.middle() : common;
+    if (col.like()) {
+      // the proof must not measure an exact match where the application searches: TPC-H Q9 sends
+      // p_name LIKE '%green%' (5 % of the parts), and a whole name as the pattern finds one row
+      v = "%" + longestWord(v) + "%";
+    }
+    // a quoted value would be of unknown type, which arithmetic with a number cannot resolve
+    return col.inArithmetic() && NUMBER.matcher(v).matches() ? v : ValueSamples.literal(v);
   }
 
   /** The longest run of letters and digits in {@code value} (the first of equal ones); empty when there is none. */
@@ -175,7 +303,7 @@ public final class ParameterValues {
               || column[2].startsWith("~~");
           boolean inArithmetic = i + 1 < t.size() && ARITHMETIC.contains(t.get(i + 1).text());
           source = new Source.Column(table, column[0], equality, inArithmetic, TYPE_PREFIXES.contains(before),
-              column[2].contains("like") || column[2].startsWith("~~"), column[2].equals("in") ? listRank(t, at) : 0);
+              column[2].contains("like") || column[2].startsWith("~~"), column[2].equals("in") ? listRank(t, at) : 0, column[2]);
         } else if (column == null) {
           source = computed(sql, t, at, out, tables);
         }
@@ -366,6 +494,16 @@ public final class ParameterValues {
     return result;
   }
 
+  private static List<Double> doubles(java.sql.Array a) throws SQLException {
+    List<Double> out = new ArrayList<>();
+    if (a != null) {
+      for (Object o : (Object[]) a.getArray()) {
+        out.add(o == null ? 0 : ((Number) o).doubleValue());
+      }
+    }
+    return out;
+  }
+
   private static List<String> strings(java.sql.Array a) throws SQLException {
     if (a == null) {
       return List.of();
@@ -445,10 +583,14 @@ public final class ParameterValues {
       }
       String cacheKey = table + "." + column;
       if (!values.containsKey(cacheKey)) {
-        List<ColumnStats> rows = Sql.list(connection, "SELECT most_common_vals::text::text[],"
-            + " (histogram_bounds::text::text[])[greatest(1, array_length(histogram_bounds::text::text[], 1) / 2)]"
+        List<ColumnStats> rows = Sql.list(connection, "SELECT most_common_vals::text::text[], most_common_freqs::float8[],"
+            + " (histogram_bounds::text::text[])[greatest(1, array_length(histogram_bounds::text::text[], 1) / 2)],"
+            + " (histogram_bounds::text::text[])[1],"
+            + " (histogram_bounds::text::text[])[array_length(histogram_bounds::text::text[], 1)]"
             + " FROM pg_stats WHERE schemaname = ? AND tablename = ? AND attname = ? ORDER BY inherited DESC LIMIT 1",
-            rs -> new ColumnStats(strings(rs.getArray(1)), rs.getString(2)), table.substring(0, table.indexOf('.')), name, column);
+            rs -> new ColumnStats(strings(rs.getArray(1)), doubles(rs.getArray(2)), rs.getString(3), rs.getString(4),
+                rs.getString(5)),
+            table.substring(0, table.indexOf('.')), name, column);
         values.put(cacheKey, rows.isEmpty() || rows.get(0).common().isEmpty() && rows.get(0).middle() == null ? null : rows.get(0));
       }
       if (values.get(cacheKey) != null) {
