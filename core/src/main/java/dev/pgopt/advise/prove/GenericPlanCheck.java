@@ -30,7 +30,7 @@ import java.util.Map;
  * {@code plan_cache_mode} forced, in the caller's transaction under a savepoint, and the server's choice is computed
  * from the plans' estimates as the plan cache computes it.
  */
-public final class GenericPlanCheck {
+final class GenericPlanCheck {
   /** The generic plan counts as slower at this ratio of the calls' weighted mean times ... */
   static final double SLOWER_RATIO = 1.5;
   /** ... and this many milliseconds per call: below it, planning at every call may cost more than it saves. */

@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -67,13 +66,9 @@ public final class SlowGenericPlans {
       Sql.list(c, "SELECT relname, schemaname || '.' || relname FROM pg_stat_user_tables",
           rs -> tablesByName.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getString(2)));
       ParameterValues values = new ParameterValues(c);
-      Set<String> done = new HashSet<>();
       for (StatementEntry e : byText.values()) {
         if (checked >= options.statements()) {
           break;
-        }
-        if (!done.add(e.query())) {
-          continue;
         }
         checked++;
         Set<String> named = Statements.named(e.query(), tablesByName);
