@@ -91,7 +91,8 @@ public record MonitorConfig(Server server, Store store, List<Target> targets, Co
 
   /** How often each collector runs and what it may cost. */
   public record Collect(Duration activityInterval, Duration statementsInterval, Duration findingsInterval,
-                        Duration statementTimeout, int statementsKept, int tablesKept, Duration slowQuery) {}
+                        Duration statementTimeout, int statementsKept, int tablesKept, Duration slowQuery,
+                        Duration discoveryInterval) {}
 
   /** Built-in alerting: rules by name (overrides of the defaults) and channels. */
   public record Alerts(Map<String, RuleSettings> rules, List<Channel> channels, Duration repeatInterval) {}

@@ -276,7 +276,7 @@ public final class MonitorConfigLoader {
 
   private MonitorConfig.Collect collect(YamlSection s) throws ConfigException {
     s.allow("activity_interval", "statements_interval", "findings_interval", "statement_timeout", "statements_kept",
-        "tables_kept", "slow_query");
+        "tables_kept", "slow_query", "discovery_interval");
     Duration activity = s.duration("activity_interval", Duration.ofSeconds(15));
     if (activity.compareTo(Duration.ofSeconds(1)) < 0) {
       throw fail(s.path("activity_interval"), "must be at least 1s");
@@ -285,9 +285,13 @@ public final class MonitorConfigLoader {
     if (statements.compareTo(Duration.ofSeconds(5)) < 0) {
       throw fail(s.path("statements_interval"), "must be at least 5s");
     }
+    Duration discovery = s.duration("discovery_interval", Duration.ofMinutes(5));
+    if (!discovery.isZero() && discovery.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw fail(s.path("discovery_interval"), "must be 0 (list the databases at start only) or at least 1s");
+    }
     return new MonitorConfig.Collect(activity, statements, s.duration("findings_interval", Duration.ofHours(1)),
         s.duration("statement_timeout", Duration.ofSeconds(5)), s.integer("statements_kept", 200, 1, 5000),
-        s.integer("tables_kept", 50, 0, 5000), s.duration("slow_query", Duration.ofSeconds(1)));
+        s.integer("tables_kept", 50, 0, 5000), s.duration("slow_query", Duration.ofSeconds(1)), discovery);
   }
 
   private MonitorConfig.Alerts alerts(YamlSection s) throws ConfigException {

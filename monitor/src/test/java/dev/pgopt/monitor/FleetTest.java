@@ -160,6 +160,81 @@ class FleetTest {
   }
 
   @Test
+  void aDatabaseCreatedLaterIsWatchedAndADroppedOneIsLetGo(TestCluster cluster) throws Exception {
+    String prefix = "grow_" + Long.toHexString(System.nanoTime() & 0xffffff);
+    List<String> created = new ArrayList<>();
+    try (TestDatabase store = cluster.createDatabase()) {
+      for (String suffix : List.of("a", "b")) {
+        cluster.execute("postgres", "CREATE DATABASE " + prefix + "_" + suffix);
+        created.add(prefix + "_" + suffix);
+      }
+      String yaml = """
+          server:
+            port: 0
+            read_token: %s
+            admin_token: %s
+          store:
+            url: %s
+          targets:
+            - name: grow
+              url: %s
+              databases: "%s_*"
+          collect:
+            activity_interval: 1s
+            statements_interval: 10s
+            findings_interval: 1h
+            discovery_interval: 1s
+          """.formatted(MonitorFixture.READ, MonitorFixture.ADMIN, cluster.url(store.name()), cluster.url("postgres"), prefix);
+      String a = "grow-" + prefix + "_a";
+      String c = "grow-" + prefix + "_c";
+      try (MonitorFixture f = MonitorFixture.start(yaml)) {
+        assertThat(names(f.json("/api/targets"))).containsExactly(a, "grow-" + prefix + "_b");
+        cluster.execute("postgres", "CREATE DATABASE " + prefix + "_c");
+        created.add(prefix + "_c");
+        // listed again within a second or so, then collected like the others
+        waitFor(() -> up(f.json("/api/targets"), c), "the new database " + c + " collected");
+        waitFor(() -> f.get("/metrics", MonitorFixture.READ).body().contains("target=\"" + c + "\""), c + "'s series");
+        cluster.execute("postgres", "DROP DATABASE " + prefix + "_a WITH (FORCE)");
+        waitFor(() -> !names(f.json("/api/targets")).contains(a), "the dropped database's target removed");
+        assertThat(names(f.json("/api/targets"))).containsExactly("grow-" + prefix + "_b", c);
+        assertThat(f.get("/metrics", MonitorFixture.READ).body()).doesNotContain("target=\"" + a + "\"");
+        assertThat(f.get("/api/targets/" + a + "/findings", MonitorFixture.READ).statusCode()).isEqualTo(404);
+      }
+    } finally {
+      for (String db : created) {
+        cluster.execute("postgres", "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+      }
+    }
+  }
+
+  private interface Check {
+    boolean holds() throws Exception;
+  }
+
+  private static void waitFor(Check check, String what) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!check.holds()) {
+      assertThat(System.nanoTime()).as("waited 30 s for " + what).isLessThan(deadline);
+      Thread.sleep(200);
+    }
+  }
+
+  private static List<String> names(JsonNode targets) {
+    List<String> out = new ArrayList<>();
+    targets.forEach(t -> out.add(t.path("name").asText()));
+    return out;
+  }
+
+  private static boolean up(JsonNode targets, String name) {
+    for (JsonNode t : targets) {
+      if (t.path("name").asText().equals(name)) {
+        return t.path("up").asBoolean();
+      }
+    }
+    return false;
+  }
+
+  @Test
   void aBadTargetsFileOrPatternIsOneLine() throws Exception {
     Environment e = Environment.of(Map.of(), dir, "pgopt");
     String base = """

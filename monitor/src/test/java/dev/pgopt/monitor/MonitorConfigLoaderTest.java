@@ -53,6 +53,7 @@ class MonitorConfigLoaderTest {
       replicas out of range      | 'targets:\\n  - {name: app, url: x, expected_replicas: 100}'                         | 100 is out of range 0..64
       bad duration               | 'targets:\\n  - {name: app, url: x}\\ncollect: {activity_interval: soon}'            | 'soon' is not a duration
       too frequent               | 'targets:\\n  - {name: app, url: x}\\ncollect: {statements_interval: 1s}'            | must be at least 5s
+      discovery too frequent     | 'targets:\\n  - {name: app, url: x}\\ncollect: {discovery_interval: 100ms}'       | must be 0 (list the databases at start only) or at least 1s
       unknown alert rule         | 'targets:\\n  - {name: app, url: x}\\nalerts: {rules: {disk_on_fire: {for: 1m}}}'    | unknown alert rule; the rules are
       unknown channel kind       | 'targets:\\n  - {name: app, url: x}\\nalerts: {channels: [{name: a, kind: pager}]}'  | 'pager' is not a channel kind
       webhook without url        | 'targets:\\n  - {name: app, url: x}\\nalerts: {channels: [{name: a, kind: webhook}]}'| a webhook channel needs url

@@ -62,6 +62,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -88,8 +89,15 @@ public final class MonitorCore implements AutoCloseable {
   final Clock clock;
   final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   final HistoryStore store;
-  final Map<String, TargetRuntime> targets = new LinkedHashMap<>();
-  final Map<String, TargetMeters> meters = new LinkedHashMap<>();
+  // replaced whole when discovery adds or removes a target (copy on write): readers on any thread see one consistent map
+  volatile Map<String, TargetRuntime> targets;
+  final Map<String, TargetMeters> meters = new ConcurrentHashMap<>();
+  /** The scheduled collections of each target, cancelled when discovery removes it. */
+  private final Map<String, List<ScheduledFuture<?>>> schedules = new ConcurrentHashMap<>();
+  /** Discovery entries with their servers, listed again every {@code collect.discovery_interval}. */
+  private final Map<MonitorConfig.Target, DatabaseTarget> discovery = new LinkedHashMap<>();
+  private final Environment env;
+  private final String source;
   final AlertEngine alerts;
   final Dispatcher dispatcher;
   final Guardrails guardrails;
@@ -109,31 +117,41 @@ public final class MonitorCore implements AutoCloseable {
   public MonitorCore(MonitorConfig config, Environment env, Clock clock, String source) throws ConfigException {
     this.config = config;
     this.clock = clock;
+    this.env = env;
+    this.source = source;
     this.instance = ManagementFactory.getRuntimeMXBean().getName();
     // targets named in the configuration first: a discovered database never takes the name of one
     List<MonitorConfig.Target> entries = new ArrayList<>(config.targets());
     entries.sort(Comparator.comparing((MonitorConfig.Target t) -> t.databases().isPresent()));
+    Map<String, TargetRuntime> found = new LinkedHashMap<>();
     for (MonitorConfig.Target entry : entries) {
       DatabaseTarget server = parse(entry.url(), entry.password(), env, source, "targets." + entry.name());
+      if (entry.databases().isPresent()) {
+        discovery.put(entry, server);
+      }
       Map<MonitorConfig.Target, DatabaseTarget> expanded = expand(entry, server);
       for (Map.Entry<MonitorConfig.Target, DatabaseTarget> one : expanded.entrySet()) {
         MonitorConfig.Target t = one.getKey();
-        if (targets.containsKey(t.name())) {
+        if (found.containsKey(t.name())) {
           LOG.warn("targets.{}: database {} would be target {}, which is taken: not monitored", entry.name(),
               one.getValue().database(), t.name());
           continue;
         }
-        add(t, entry.name(), one.getValue(), env, source);
+        found.put(t.name(), runtime(t, entry.name(), one.getValue()));
       }
     }
+    this.targets = java.util.Collections.unmodifiableMap(found);
     DatabaseTarget storeTarget = parse(config.store().url(), config.store().password(), env, source, "store.url");
     var schedules = MaintenanceScheduler.schedules(config.maintenance(), source);
     this.store = new HistoryStore(storeTarget, config.store().rawRetention(), config.store().hourlyRetention(),
         config.store().bufferedRows(), clock, registry);
     this.alerts = new AlertEngine(AlertRule.configured(config.alerts().rules()), config.alerts().repeatInterval(),
-        (name, rule) -> rule.equals("database_size")
-            ? targets.get(name).config.sizeBudgetBytes().map(Long::doubleValue).orElse(null)
-            : targets.get(name).config.cost().flatMap(MonitorConfig.Cost::budgetMonthly).orElse(null));
+        (name, rule) -> {
+          TargetRuntime rt = targets.get(name);
+          return rt == null ? null : rule.equals("database_size")
+              ? rt.config.sizeBudgetBytes().map(Long::doubleValue).orElse(null)
+              : rt.config.cost().flatMap(MonitorConfig.Cost::budgetMonthly).orElse(null);
+        });
     this.dispatcher = new Dispatcher(channels(config.alerts().channels()), 5, Duration.ofSeconds(1), registry);
     this.guardrails = new Guardrails(config.incidents(), clock);
     BackendSignals signals = this::signal;
@@ -144,30 +162,7 @@ public final class MonitorCore implements AutoCloseable {
     this.scheduler = new MaintenanceScheduler(schedules, maintenance, () -> List.copyOf(targets.values()), clock,
         backgroundRuns);
     this.clients = new ClientReports(clock, registry);
-    for (TargetRuntime rt : targets.values()) {
-      meters.put(rt.name(), new TargetMeters(registry, rt.name(), new TargetMeters.Source() {
-        @Override
-        public ActivitySnapshot activity() {
-          return rt.activity;
-        }
-
-        @Override
-        public StatementSnapshot statements() {
-          return rt.statements;
-        }
-
-        @Override
-        public Map<Series, Double> values() {
-          return rt.values;
-        }
-
-        @Override
-        public long slowQueriesSeen() {
-          return rt.slowQueriesSeen;
-        }
-      }, config.metrics().perStatementSeries(), rt.backups().isPresent(), rt.pooler().isPresent(),
-          rt.cost().isPresent()));
-    }
+    targets.values().forEach(this::register);
     Gauge.builder("pgopt.alerts.firing", alerts, a -> a.active().stream().filter(AlertEngine.Active::firing).count())
         .description("alerts firing now").register(registry);
     Gauge.builder("pgopt.incidents.open", incidents, i -> i.open().size()).description("incidents open now").register(registry);
@@ -175,6 +170,32 @@ public final class MonitorCore implements AutoCloseable {
         : new CustomMeters(registry, config.metrics().custom(), config.metrics().settings());
     this.collect = executor("pgopt-collect", collectThreads(targets.size()));
     this.work = executor("pgopt-work", 2);
+  }
+
+  /** The target's Prometheus series. */
+  private void register(TargetRuntime rt) {
+    meters.put(rt.name(), new TargetMeters(registry, rt.name(), new TargetMeters.Source() {
+      @Override
+      public ActivitySnapshot activity() {
+        return rt.activity;
+      }
+
+      @Override
+      public StatementSnapshot statements() {
+        return rt.statements;
+      }
+
+      @Override
+      public Map<Series, Double> values() {
+        return rt.values;
+      }
+
+      @Override
+      public long slowQueriesSeen() {
+        return rt.slowQueriesSeen;
+      }
+    }, config.metrics().perStatementSeries(), rt.backups().isPresent(), rt.pooler().isPresent(),
+        rt.cost().isPresent()));
   }
 
   /** A discovery entry's databases, each with its target name; a single target as it is. */
@@ -198,14 +219,13 @@ public final class MonitorCore implements AutoCloseable {
       LOG.info("targets.{}: {} databases matching {} on {}", entry.name(), out.size(), entry.databases().get(),
           server.display());
     } catch (DatabaseFailure e) {
-      LOG.warn("targets.{}: the databases of {} could not be listed ({}): none of them is monitored until pgopt serve"
-          + " restarts", entry.name(), server.display(), e.getMessage());
+      LOG.warn("targets.{}: the databases of {} could not be listed ({}): none of them is monitored until a later"
+          + " listing (collect.discovery_interval) reaches it", entry.name(), server.display(), e.getMessage());
     }
     return out;
   }
 
-  private void add(MonitorConfig.Target t, String entry, DatabaseTarget database, Environment env, String source)
-      throws ConfigException {
+  private TargetRuntime runtime(MonitorConfig.Target t, String entry, DatabaseTarget database) throws ConfigException {
     Optional<TargetBackups> backups = Optional.empty();
     if (t.backup().isPresent()) {
       MonitorConfig.Backup b = t.backup().get();
@@ -220,7 +240,7 @@ public final class MonitorCore implements AutoCloseable {
     }
     TargetRuntime rt = new TargetRuntime(t, database, config.collect().statementTimeout(), clock, backups, pooler);
     rt.entry = entry;
-    targets.put(t.name(), rt);
+    return rt;
   }
 
   /**
@@ -287,30 +307,123 @@ public final class MonitorCore implements AutoCloseable {
     // spread over the interval: a fleet's targets are not all asked at the same instant
     int n = targets.size();
     int i = 0;
+    for (TargetRuntime rt : targets.values()) {
+      schedule(rt, i++, n);
+    }
+    work.scheduleWithFixedDelay(() -> guarded(scheduler::tick), 1, 5, TimeUnit.SECONDS);
+    long rediscover = config.collect().discoveryInterval().toMillis();
+    if (!discovery.isEmpty() && rediscover > 0) {
+      work.scheduleWithFixedDelay(() -> guarded(this::rediscover), rediscover, rediscover, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** The target's collections, the {@code i}-th of {@code n} spread over each interval. */
+  private void schedule(TargetRuntime rt, int i, int n) {
     long activity = config.collect().activityInterval().toMillis();
     long statements = config.collect().statementsInterval().toMillis();
     long findingsSpread = Math.min(config.collect().findingsInterval().toMillis(), FINDINGS_SPREAD.toMillis());
-    for (TargetRuntime rt : targets.values()) {
-      // at a fixed rate: a sample per interval whatever a collection took (one that overruns delays the next, never
-      // overlaps it)
-      collect.scheduleAtFixedRate(() -> guarded(() -> collectActivity(rt)), i * activity / n, activity, TimeUnit.MILLISECONDS);
-      collect.scheduleWithFixedDelay(() -> guarded(() -> collectSlow(rt)), 200 + i * statements / n, statements,
-          TimeUnit.MILLISECONDS);
-      // a short tick decides whether findings are due: on schedule, or soon again after a failed or skipped run
-      work.scheduleWithFixedDelay(() -> guarded(() -> refreshFindings(rt)), 2_000 + i * findingsSpread / n,
-          Math.min(FINDINGS_RETRY.toMillis(), config.collect().findingsInterval().toMillis()), TimeUnit.MILLISECONDS);
-      i++;
-    }
-    work.scheduleWithFixedDelay(() -> guarded(scheduler::tick), 1, 5, TimeUnit.SECONDS);
+    List<ScheduledFuture<?>> tasks = new ArrayList<>();
+    // at a fixed rate: a sample per interval whatever a collection took (one that overruns delays the next, never
+    // overlaps it)
+    tasks.add(collect.scheduleAtFixedRate(() -> guarded(() -> collectActivity(rt)), i * activity / n, activity,
+        TimeUnit.MILLISECONDS));
+    tasks.add(collect.scheduleWithFixedDelay(() -> guarded(() -> collectSlow(rt)), 200 + i * statements / n, statements,
+        TimeUnit.MILLISECONDS));
+    // a short tick decides whether findings are due: on schedule, or soon again after a failed or skipped run
+    tasks.add(work.scheduleWithFixedDelay(() -> guarded(() -> refreshFindings(rt)), 2_000 + i * findingsSpread / n,
+        Math.min(FINDINGS_RETRY.toMillis(), config.collect().findingsInterval().toMillis()), TimeUnit.MILLISECONDS));
     for (MonitorConfig.CustomMetric m : config.metrics().custom()) {
-      for (TargetRuntime rt : targets.values()) {
-        if (m.runsOn(rt.name(), rt.entry())) {
-          CustomMetricQuery query = new CustomMetricQuery(m, rt.config.allowUserFunctions());
-          collect.scheduleWithFixedDelay(() -> guarded(() -> collectCustom(rt, query)), 500, m.interval().toMillis(),
-              TimeUnit.MILLISECONDS);
-        }
+      if (m.runsOn(rt.name(), rt.entry())) {
+        CustomMetricQuery query = new CustomMetricQuery(m, rt.config.allowUserFunctions());
+        tasks.add(collect.scheduleWithFixedDelay(() -> guarded(() -> collectCustom(rt, query)), 500, m.interval().toMillis(),
+            TimeUnit.MILLISECONDS));
       }
     }
+    schedules.put(rt.name(), tasks);
+  }
+
+  /**
+   * Lists each discovery entry's databases again: a database that appeared becomes a target (collected from now on,
+   * its series registered), one that is gone stops being one (its collections cancelled, its series removed, its
+   * alerts resolved). A server that cannot be listed changes nothing: its databases stay as they were.
+   */
+  void rediscover() {
+    for (Map.Entry<MonitorConfig.Target, DatabaseTarget> d : discovery.entrySet()) {
+      MonitorConfig.Target entry = d.getKey();
+      List<String> found;
+      try {
+        found = TargetDiscovery.databases(d.getValue(), entry.databases().get());
+      } catch (DatabaseFailure e) {
+        LOG.warn("targets.{}: the databases of {} could not be listed again ({}): its targets stay as they are",
+            entry.name(), d.getValue().display(), e.getMessage());
+        continue;
+      }
+      Map<String, String> wanted = new LinkedHashMap<>();
+      found.forEach(db -> wanted.putIfAbsent(TargetDiscovery.targetName(entry.name(), db), db));
+      Map<String, TargetRuntime> next = new LinkedHashMap<>(targets);
+      List<TargetRuntime> added = new ArrayList<>();
+      List<TargetRuntime> removed = new ArrayList<>();
+      for (TargetRuntime rt : targets.values()) {
+        if (entry.name().equals(rt.entry()) && !rt.name().equals(entry.name()) && !wanted.containsKey(rt.name())) {
+          next.remove(rt.name());
+          removed.add(rt);
+        }
+      }
+      for (Map.Entry<String, String> w : wanted.entrySet()) {
+        if (next.containsKey(w.getKey())) {
+          continue;
+        }
+        if (next.size() >= MonitorConfig.MAX_TARGETS) {
+          LOG.warn("targets.{}: database {} not monitored: the monitor holds {} targets, the most it takes", entry.name(),
+              w.getValue(), MonitorConfig.MAX_TARGETS);
+          break;
+        }
+        try {
+          TargetRuntime rt = runtime(entry.discovered(w.getKey()), entry.name(), d.getValue().withDatabase(w.getValue()));
+          next.put(rt.name(), rt);
+          added.add(rt);
+        } catch (ConfigException e) {
+          LOG.warn("targets.{}: database {} not monitored: {}", entry.name(), w.getValue(), e.getMessage());
+        }
+      }
+      if (added.isEmpty() && removed.isEmpty()) {
+        continue;
+      }
+      targets = java.util.Collections.unmodifiableMap(next);
+      collect.setCorePoolSize(Math.max(collect.getCorePoolSize(), collectThreads(next.size())));
+      for (TargetRuntime rt : removed) {
+        forget(rt);
+        LOG.info("targets.{}: database {} is gone from {}: target {} no longer monitored", entry.name(),
+            rt.database.database(), d.getValue().display(), rt.name());
+      }
+      for (int i = 0; i < added.size(); i++) {
+        TargetRuntime rt = added.get(i);
+        register(rt);
+        schedule(rt, i, added.size());
+        LOG.info("targets.{}: database {} appeared on {}: monitored as target {}", entry.name(), rt.database.database(),
+            d.getValue().display(), rt.name());
+      }
+    }
+  }
+
+  /** Stops a removed target's collections and drops its series, sessions and alerts. */
+  private void forget(TargetRuntime rt) {
+    List<ScheduledFuture<?>> tasks = schedules.remove(rt.name());
+    if (tasks != null) {
+      tasks.forEach(t -> t.cancel(false));
+    }
+    meters.remove(rt.name());
+    registry.getMeters().stream().filter(m -> rt.name().equals(m.getId().getTag("target"))).forEach(registry::remove);
+    Instant now = clock.instant();
+    for (AlertEngine.Event e : alerts.forget(rt.name(), now)) {
+      store.write(HistoryWrites.alertResolved(e.alert().id(), now));
+      dispatcher.dispatch(e.notification());
+    }
+    TargetCollector custom = customSessions.remove(rt.name());
+    if (custom != null) {
+      custom.close();
+    }
+    rt.close();
   }
 
   /** One custom metric on one target, on a session of its own: a slow query never delays the regular collection. */
@@ -436,7 +549,10 @@ public final class MonitorCore implements AutoCloseable {
             .sorted(Comparator.comparingDouble((StatementDelta d) -> d.counters().totalExecMs()).reversed())
             .limit(config.collect().statementsKept()).toList();
         store.write(HistoryWrites.statements(rt.name(), now.takenAt(), window.length().toMillis() / 1000.0, top));
-        meters.get(rt.name()).statements(window.deltas());
+        TargetMeters m = meters.get(rt.name());
+        if (m != null) {
+          m.statements(window.deltas());
+        }
         rt.window = window;
       }
       rt.statements = now;
@@ -557,6 +673,9 @@ public final class MonitorCore implements AutoCloseable {
   /** Cancel or terminate, only if the backend is still the one judged (same pid and same start instant). */
   private boolean signal(String target, int pid, Instant since, boolean terminate) throws DatabaseFailure {
     TargetRuntime rt = targets.get(target);
+    if (rt == null) {
+      return false;
+    }
     String fn = terminate ? "pg_terminate_backend" : "pg_cancel_backend";
     return rt.remediator.withSession(c -> Sql.list(c, CollectorQueries.MARK + " SELECT " + fn + "(pid) FROM pg_stat_activity "
         + "WHERE pid = ? AND ? IN (query_start, xact_start, state_change)", rs -> rs.getBoolean(1), pid,

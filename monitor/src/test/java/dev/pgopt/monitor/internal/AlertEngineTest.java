@@ -44,6 +44,18 @@ class AlertEngineTest {
   }
 
   @Test
+  void forgettingATargetResolvesItsFiringAlertsAndDropsItsPendingOnes() {
+    AlertEngine e = engine(Duration.ZERO);
+    e.evaluate("gone", Map.of(Series.CONNECTION_USAGE_PERCENT, 95.0), T0);
+    e.evaluate("gone", Map.of(Series.CONNECTION_USAGE_PERCENT, 95.0), T0.plusSeconds(120));
+    e.evaluate("pending", Map.of(Series.CONNECTION_USAGE_PERCENT, 95.0), T0);
+    e.evaluate("kept", Map.of(Series.CONNECTION_USAGE_PERCENT, 95.0), T0);
+    assertThat(events(e.forget("gone", T0.plusSeconds(130)))).containsExactly("connection_usage:resolved:critical");
+    assertThat(e.forget("pending", T0.plusSeconds(130))).as("never fired: nothing to resolve").isEmpty();
+    assertThat(e.active()).singleElement().satisfies(a -> assertThat(a.target()).isEqualTo("kept"));
+  }
+
+  @Test
   void aBreachShorterThanTheDurationNeverFires() {
     AlertEngine e = engine(Duration.ZERO);
     e.evaluate("app", Map.of(Series.CONNECTION_USAGE_PERCENT, 99.0), T0);

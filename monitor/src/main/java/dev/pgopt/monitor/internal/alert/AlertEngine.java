@@ -159,6 +159,25 @@ public final class AlertEngine {
     return events;
   }
 
+  /**
+   * Ends every alert of a target that is no longer monitored (its database is gone): the firing ones as resolved
+   * events, so the store and the channels close them.
+   */
+  public synchronized List<Event> forget(String target, Instant now) {
+    List<Event> events = new ArrayList<>();
+    for (java.util.Iterator<Active> it = active.values().iterator(); it.hasNext(); ) {
+      Active a = it.next();
+      if (a.target().equals(target)) {
+        it.remove();
+        if (a.firing()) {
+          events.add(new Event(a, Notification.Event.RESOLVED, null, a.rule() + " ended: target " + target
+              + " is no longer monitored (its database is gone)", now));
+        }
+      }
+    }
+    return events;
+  }
+
   public synchronized List<Active> active() {
     return List.copyOf(active.values());
   }
