@@ -358,36 +358,29 @@ public final class MonitorCore implements AutoCloseable {
             entry.name(), d.getValue().display(), e.getMessage());
         continue;
       }
-      Map<String, String> wanted = new LinkedHashMap<>();
-      found.forEach(db -> wanted.putIfAbsent(TargetDiscovery.targetName(entry.name(), db), db));
-      Map<String, TargetRuntime> next = new LinkedHashMap<>(targets);
-      List<TargetRuntime> added = new ArrayList<>();
-      List<TargetRuntime> removed = new ArrayList<>();
-      for (TargetRuntime rt : targets.values()) {
-        if (entry.name().equals(rt.entry()) && !rt.name().equals(entry.name()) && !wanted.containsKey(rt.name())) {
-          next.remove(rt.name());
-          removed.add(rt);
-        }
+      Map<String, String> entryOf = new LinkedHashMap<>();
+      targets.values().forEach(rt -> entryOf.put(rt.name(), rt.entry()));
+      TargetDiscovery.Change change = TargetDiscovery.changes(entry.name(), entryOf, found);
+      if (change.none()) {
+        continue;
       }
-      for (Map.Entry<String, String> w : wanted.entrySet()) {
-        if (next.containsKey(w.getKey())) {
-          continue;
-        }
+      Map<String, TargetRuntime> next = new LinkedHashMap<>(targets);
+      List<TargetRuntime> removed = new ArrayList<>();
+      change.removed().forEach(name -> removed.add(next.remove(name)));
+      List<TargetRuntime> added = new ArrayList<>();
+      for (Map.Entry<String, String> a : change.added().entrySet()) {
         if (next.size() >= MonitorConfig.MAX_TARGETS) {
           LOG.warn("targets.{}: database {} not monitored: the monitor holds {} targets, the most it takes", entry.name(),
-              w.getValue(), MonitorConfig.MAX_TARGETS);
+              a.getValue(), MonitorConfig.MAX_TARGETS);
           break;
         }
         try {
-          TargetRuntime rt = runtime(entry.discovered(w.getKey()), entry.name(), d.getValue().withDatabase(w.getValue()));
+          TargetRuntime rt = runtime(entry.discovered(a.getKey()), entry.name(), d.getValue().withDatabase(a.getValue()));
           next.put(rt.name(), rt);
           added.add(rt);
         } catch (ConfigException e) {
-          LOG.warn("targets.{}: database {} not monitored: {}", entry.name(), w.getValue(), e.getMessage());
+          LOG.warn("targets.{}: database {} not monitored: {}", entry.name(), a.getValue(), e.getMessage());
         }
-      }
-      if (added.isEmpty() && removed.isEmpty()) {
-        continue;
       }
       targets = java.util.Collections.unmodifiableMap(next);
       collect.setCorePoolSize(Math.max(collect.getCorePoolSize(), collectThreads(next.size())));

@@ -6,8 +6,11 @@ import dev.pgopt.connect.Session;
 import dev.pgopt.connect.SessionOptions;
 import dev.pgopt.connect.Sql;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The databases of a server that a discovery entry ({@code databases: "app_*"}) stands for: those that accept
@@ -26,6 +29,36 @@ final class TargetDiscovery {
       return s.readOnly(c -> Sql.list(c, "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate"
           + " AND datname LIKE ? ESCAPE '\\' ORDER BY datname", rs -> rs.getString(1), like(glob)));
     }
+  }
+
+  /**
+   * What a new listing of a discovery entry's databases changes: the databases that are not targets yet (target name
+   * to database; a name any target holds already is left to it), and the entry's targets whose database is gone.
+   *
+   * @param entryOf every current target's name and the entry it came from
+   */
+  record Change(Map<String, String> added, List<String> removed) {
+    boolean none() {
+      return added.isEmpty() && removed.isEmpty();
+    }
+  }
+
+  static Change changes(String entry, Map<String, String> entryOf, List<String> found) {
+    Map<String, String> wanted = new LinkedHashMap<>();
+    found.forEach(db -> wanted.putIfAbsent(targetName(entry, db), db));
+    List<String> removed = new ArrayList<>();
+    entryOf.forEach((name, from) -> {
+      if (from.equals(entry) && !name.equals(entry) && !wanted.containsKey(name)) {
+        removed.add(name);
+      }
+    });
+    Map<String, String> added = new LinkedHashMap<>();
+    wanted.forEach((name, db) -> {
+      if (!entryOf.containsKey(name)) {
+        added.put(name, db);
+      }
+    });
+    return new Change(added, removed);
   }
 
   /** The glob as a LIKE pattern: * and ? become % and _, a literal % or _ is escaped. */
