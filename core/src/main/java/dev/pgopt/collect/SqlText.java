@@ -176,6 +176,34 @@ public final class SqlText {
     return null;
   }
 
+  /** A pgbench-style {@code :name} variable: where it is in the text (the colon included) and its name as written. */
+  public record Variable(int start, int end, String name) {}
+
+  /**
+   * The {@code :name} variables of a script's statement, in order: only outside literals, quoted names, comments and
+   * dollar quotes ({@code ::type} is a cast, {@code ":x"} a name).
+   *
+   * @throws IllegalArgumentException when the text cannot be read safely, or uses {@code ?} as an operator (a jsonb
+   *     operator JDBC would take for a placeholder)
+   */
+  public static List<Variable> colonVariables(String sql) {
+    SqlLexer.Result lexed = SqlLexer.lex(sql, true);
+    if (lexed.problem() != null) {
+      throw new IllegalArgumentException("pgopt cannot read the statement safely: " + lexed.problem());
+    }
+    List<Variable> out = new java.util.ArrayList<>();
+    for (SqlLexer.Token t : lexed.tokens()) {
+      if (t.kind() == SqlLexer.Kind.OPERATOR && t.text().indexOf('?') >= 0) {
+        throw new IllegalArgumentException("'?' (a jsonb operator) would be taken by JDBC for a placeholder");
+      }
+      boolean colon = t.start() > 0 && sql.charAt(t.start() - 1) == ':' && (t.start() < 2 || sql.charAt(t.start() - 2) != ':');
+      if (t.kind() == SqlLexer.Kind.IDENTIFIER && colon && sql.charAt(t.start()) != '"') {
+        out.add(new Variable(t.start() - 1, t.end(), sql.substring(t.start(), t.end())));
+      }
+    }
+    return out;
+  }
+
   /** The statement's first keyword in lower case, after comments and parentheses; empty when it has none. */
   public static String firstWord(String sql) {
     List<SqlLexer.Token> tokens = SqlLexer.lex(sql, true).tokens();

@@ -125,43 +125,23 @@ public final class BenchScript {
     }
     StringBuilder jdbc = new StringBuilder(statement.length());
     List<String> placeholders = new ArrayList<>();
-    int p = 0;
-    while (p < statement.length()) {
-      char c = statement.charAt(p);
-      if (c == '\'' || c == '"') {
-        int close = statement.indexOf(c, p + 1);
-        while (close > 0 && close + 1 < statement.length() && statement.charAt(close + 1) == c) {
-          close = statement.indexOf(c, close + 2);
-        }
-        if (close < 0) {
-          throw new IllegalArgumentException(where + "an unterminated " + (c == '\'' ? "string" : "quoted name"));
-        }
-        jdbc.append(statement, p, close + 1);
-        p = close + 1;
-      } else if (c == '?') {
-        throw new IllegalArgumentException(where + "'?' (a jsonb operator) would be taken by JDBC for a placeholder");
-      } else if (c == ':' && p + 1 < statement.length() && statement.charAt(p + 1) == ':') {
-        jdbc.append("::");
-        p += 2;
-      } else if (c == ':' && p + 1 < statement.length() && (Character.isLetter(statement.charAt(p + 1))
-          || statement.charAt(p + 1) == '_')) {
-        int end = p + 1;
-        while (end < statement.length() && (Character.isLetterOrDigit(statement.charAt(end)) || statement.charAt(end) == '_')) {
-          end++;
-        }
-        String var = statement.substring(p + 1, end);
-        if (!known.contains(var)) {
-          throw new IllegalArgumentException(where + "variable :" + var + " is not set (\\set it above, or --define "
-              + var + "=VALUE)");
-        }
-        placeholders.add(var);
-        jdbc.append('?');
-        p = end;
-      } else {
-        jdbc.append(c);
-        p++;
-      }
+    List<SqlText.Variable> used;
+    try {
+      used = SqlText.colonVariables(statement);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(where + e.getMessage());
     }
+    int copied = 0;
+    for (SqlText.Variable v : used) {
+      if (!known.contains(v.name())) {
+        throw new IllegalArgumentException(where + "variable :" + v.name() + " is not set (\\set it above, or --define "
+            + v.name() + "=VALUE)");
+      }
+      placeholders.add(v.name());
+      jdbc.append(statement, copied, v.start()).append('?');
+      copied = v.end();
+    }
+    jdbc.append(statement.substring(copied));
     // two statements on one line would both be sent (pgjdbc splits on ';'): the second could be anything
     String several = SqlText.notOneStatement(statement);
     if (several != null) {

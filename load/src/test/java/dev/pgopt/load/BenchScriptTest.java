@@ -72,7 +72,17 @@ class BenchScriptTest {
     assertThat(WorkloadMix.fromScripts(java.util.List.of(s)).statements().get(0).jdbcSql())
         .isEqualTo("SELECT ?::int, ':b', \"x:y\" FROM t\n  WHERE b = ?");
     assertThatThrownBy(() -> BenchScript.parse("s.sql", 0, "SELECT 1;", Map.of())).hasMessageContaining("weight must be a positive");
-    assertThatThrownBy(() -> BenchScript.parse("s.sql", 1, "SELECT 'open;", Map.of())).hasMessageContaining("s.sql:1: an unterminated string");
+    assertThatThrownBy(() -> BenchScript.parse("s.sql", 1, "SELECT 'open;", Map.of())).hasMessageContaining("s.sql:1:")
+        .hasMessageContaining("a string literal is not closed");
+    // comments, dollar quotes and escape strings keep their colons and question marks: only :b outside them binds
+    BenchScript hidden = BenchScript.parse("h.sql", 1, "\\set b 1\nSELECT /* :nope ? */ $q$ :nope ? $q$, E'\\' :nope', x -- :nope ?\n"
+        + "  FROM t WHERE b = :b;", Map.of());
+    assertThat(WorkloadMix.fromScripts(java.util.List.of(hidden)).statements().get(0).jdbcSql())
+        .isEqualTo("SELECT /* :nope ? */ $q$ :nope ? $q$, E'\\' :nope', x -- :nope ?\n  FROM t WHERE b = ?");
+    assertThatThrownBy(() -> BenchScript.parse("j.sql", 1, "SELECT 1 FROM t WHERE doc ? 'k';", Map.of()))
+        .hasMessageContaining("j.sql:1: '?' (a jsonb operator)");
+    assertThatThrownBy(() -> BenchScript.parse("c.sql", 1, "SELECT 1 /* never closed :x", Map.of()))
+        .hasMessageContaining("c.sql:1:").hasMessageContaining("comment is not closed");
     assertThatThrownBy(() -> BenchScript.parse("s.sql", 1, "SELECT 1;\n\\set a 1", Map.of())).hasMessageContaining("s.sql:2: \\set after the statement");
   }
 }
