@@ -96,6 +96,8 @@ final class FindingMerger {
         kept.add(out.get(i));
       }
     }
+    // a finding that took in a more severe one moves up with it; the order is otherwise kept
+    kept.sort(java.util.Comparator.comparing(Finding::severity));
     return kept;
   }
 
@@ -140,7 +142,9 @@ final class FindingMerger {
     reason.put("title", other.title());
     also.add(reason);
     evidence.put("also", also);
-    return new Finding(kept.id(), kept.rule(), kept.severity(), kept.object(), kept.title() + "; also " + other.rule(),
+    // the more severe of the two: an index.fk_missing warning taken in by an info composite keeps its urgency
+    Finding.Severity severity = other.severity().compareTo(kept.severity()) < 0 ? other.severity() : kept.severity();
+    return new Finding(kept.id(), kept.rule(), severity, kept.object(), kept.title() + "; also " + other.rule(),
         evidence, kept.impact(), kept.confidence(), kept.action());
   }
 }

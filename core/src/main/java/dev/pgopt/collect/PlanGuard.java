@@ -111,7 +111,8 @@ public final class PlanGuard {
     String first = tokens.get(0).kind() == SqlLexer.Kind.IDENTIFIER ? tokens.get(0).text() : "";
     if (analyze ? !SqlText.startsAsQuery(statement) : !PlanCollector.plannable(statement)) {
       return refused(analyze
-          ? "--analyze runs the statement, so only SELECT, WITH, VALUES and TABLE are accepted, not '" + shown(first, tokens) + "'"
+          ? "it would run (explain --analyze, advise --prove, bench), so only SELECT, WITH, VALUES and TABLE are accepted,"
+              + " not '" + shown(first, tokens) + "'"
           : "only SELECT, WITH, VALUES, TABLE, INSERT, UPDATE, DELETE and MERGE can be planned, not '" + shown(first, tokens) + "'");
     }
     FunctionCatalog catalog = catalogs.get(analyze);
@@ -142,8 +143,8 @@ public final class PlanGuard {
     String names = distinct.stream().map(f -> f.display() + (via.containsKey(f.display()) ? " (through " + via.get(f.display()) + ")" : ""))
         .collect(Collectors.joining(", "));
     if (analyze) {
-      return refused("--analyze runs the statement, and it may call " + names + ", which pgopt does not know to be free of "
-          + "side effects; drop --analyze to see the estimated plan");
+      return refused("running it may call " + names + ", which pgopt does not know to be free of side effects, so pgopt"
+          + " does not run it (explain without --analyze shows its estimated plan)");
     }
     boolean onlyUser = distinct.stream().allMatch(FunctionCatalog.Function::userDefined);
     if (onlyUser && allowUserFunctions) {

@@ -33,6 +33,20 @@ class FindingMergerTest {
   }
 
   @Test
+  void theFindingThatTakesInAMoreSevereOneTakesItsSeverityAndPlace() {
+    Finding fk = f("index.fk_missing:public.t(a)", "CREATE INDEX CONCURRENTLY t_a_idx ON public.t (a);");
+    Finding vacuum = f("table.vacuum:public.u", "VACUUM public.u;");
+    Finding other = new Finding(vacuum.id(), vacuum.rule(), Finding.Severity.INFO, vacuum.object(), vacuum.title(),
+        vacuum.evidence(), vacuum.impact(), vacuum.confidence(), vacuum.action());
+    Finding composite = f("index.missing:public.t(a,b)", "CREATE INDEX CONCURRENTLY t_a_b_idx ON public.t (a, b);");
+    Finding info = new Finding(composite.id(), composite.rule(), Finding.Severity.INFO, composite.object(), composite.title(),
+        composite.evidence(), composite.impact(), composite.confidence(), composite.action());
+    List<Finding> merged = FindingMerger.merge(List.of(fk, other, info), new ArrayList<>());
+    assertThat(ids(merged)).containsExactly("index.missing:public.t(a,b)", "table.vacuum:public.u");
+    assertThat(merged.get(0).severity()).isEqualTo(Finding.Severity.WARNING);
+  }
+
+  @Test
   void aForeignKeyOfTwoColumnsIsServedInEitherOrderButAPlainPrefixOnlyInOrder() {
     assertThat(ids(FindingMerger.merge(List.of(
         f("index.fk_missing:public.t(a,b)", "CREATE INDEX CONCURRENTLY t_a_b_idx ON public.t (a, b);"),
