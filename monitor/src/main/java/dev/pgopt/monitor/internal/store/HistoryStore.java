@@ -280,6 +280,12 @@ public final class HistoryStore implements AutoCloseable {
       } catch (SQLException | RuntimeException e) {
         writeFailures.increment();
         lastError = firstLine(e);
+        if (e instanceof SQLException sql && ("3F000".equals(sql.getSQLState()) || "42P01".equals(sql.getSQLState()))) {
+          // the schema or a table went missing (DROP SCHEMA pgopt CASCADE to start over): migrate again before the
+          // retry, so history resumes instead of failing at every attempt
+          migrated.set(false);
+          nextHousekeeping = Instant.MIN;
+        }
         if (up.getAndSet(false)) {
           LOG.warn("history store {} failed a write: {}; buffering and retrying", display, lastError);
         }

@@ -91,6 +91,26 @@ class HistoryStoreIT {
   }
 
   @Test
+  void aStoreWhoseSchemaIsDroppedIsMigratedAgainAndKeepsTheBufferedRows(TestCluster cluster) throws Exception {
+    try (TestDatabase storeDb = cluster.createDatabase()) {
+      SimpleMeterRegistry registry = new SimpleMeterRegistry();
+      try (HistoryStore store = open(cluster, storeDb, registry)) {
+        Instant now = Instant.now();
+        store.write(HistoryWrites.samples("app", now, Map.of(Series.UP, 1.0)));
+        assertThat(store.flush(Duration.ofSeconds(20))).isTrue();
+        storeDb.execute("DROP SCHEMA pgopt CASCADE");
+        store.write(HistoryWrites.samples("app", now.plusSeconds(15), Map.of(Series.UP, 1.0)));
+        assertThat(store.flush(Duration.ofSeconds(30))).as("written after the schema came back").isTrue();
+        assertThat(store.up()).isTrue();
+        assertThat(rejected(registry)).isZero();
+        try (Connection c = storeDb.connect()) {
+          assertThat(Probe.count(c, "SELECT count(*) FROM pgopt.samples WHERE metric = 'up'")).isEqualTo(1);
+        }
+      }
+    }
+  }
+
+  @Test
   void aRowTheStoreRefusesIsSetAsideAndEverythingElseIsWritten(TestCluster cluster) throws Exception {
     try (TestDatabase storeDb = cluster.createDatabase()) {
       SimpleMeterRegistry registry = new SimpleMeterRegistry();
