@@ -40,6 +40,13 @@ import javax.net.ssl.X509TrustManager;
 public final class AdminConsole implements AutoCloseable {
   private static final int PROTOCOL_3 = 196_608;
   private static final int SSL_REQUEST = 80_877_103;
+  /**
+   * What one answer may hold: the console's SHOW output is a few rows per database and user, so a server that sends
+   * more is not a pooler (or is hostile) and is cut off before it fills the heap.
+   */
+  static final long MAX_ANSWER_BYTES = 64L << 20;
+  /** Messages a login may take (parameter statuses, notices): a server that never ends it is cut off. */
+  static final int MAX_LOGIN_MESSAGES = 1000;
 
   private final Socket socket;
   private final DataInputStream in;
@@ -80,7 +87,7 @@ public final class AdminConsole implements AutoCloseable {
       close(socket);
       throw new DatabaseFailure(DatabaseFailure.Kind.CONNECTION_LOST, "lost the connection to " + where + ": "
           + x.getMessage(), x);
-    } catch (IndexOutOfBoundsException x) {
+    } catch (IndexOutOfBoundsException | IllegalArgumentException x) {
       close(socket);
       throw new DatabaseFailure(DatabaseFailure.Kind.OTHER, where + " answered the login with a malformed message", x);
     } catch (DatabaseFailure x) {
@@ -100,9 +107,15 @@ public final class AdminConsole implements AutoCloseable {
       List<String> columns = new ArrayList<>();
       List<Map<String, String>> rows = new ArrayList<>();
       String error = null;
+      long answered = 0;
       while (true) {
         int type = in.readUnsignedByte();
         byte[] body = body();
+        answered += body.length + 5;
+        if (answered > MAX_ANSWER_BYTES) {
+          throw new DatabaseFailure(DatabaseFailure.Kind.OTHER, display + " answered '" + sql + "' with more than "
+              + (MAX_ANSWER_BYTES >> 20) + " MB: not an admin console's answer", null);
+        }
         switch (type) {
           case 'T' -> {
             columns.clear();
@@ -133,7 +146,7 @@ public final class AdminConsole implements AutoCloseable {
           default -> { } // CommandComplete, notices, parameter changes
         }
       }
-    } catch (IndexOutOfBoundsException x) {
+    } catch (IndexOutOfBoundsException | IllegalArgumentException x) {
       throw new DatabaseFailure(DatabaseFailure.Kind.OTHER, display + " answered '" + sql + "' with a malformed message", x);
     } catch (SocketTimeoutException x) {
       throw new DatabaseFailure(DatabaseFailure.Kind.STATEMENT_TIMEOUT, "'" + sql + "' got no answer from " + display + " in time", x);
@@ -165,7 +178,11 @@ public final class AdminConsole implements AutoCloseable {
     out.write(params.toByteArray());
     out.flush();
     ScramClient scram = null;
-    while (true) {
+    for (int messages = 0; ; messages++) {
+      if (messages >= MAX_LOGIN_MESSAGES) {
+        throw new DatabaseFailure(DatabaseFailure.Kind.OTHER, display + " sent " + MAX_LOGIN_MESSAGES
+            + " messages without ending the login: not an admin console", null);
+      }
       int type = in.readUnsignedByte();
       byte[] body = body();
       if (type == 'E') {
