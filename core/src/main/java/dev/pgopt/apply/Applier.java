@@ -104,6 +104,9 @@ public final class Applier {
     try {
       AuditLog.ensure(connection);
     } catch (SQLException e) {
+      if (connection.isClosed() || e.getSQLState() != null && (e.getSQLState().startsWith("08") || e.getSQLState().startsWith("57"))) {
+        throw e; // the connection went away or the server shut it: not a question of the role's rights
+      }
       throw new ApplyRefused("role " + Sql.one(connection, "SELECT current_user", rs -> rs.getString(1))
           + " cannot write the audit log (" + firstLine(e.getMessage()) + "): --execute needs a role that owns the tables, "
           + "nothing was applied");

@@ -481,6 +481,11 @@ public final class MonitorCore implements AutoCloseable {
   }
 
   void collectActivity(TargetRuntime rt) {
+    Instant now = clock.instant();
+    if (!due(rt.activityStartedAt, now, config.collect().activityInterval())) {
+      return;
+    }
+    rt.activityStartedAt = now;
     if (backingOff(rt)) {
       return;
     }
@@ -513,6 +518,15 @@ public final class MonitorCore implements AutoCloseable {
     store.write(HistoryWrites.samples(rt.name(), snap.takenAt(), values));
     evaluate(rt, snap.takenAt());
     incidents.observe(rt.name(), snap, rt.config.expectedReplicas());
+  }
+
+  /**
+   * Whether a fixed-rate run is a sample of its own: after a collection that overran (a target that took a minute to
+   * answer), the executor fires the missed runs back to back, and samples a few milliseconds apart would make every
+   * rate derived from them noise. A run within half an interval of the last one is skipped.
+   */
+  static boolean due(Instant lastStart, Instant now, Duration interval) {
+    return lastStart == null || !now.isBefore(lastStart.plus(interval.dividedBy(2)));
   }
 
   void collectSlow(TargetRuntime rt) {

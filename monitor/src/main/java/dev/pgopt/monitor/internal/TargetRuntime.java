@@ -70,6 +70,8 @@ public final class TargetRuntime implements MaintenanceTarget {
   /** consecutive failed activity collections, and when the next may try to connect */
   volatile int failures;
   volatile Instant retryAt;
+  /** when the last activity collection started: a catch-up run right after it is skipped */
+  volatile Instant activityStartedAt;
   /** the configuration entry it came from: its own name, or the discovery entry that found its database */
   volatile String entry;
   /** table sizes over the store's history, read before each advice run */

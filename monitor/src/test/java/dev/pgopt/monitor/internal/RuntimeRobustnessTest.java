@@ -9,6 +9,7 @@ import dev.pgopt.monitor.internal.collect.Series;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -41,6 +42,18 @@ class RuntimeRobustnessTest {
     } finally {
       ex.shutdownNow();
     }
+  }
+
+  @Test
+  void runsFiredBackToBackAfterAnOverrunAreNotSamplesOfTheirOwn() {
+    Instant t0 = Instant.parse("2026-12-04T10:00:00Z");
+    Duration interval = Duration.ofSeconds(15);
+    assertThat(MonitorCore.due(null, t0, interval)).as("the first run").isTrue();
+    assertThat(MonitorCore.due(t0, t0.plusSeconds(15), interval)).as("on schedule").isTrue();
+    assertThat(MonitorCore.due(t0, t0.plusSeconds(60), interval)).as("the first run after a minute-long overrun").isTrue();
+    assertThat(MonitorCore.due(t0.plusSeconds(60), t0.plusMillis(60_003), interval)).as("the catch-up runs after it").isFalse();
+    assertThat(MonitorCore.due(t0, t0.plusMillis(7_500), interval)).isTrue();
+    assertThat(MonitorCore.due(t0, t0.plusMillis(7_499), interval)).isFalse();
   }
 
   @Test
