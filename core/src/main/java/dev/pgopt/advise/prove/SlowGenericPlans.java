@@ -14,7 +14,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -62,9 +61,7 @@ public final class SlowGenericPlans {
       try (Statement s = c.createStatement()) {
         s.execute(Sql.OWN_MARK + "SET TRANSACTION READ ONLY");
       }
-      Map<String, List<String>> tablesByName = new HashMap<>();
-      Sql.list(c, "SELECT relname, schemaname || '.' || relname FROM pg_stat_user_tables",
-          rs -> tablesByName.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getString(2)));
+      Map<String, List<String>> tablesByName = Statements.tablesByName(c);
       ParameterValues values = new ParameterValues(c);
       for (StatementEntry e : byText.values()) {
         if (checked >= options.statements()) {

@@ -46,9 +46,7 @@ record Statements(Map<String, String> runnable, Map<String, String> texts, Map<S
   static Statements bind(Connection c, PlanGuard guard, List<Finding> proposals, Set<String> proposalTables,
                          List<StatementEntry> workload, int workloadStatements, List<String> notes) throws SQLException {
     ParameterValues values = new ParameterValues(c);
-    Map<String, List<String>> tablesByName = new HashMap<>();
-    Sql.list(c, "SELECT relname, schemaname || '.' || relname FROM pg_stat_user_tables",
-        rs -> tablesByName.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getString(2)));
+    Map<String, List<String>> tablesByName = tablesByName(c);
     Map<String, String> runnable = new LinkedHashMap<>();
     Map<String, String> texts = new HashMap<>();
     Map<String, ParameterValues.Prepared> prepared = new HashMap<>();
@@ -110,6 +108,14 @@ record Statements(Map<String, String> runnable, Map<String, String> texts, Map<S
           + (unbound.size() > 5 ? ", …" : "") + "): a change in their plans is not measured");
     }
     return new Statements(runnable, texts, prepared);
+  }
+
+  /** Each user table's name to its schema-qualified names (one per schema that has it). */
+  static Map<String, List<String>> tablesByName(Connection c) throws SQLException {
+    Map<String, List<String>> out = new HashMap<>();
+    Sql.list(c, "SELECT relname, schemaname || '.' || relname FROM pg_stat_user_tables",
+        rs -> out.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getString(2)));
+    return out;
   }
 
   /** The user tables whose names appear in the statement (any schema that has one). */
