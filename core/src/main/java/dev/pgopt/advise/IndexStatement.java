@@ -120,19 +120,9 @@ public record IndexStatement(Kind kind, String index, String definition) {
 
   /** The index of the parenthesis that closes the one {@code s} starts with, outside quotes; -1 if none. */
   private static int closing(String s) {
-    int depth = 0;
-    char quote = 0;
+    int[] depth = depths(s);
     for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (quote != 0) {
-        if (c == quote) {
-          quote = 0;
-        }
-      } else if (c == '"' || c == '\'') {
-        quote = c;
-      } else if (c == '(') {
-        depth++;
-      } else if (c == ')' && --depth == 0) {
+      if (s.charAt(i) == ')' && depth[i] == 1) {
         return i;
       }
     }
@@ -141,28 +131,39 @@ public record IndexStatement(Kind kind, String index, String definition) {
 
   /** A list split at its top-level commas, each item stripped. */
   private static List<String> split(String list) {
+    int[] depth = depths(list);
     List<String> out = new ArrayList<>();
-    int depth = 0;
-    char quote = 0;
     int from = 0;
     for (int i = 0; i < list.length(); i++) {
-      char c = list.charAt(i);
-      if (quote != 0) {
-        if (c == quote) {
-          quote = 0;
-        }
-      } else if (c == '"' || c == '\'') {
-        quote = c;
-      } else if (c == '(') {
-        depth++;
-      } else if (c == ')') {
-        depth--;
-      } else if (c == ',' && depth == 0) {
+      if (list.charAt(i) == ',' && depth[i] == 0) {
         out.add(list.substring(from, i).strip());
         from = i + 1;
       }
     }
     out.add(list.substring(from).strip());
+    return out;
+  }
+
+  /** For each character, how many parentheses are open before it; -1 inside a quoted name or literal. */
+  private static int[] depths(String s) {
+    int[] out = new int[s.length()];
+    int depth = 0;
+    char quote = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (quote != 0) {
+        out[i] = -1;
+        if (c == quote) {
+          quote = 0;
+        }
+      } else if (c == '"' || c == '\'') {
+        out[i] = -1;
+        quote = c;
+      } else {
+        out[i] = depth;
+        depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+      }
+    }
     return out;
   }
 
